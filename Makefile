@@ -1,0 +1,69 @@
+# minivmm — `make` builds build/minivmm, `make test` builds and runs every test.
+# BUILD selects the output folder so sanitizer builds live beside the normal one.
+
+CC      ?= cc
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -I. -MMD -MP
+LDLIBS  += -lpthread -lm
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Every .c under the module folders; vmm/main.c is the program, the rest is a
+# library the unit tests link against too.
+LIB_SRCS := $(wildcard kvm/*.c loader/*.c boot/*.c vmm/*.c vmm/devices/*.c)
+LIB_SRCS := $(filter-out vmm/main.c,$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+.PHONY: all test unit-test guest-test box-test asan run clean
+all: $(BUILD)/minivmm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/vmm/main.o: CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
+$(BUILD)/tests/unit/%.o: CFLAGS += $(CHECK_CFLAGS)
+
+$(BUILD)/libminivmm.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/minivmm: $(BUILD)/vmm/main.o $(BUILD)/libminivmm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# Tiny test guests and the KVM box have their own recipes.
+-include tests/guests/guests.mk
+-include images/images.mk
+
+test: unit-test guest-test box-test
+
+unit-test: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
+	tests/guests/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
+
+box-test: $(BUILD)/minivmm $(GUEST_IMAGES)
+	tests/box/run-tests.sh $(BUILD)/minivmm
+
+# The unit and guest tests again under AddressSanitizer and UBSan.
+asan:
+	$(MAKE) BUILD=build-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" unit-test guest-test
+
+run: $(BUILD)/minivmm
+	scripts/run-demo.sh $(BUILD)/minivmm
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/vmm/main.d

@@ -1,0 +1,77 @@
+/* The boot GDT and an empty IDT.  boot.rst "64-bit BOOT PROTOCOL": "a GDT
+ * must be loaded with the descriptors for selectors __BOOT_CS(0x10) and
+ * __BOOT_DS(0x18); both descriptors must be 4G flat segment; __BOOT_CS must
+ * have execute/read permission, and __BOOT_DS must have read/write
+ * permission".  Descriptor format: SDM Vol. 3A, "Segment Descriptors"
+ * (Figure 3-8) and "TSS Descriptor in 64-bit Mode".
+ *
+ *   bits 15:0  limit 15:0        bits 39:16 base 23:0
+ *   bits 47:40 access: P(47) DPL(46:45) S(44) type(43:40)
+ *   bits 51:48 limit 19:16       bits 55:52 flags: G(55) D/B(54) L(53) AVL(52)
+ *   bits 63:56 base 31:24
+ *
+ *   [0] 0x00: null (required)
+ *   [1] 0x08: null, so that the code and data selectors are the documented ones
+ *   [2] 0x10: 0x00af9b000000ffff  code: P, S, type 0xb (execute/read,
+ *             accessed), G=1, L=1, D=0 (SDM: "L=1 requires D=0"), limit
+ *             0xfffff pages = 4 GiB, base 0
+ *   [3] 0x18: 0x00cf93000000ffff  data: P, S, type 0x3 (read/write,
+ *             accessed), G=1, D/B=1, limit 4 GiB, base 0
+ *   [4] 0x20: 0x00008b0000000067  TSS: P, S=0, type 0xb (busy 64-bit TSS,
+ *             as VM entry requires of TR in IA-32e mode), G=0, limit 0x67
+ *             (104-byte 64-bit TSS), base 0
+ *   [5]     : 0 — bits 127:64 of the TSS descriptor: base 63:32 and the
+ *             reserved type field that must be 0
+ * The kernel loads its own GDT at once; these exist so that the hidden
+ * segment state KVM receives (boot_vcpu_state_linux64) has a real
+ * descriptor behind it. */
+#include <stdint.h>
+
+#include "boot/boot.h"
+
+#define GDT_ACCESS_PRESENT  0x80
+#define GDT_ACCESS_S        0x10  /* code or data, not a system segment */
+#define GDT_TYPE_CODE_XRA   0xb   /* execute/read, accessed */
+#define GDT_TYPE_DATA_RWA   0x3   /* read/write, accessed */
+#define GDT_TYPE_TSS64_BUSY 0xb
+#define GDT_FLAG_G          0x8   /* limit in 4 KiB units */
+#define GDT_FLAG_DB         0x4
+#define GDT_FLAG_L          0x2   /* 64-bit code */
+#define GDT_FLAT_LIMIT      0xfffffU
+#define GDT_TSS_LIMIT       0x67U
+
+_Static_assert(BOOT_GDT_TSS_SEL / 8 + 2 <= BOOT_GDT_ENTRIES,
+	       "the 16-byte TSS descriptor must fit in the GDT");
+_Static_assert(LAYOUT_IDT >= LAYOUT_GDT + BOOT_GDT_ENTRIES * 8,
+	       "the IDT must not overlap the GDT");
+
+static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+	return (uint64_t)(limit & 0xffff) |
+	       (uint64_t)(base & 0xffffff) << 16 |
+	       (uint64_t)access << 40 |
+	       (uint64_t)((limit >> 16) & 0xf) << 48 |
+	       (uint64_t)(flags & 0xf) << 52 |
+	       (uint64_t)(base >> 24) << 56;
+}
+
+int gdt_build(struct guest_memory *mem, struct error *err)
+{
+	uint64_t gdt[BOOT_GDT_ENTRIES] = { 0 };
+	gdt[BOOT_GDT_CODE_SEL / 8] = gdt_descriptor(0, GDT_FLAT_LIMIT,
+		GDT_ACCESS_PRESENT | GDT_ACCESS_S | GDT_TYPE_CODE_XRA, GDT_FLAG_G | GDT_FLAG_L);
+	gdt[BOOT_GDT_DATA_SEL / 8] = gdt_descriptor(0, GDT_FLAT_LIMIT,
+		GDT_ACCESS_PRESENT | GDT_ACCESS_S | GDT_TYPE_DATA_RWA, GDT_FLAG_G | GDT_FLAG_DB);
+	gdt[BOOT_GDT_TSS_SEL / 8] = gdt_descriptor(0, GDT_TSS_LIMIT,
+		GDT_ACCESS_PRESENT | GDT_TYPE_TSS64_BUSY, 0);
+	gdt[BOOT_GDT_TSS_SEL / 8 + 1] = 0;  /* base 63:32 = 0, reserved = 0 */
+
+	/* An IDT of limit 0: no vector is usable, so any exception before the
+	 * kernel installs its own IDT ends in a triple fault, which the VMM
+	 * reports, rather than in a jump through garbage. */
+	uint64_t idt = 0;
+	if (guest_memory_write(mem, LAYOUT_GDT, gdt, sizeof(gdt)) < 0 ||
+	    guest_memory_write(mem, LAYOUT_IDT, &idt, sizeof(idt)) < 0)
+		return error_set(err, "guest RAM too small for the GDT at 0x%llx", LAYOUT_GDT);
+	return 0;
+}

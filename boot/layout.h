@@ -1,0 +1,33 @@
+/* The guest-physical layout: every fixed address minivmm uses, in one place.
+ * Low addresses follow Firecracker's well-trodden map (shared/reference/
+ * peer-vmms.md §2.2) so that what works for its users works here. */
+#ifndef MINIVMM_BOOT_LAYOUT_H
+#define MINIVMM_BOOT_LAYOUT_H
+
+#define LAYOUT_GDT            0x500ULL    /* null, null, code64, data, 16-byte TSS: 0x30 bytes */
+#define LAYOUT_IDT            0x530ULL    /* empty IDT, limit 0: any fault shuts down */
+#define LAYOUT_ZERO_PAGE      0x7000ULL   /* struct boot_params, 4 KiB */
+#define LAYOUT_BOOT_STACK     0x8ff0ULL   /* initial RSP/RBP */
+#define LAYOUT_PML4           0x9000ULL   /* identity page tables: PML4 ... */
+#define LAYOUT_PDPT           0xa000ULL   /* ... one PDPT ... */
+#define LAYOUT_PD             0xb000ULL   /* ... four PDs of 2 MiB pages: 4 GiB */
+#define LAYOUT_PD_COUNT       4
+#define LAYOUT_CMDLINE        0x20000ULL  /* kernel command line */
+#define LAYOUT_CMDLINE_MAX    0x10000ULL  /* bytes reserved for it, NUL included */
+#define LAYOUT_EBDA_START     0x9fc00ULL  /* e820: RAM below, reserved above */
+#define LAYOUT_VGA_START      0xa0000ULL  /* legacy VGA/ROM hole ... */
+#define LAYOUT_HIGH_MEMORY    0x100000ULL /* ... up to 1 MiB, where RAM resumes */
+#define LAYOUT_BIOS_START     0xf0000ULL  /* e820-reserved BIOS area */
+
+/* 32-bit MMIO hole [3 GiB, 4 GiB): IOAPIC, LAPIC, KVM's TSS and identity map
+ * live here; RAM beyond 3 GiB continues at 4 GiB (as QEMU microvm and
+ * Firecracker do). */
+#define LAYOUT_MMIO_HOLE_START 0xc0000000ULL
+#define LAYOUT_MMIO_HOLE_END   0x100000000ULL
+#define LAYOUT_IDENTITY_MAP    0xfeffc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, 1 page */
+#define LAYOUT_TSS             0xfeffd000ULL /* KVM_SET_TSS_ADDR, 3 pages */
+
+/* Default RAM: enough for Debian's cloud kernel and a busybox initramfs. */
+#define LAYOUT_DEFAULT_RAM     (256ULL << 20)
+
+#endif

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# box-initramfs.sh — the two halves of the KVM box's initramfs (see
+# scripts/box-run.sh, which is the only caller).
+#
+#   box-initramfs.sh base KERNEL_DIR CACHE_DIR
+#       The part that depends only on the box kernel: static busybox, the
+#       modules that give /dev/kvm (kvm, kvm-amd and what modules.dep says
+#       they need, in load order) and /init. Built once into CACHE_DIR as
+#       base-<key>.cpio.gz, <key> covering this script, busybox and the
+#       kernel; prints the path.
+#
+#   box-initramfs.sh payload OUT MODE COMMAND [FILE...]
+#       The part for one run, an uncompressed newc cpio (the kernel unpacks
+#       concatenated archives, compressed or not, in order): each FILE at
+#       /box/<basename>, the shared libraries and dynamic loader they need at
+#       their own paths (from ldd), COMMAND in /etc/box/cmd and MODE
+#       (batch|interactive) in /etc/box/mode.
+#
+# The box's /init prints, on the console:
+#   BOX-ERROR 90 failed to load <module>: <insmod's words>   (then powers off)
+#   BOX-ERROR 91 /dev/kvm missing after loading modules      (then powers off)
+#   BOX-STATUS <rc>    after COMMAND ran, with its exit status (then powers off)
+# Needs busybox-static, cpio, gzip, and kmod's depmod when the kernel tree
+# has no modules.dep yet (Debian's package ships none: depmod makes it).
+set -euo pipefail
+
+die() { echo "box-initramfs: $*" >&2; exit 1; }
+
+# Modules the box loads (with everything modules.dep lists for them).
+BOX_MODULES=(kvm kvm-amd)
+
+busybox=${BUSYBOX:-/bin/busybox}
+
+check_tools() {
+	[ -x "$busybox" ] || die "$busybox not found (install busybox-static)"
+	if LC_ALL=C ldd "$busybox" >/dev/null 2>&1; then
+		die "$busybox is dynamically linked (install busybox-static)"
+	fi
+	command -v cpio >/dev/null || die "cpio not found (install cpio)"
+	command -v gzip >/dev/null || die "gzip not found (install gzip)"
+}
+
+# cpio_dir DIR: a newc archive of DIR's contents, all owned by root, on stdout.
+cpio_dir() {
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet)
+}
+
+# The box's /init. Runs as PID 1 under busybox sh.
+write_init() {
+	cat >"$1" <<'EOF'
+#!/bin/busybox sh
+# KVM box /init (built by images/box-initramfs.sh)
+export PATH=/box:/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+
+box_fail() {
+	code=$1; shift
+	echo "BOX-ERROR $code $*"
+	dmesg | tail -n 8 | sed 's/^/box-dmesg: /'
+	sync
+	poweroff -f
+	sleep 60
+}
+
+while read -r name file; do
+	err=$(insmod "/lib/modules/box/$file" 2>&1) ||
+		box_fail 90 "failed to load $name: $(echo "$err" | tail -n 1)"
+done </etc/box/modules
+
+# devtmpfs makes /dev/kvm when kvm registers its misc device; make it by
+# hand only if that did not happen but the device is there.
+if [ ! -c /dev/kvm ] && [ -r /sys/class/misc/kvm/dev ]; then
+	IFS=: read -r major minor </sys/class/misc/kvm/dev
+	mknod /dev/kvm c "$major" "$minor"
+fi
+[ -c /dev/kvm ] || box_fail 91 "/dev/kvm missing after loading modules"
+
+cd /box
+if [ "$(cat /etc/box/mode)" = interactive ]; then
+	# Every key goes through to the command (e.g. to minivmm and on to its
+	# guest): no echo, no line editing, no signals from this console.
+	stty raw -echo </dev/console
+	sh /etc/box/cmd </dev/console >/dev/console 2>&1
+	rc=$?
+	stty sane </dev/console
+else
+	sh /etc/box/cmd </dev/null >/dev/console 2>&1
+	rc=$?
+fi
+echo
+echo "BOX-STATUS $rc"
+sync
+poweroff -f
+sleep 60
+EOF
+	chmod 0755 "$1"
+}
+
+build_base() {
+	[ $# -eq 2 ] || die "usage: box-initramfs.sh base KERNEL_DIR CACHE_DIR"
+	local kdir=$1 cache=$2
+	check_tools
+	local moddir
+	moddir=$(find "$kdir/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n1)
+	[ -n "$moddir" ] || die "$kdir has no lib/modules/<version>"
+	local kver=${moddir##*/}
+
+	local key
+	key=$( { cat "${BASH_SOURCE[0]}"; sha256sum "$busybox"; echo "$kdir"; } |
+		sha256sum | cut -c1-16)
+	local out=$cache/base-$kver-$key.cpio.gz
+	if [ -s "$out" ]; then
+		echo "$out"
+		return
+	fi
+
+	if [ ! -s "$moddir/modules.dep" ]; then
+		command -v depmod >/dev/null || [ -x /sbin/depmod ] ||
+			die "$moddir has no modules.dep and depmod is missing (install kmod)"
+		PATH=$PATH:/sbin:/usr/sbin depmod -b "$kdir" "$kver" ||
+			die "depmod -b $kdir $kver failed"
+	fi
+
+	# Load order: for each wanted module, modules.dep lists all it needs,
+	# the ones needed first at the end; so walk that list backwards.
+	local -a order=()
+	local m line deps dep i seen
+	for m in "${BOX_MODULES[@]}"; do
+		line=$(grep -E "/${m}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n1) ||
+			die "module $m is not in $moddir/modules.dep"
+		read -r -a deps <<<"${line#*:}"
+		for ((i = ${#deps[@]} - 1; i >= -1; i--)); do
+			if [ "$i" -ge 0 ]; then dep=${deps[i]}; else dep=${line%%:*}; fi
+			seen=0
+			for m2 in "${order[@]}"; do [ "$m2" = "$dep" ] && seen=1; done
+			[ "$seen" = 1 ] || order+=("$dep")
+		done
+	done
+
+	local tmp
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand now: tmp is local
+	trap "rm -rf '$tmp'" EXIT
+	local root=$tmp/root
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,box,etc/box,lib/modules/box}
+	cp "$busybox" "$root/bin/busybox"
+	local applet
+	for applet in $("$busybox" --list); do
+		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+	done
+	local rel name file n=0
+	: >"$root/etc/box/modules"
+	for rel in "${order[@]}"; do
+		n=$((n + 1))
+		name=${rel##*/}
+		name=${name%%.ko*}
+		name=${name//-/_}   # the module's own name, as lsmod shows it
+		case "$rel" in
+		*.ko) file=$(printf '%02d-%s.ko' "$n" "$name"); cp "$moddir/$rel" "$root/lib/modules/box/$file" ;;
+		*.ko.xz) file=$(printf '%02d-%s.ko' "$n" "$name"); xz -dc "$moddir/$rel" >"$root/lib/modules/box/$file" ;;
+		*.ko.zst) file=$(printf '%02d-%s.ko' "$n" "$name"); zstd -qdc "$moddir/$rel" >"$root/lib/modules/box/$file" ;;
+		*) die "unknown module file type: $rel" ;;
+		esac
+		echo "$name $file" >>"$root/etc/box/modules"
+	done
+	write_init "$root/init"
+
+	mkdir -p "$cache"
+	cpio_dir "$root" | gzip -1n >"$tmp/base.cpio.gz"
+	mv "$tmp/base.cpio.gz" "$out"
+	echo "$out"
+}
+
+# ldd_paths FILE: the absolute paths of the libraries FILE loads (none for a
+# static or non-ELF file).
+ldd_paths() {
+	LC_ALL=C ldd "$1" 2>/dev/null | awk '
+		/not found/ { print "MISSING " $1; next }
+		{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) { print $i; break } }'
+}
+
+build_payload() {
+	[ $# -ge 3 ] || die "usage: box-initramfs.sh payload OUT MODE COMMAND [FILE...]"
+	local out=$1 mode=$2 cmd=$3
+	shift 3
+	case "$mode" in batch | interactive) ;; *) die "mode must be batch or interactive" ;; esac
+	command -v cpio >/dev/null || die "cpio not found (install cpio)"
+	local tmp
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand now: tmp is local
+	trap "rm -rf '$tmp'" EXIT
+	local root=$tmp/root
+	mkdir -p "$root/box" "$root/etc/box"
+	local f base lib
+	for f in "$@"; do
+		[ -f "$f" ] || die "no such file: $f"
+		base=${f##*/}
+		[ ! -e "$root/box/$base" ] || die "two files named $base"
+		cp -L "$f" "$root/box/$base"
+		while read -r lib; do
+			case "$lib" in MISSING*) die "$f needs ${lib#MISSING }, which ldd cannot find" ;; esac
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root${lib%/*}"
+			cp -L "$lib" "$root$lib"
+		done < <(ldd_paths "$f")
+	done
+	printf '%s\n' "$cmd" >"$root/etc/box/cmd"
+	echo "$mode" >"$root/etc/box/mode"
+	cpio_dir "$root" >"$out"
+}
+
+[ $# -ge 1 ] || die "usage: box-initramfs.sh base|payload ..."
+sub=$1
+shift
+case "$sub" in
+base) build_base "$@" ;;
+payload) build_payload "$@" ;;
+*) die "unknown subcommand '$sub' (want base or payload)" ;;
+esac

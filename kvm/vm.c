@@ -1,0 +1,89 @@
+/* The VM: KVM_CREATE_VM, the x86 fixed regions KVM needs, the in-kernel
+ * irqchip and PIT, and guest RAM (api.rst sections 4.2, 4.24, 4.35, 4.40,
+ * 4.48, 4.55). */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm/kvm.h"
+
+static int vm_ioctl(struct kvm_vm *vm, unsigned long req, unsigned long arg,
+		    const char *what, struct error *err)
+{
+	if (ioctl(vm->fd, req, arg) < 0)
+		return error_set(err, "%s failed: %s", what, strerror(errno));
+	return 0;
+}
+
+static int vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err)
+{
+	/* One anonymous mapping for all RAM.  MAP_NORESERVE: pages the guest
+	 * never touches cost nothing on the host. */
+	void *host = mmap(NULL, cfg->ram_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (host == MAP_FAILED)
+		return error_set(err, "cannot map %llu MiB of guest RAM: %s",
+				 (unsigned long long)(cfg->ram_size >> 20), strerror(errno));
+	if (guest_memory_init(&vm->mem, host, cfg->ram_size, cfg->mmio_hole_start,
+			      cfg->mmio_hole_end, err) < 0) {
+		munmap(host, cfg->ram_size);
+		vm->mem.host_base = NULL;
+		return -1;
+	}
+	for (int i = 0; i < vm->mem.nregions; i++) {
+		const struct guest_memory_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = (uint32_t)i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uint64_t)(uintptr_t)r->host,
+		};
+		if (vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)&slot,
+			     "KVM_SET_USER_MEMORY_REGION", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
+		  const struct kvm_vm_config *cfg, struct error *err)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->sys = sys;
+	vm->fd = ioctl(sys->fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return error_set(err, "KVM_CREATE_VM failed: %s", strerror(errno));
+
+	/* Intel needs a TSS (three pages) and an identity-map page inside the
+	 * guest-physical space but outside RAM (api.rst 4.40, 4.55). */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t identity = cfg->identity_map_addr;
+	if (vm_ioctl(vm, KVM_SET_TSS_ADDR, cfg->tss_addr, "KVM_SET_TSS_ADDR", err) < 0 ||
+	    vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&identity,
+		     "KVM_SET_IDENTITY_MAP_ADDR", err) < 0 ||
+	    vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err) < 0 ||
+	    vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err) < 0 ||
+	    vm_map_ram(vm, cfg, err) < 0) {
+		kvm_vm_destroy(vm);
+		return -1;
+	}
+	return 0;
+}
+
+void kvm_vm_destroy(struct kvm_vm *vm)
+{
+	if (vm->fd > 0)
+		close(vm->fd);
+	vm->fd = -1;
+	if (vm->mem.host_base)
+		munmap(vm->mem.host_base, vm->mem.ram_size);
+	vm->mem.host_base = NULL;
+}
+
+int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level)
+{
+	struct kvm_irq_level line = { .irq = irq, .level = (uint32_t)level };
+	return ioctl(vm->fd, KVM_IRQ_LINE, &line) < 0 ? -errno : 0;
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# box-run.sh — run a shell command inside the "KVM box": QEMU with TCG and an
+# emulated AMD CPU with SVM+NPT, booting Debian's generic kernel with kvm.ko
+# and kvm-amd.ko loaded, so the command sees a real (nested) /dev/kvm. This is
+# how real Linux kernels are booted with minivmm on a host whose /dev/kvm
+# cannot run them (e.g. kvm_pvm without VMX/SVM).
+#
+# usage: box-run.sh [--mem SIZE] [--smp N] [--timeout SECS] [--interactive]
+#                   [--files FILE...] -- 'shell command'
+#
+#   --mem SIZE      the box's RAM, QEMU syntax (default 6G: room for a 3.5 GiB guest)
+#   --smp N         the box's CPUs (default 1: faster than 2 under TCG here)
+#   --timeout SECS  hard limit for the whole box run (default 300; 0 = none;
+#                   with --interactive the default is none)
+#   --interactive   connect this terminal to the command (keys go to it raw;
+#                   Ctrl-a x quits QEMU, Ctrl-a h lists QEMU's other keys)
+#   --files ...     copied into the box as /box/<basename>, with the shared
+#                   libraries and dynamic loader they need (ldd); /box is the
+#                   command's working directory and is first on its PATH
+#
+# The console (the command's stdout and stderr, and any kernel messages) is
+# echoed to stdout. The command runs under busybox sh, stdin /dev/null unless
+# --interactive.
+#
+# Exit status:
+#   0-255 but 90-94   the command's own exit status
+#   90  box: failed to load a kernel module (kvm, kvm_amd or a dependency)
+#   91  box: /dev/kvm missing after loading the modules
+#   92  box: QEMU ended without a BOX-STATUS line (box kernel panic, QEMU
+#       failed or was quit, e.g. Ctrl-a x)
+#   93  box: the whole box run hit --timeout
+#   94  box: could not set up the box on the host (usage, a missing tool
+#       or package, the kernel could not be fetched, a --files file missing)
+# The box's own failures always print one line starting `box:` on stderr, so a
+# command that itself exits 90-94 can still be told apart.
+#
+# Environment: BOX_QEMU (default qemu-system-x86_64), BOX_CPU (default
+# EPYC-Rome,+svm,+npt), BOX_APPEND (extra box kernel parameters),
+# MINIVMM_CACHE (the cache folder, default <repo>/cache).
+set -euo pipefail
+
+EXIT_MODULE=90 EXIT_NOKVM=91 EXIT_NOSTATUS=92 EXIT_TIMEOUT=93 EXIT_SETUP=94
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+setup_fail() { echo "box: $*" >&2; exit "$EXIT_SETUP"; }
+usage() {
+	sed -n '/^# usage:/,/^#   --files/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit "$EXIT_SETUP"
+}
+
+mem=6G smp=1 timeout_s= interactive=0
+files=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
+	--smp) [ $# -ge 2 ] || usage; smp=$2; shift 2 ;;
+	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--files)
+		shift
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do files+=("$1"); shift; done ;;
+	--) shift; break ;;
+	-h | --help) usage ;;
+	*) echo "box: unknown option '$1'" >&2; usage ;;
+	esac
+done
+[ $# -eq 1 ] || { echo "box: want exactly one shell command after --" >&2; usage; }
+cmd=$1
+[[ "$smp" =~ ^[1-9][0-9]*$ ]] || setup_fail "--smp wants a positive number, not '$smp'"
+[[ "$mem" =~ ^[1-9][0-9]*[KMGT]?$ ]] || setup_fail "--mem wants a size such as 6G, not '$mem'"
+if [ -z "$timeout_s" ]; then
+	if [ "$interactive" = 1 ]; then timeout_s=0; else timeout_s=300; fi
+fi
+[[ "$timeout_s" =~ ^[0-9]+$ ]] || setup_fail "--timeout wants whole seconds, not '$timeout_s'"
+
+qemu=${BOX_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null || setup_fail "$qemu not found (install qemu-system-x86)"
+command -v timeout >/dev/null || setup_fail "timeout not found (install coreutils)"
+for f in "${files[@]}"; do
+	[ -f "$f" ] || setup_fail "--files: no such file: $f"
+done
+
+cache=${MINIVMM_CACHE:-$repo/cache}
+kdir=$("$repo/scripts/fetch-kernel.sh" generic) || setup_fail "cannot fetch the box kernel (scripts/fetch-kernel.sh generic failed)"
+kernel=$(find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+[ -n "$kernel" ] || setup_fail "no vmlinuz in $kdir/boot"
+base=$("$repo/images/box-initramfs.sh" base "$kdir" "$cache/box") || setup_fail "cannot build the box initramfs"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mode=batch
+[ "$interactive" = 1 ] && mode=interactive
+"$repo/images/box-initramfs.sh" payload "$tmp/payload.cpio" "$mode" "$cmd" "${files[@]}" ||
+	setup_fail "cannot pack the files for the box"
+# The kernel looks for the next archive only at 4-byte offsets: zero padding
+# between the two is skipped.
+base_size=$(stat -c %s "$base")
+{ cat "$base"; head -c $(((4 - base_size % 4) % 4)) /dev/zero; cat "$tmp/payload.cpio"; } >"$tmp/box.cpio"
+rm -f "$tmp/payload.cpio"
+
+# quiet: fewer lines through the emulated UART; panic=-1 with -no-reboot: a
+# box kernel panic ends QEMU at once (-> 92) instead of hanging to the timeout.
+append="console=ttyS0 quiet panic=-1 mitigations=off ${BOX_APPEND:-}"
+qemu_args=(
+	-accel tcg -cpu "${BOX_CPU:-EPYC-Rome,+svm,+npt}" -smp "$smp" -m "$mem"
+	-nodefaults -no-user-config -display none -no-reboot
+	-kernel "$kernel" -initrd "$tmp/box.cpio" -append "$append"
+)
+log=$tmp/console.log
+errlog=$tmp/qemu.err
+limit=()
+[ "$timeout_s" != 0 ] && limit=(timeout --foreground -k 10 "$timeout_s")
+
+set +e
+if [ "$interactive" = 1 ]; then
+	# mon:stdio: the terminal goes raw to the box's serial console, with
+	# QEMU's Ctrl-a escapes (Ctrl-a x quits).
+	"${limit[@]}" "$qemu" "${qemu_args[@]}" -serial mon:stdio 2>"$errlog" | tee "$log"
+	qrc=${PIPESTATUS[0]}
+else
+	"${limit[@]}" "$qemu" "${qemu_args[@]}" -serial stdio </dev/null 2>"$errlog" |
+		sed -u 's/\r*$//' | tee "$log"
+	qrc=${PIPESTATUS[0]}
+fi
+set -e
+# QEMU's own words, less its notes on the CPU features TCG does not emulate.
+grep -v "TCG doesn't support requested feature" "$errlog" >&2 || true
+
+if [ "$timeout_s" != 0 ] && { [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; }; then
+	echo "box: timeout: the box run took longer than ${timeout_s}s" >&2
+	exit "$EXIT_TIMEOUT"
+fi
+err=$(tr -d '\r' <"$log" | grep -E '^BOX-ERROR 9[01] ' | tail -n1 || true)
+if [ -n "$err" ]; then
+	code=${err#BOX-ERROR }
+	code=${code%% *}
+	echo "box: ${err#BOX-ERROR 9? }" >&2
+	exit "$code"
+fi
+status=$(tr -d '\r' <"$log" | grep -E '^BOX-STATUS [0-9]+$' | tail -n1 || true)
+if [ -z "$status" ]; then
+	echo "box: QEMU ended without a BOX-STATUS line (QEMU exit status $qrc)" >&2
+	exit "$EXIT_NOSTATUS"
+fi
+exit "${status#BOX-STATUS }"

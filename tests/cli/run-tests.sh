@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Hands minivmm bad input (DESIGN.md: "Everything the user hands in is
+# hostile too") and checks that each case is a usage/setup error: exit
+# status 2, exactly one "minivmm: ..." line on stderr naming the problem, no
+# crash and no sanitizer report.  Also --help and --version.
+#
+#   tests/cli/run-tests.sh MINIVMM [GUESTDIR]
+#
+# GUESTDIR (default: DIR/guests beside MINIVMM) holds check.bzimage from
+# tests/guests/guests.mk, the base of the corrupted-image cases.  Prints
+# "ok NAME" / "FAIL NAME: why" per test, then "N passed, N failed[, N
+# skipped]"; exits 0 only when nothing failed.
+#
+# None of these cases should need /dev/kvm: minivmm ought to reject them
+# before it opens it.  If it opens /dev/kvm first and /dev/kvm is unusable,
+# a case that reports that instead of its own problem fails in CI (CI=true)
+# and is skipped elsewhere.
+set -u
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: $0 MINIVMM [GUESTDIR]" >&2
+	exit 2
+fi
+MINIVMM=$1
+GUESTDIR=${2:-$(dirname "$MINIVMM")/guests}
+if [ ! -x "$MINIVMM" ]; then
+	echo "$0: $MINIVMM is not an executable" >&2
+	exit 2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-cli-tests.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+skipped=0
+OUTER_TIMEOUT=20
+
+kvm_reason=""
+if [ ! -e /dev/kvm ]; then
+	kvm_reason="/dev/kvm does not exist"
+elif [ ! -c /dev/kvm ]; then
+	kvm_reason="/dev/kvm is not a character device"
+elif ! (exec 3<>/dev/kvm) 2>/dev/null; then
+	kvm_reason="/dev/kvm cannot be opened read-write"
+fi
+
+report_output() {
+	if [ -s "$tmp/err" ]; then
+		echo "  --- minivmm stderr:"
+		head -n 20 "$tmp/err" | cut -c 1-300 | sed 's/^/  | /'
+	fi
+	if [ -s "$tmp/out" ]; then
+		echo "  --- minivmm stdout:"
+		head -n 10 "$tmp/out" | cut -c 1-300 | sed 's/^/  | /'
+	fi
+}
+
+ok() {
+	echo "ok $1"
+	passed=$((passed + 1))
+}
+
+fail() {
+	echo "FAIL $1: $2"
+	report_output
+	failed=$((failed + 1))
+}
+
+skip() {
+	echo "skip $1: $2"
+	skipped=$((skipped + 1))
+}
+
+# run ARGS...: minivmm with stdin from /dev/null; sets $status, fills
+# $tmp/out and $tmp/err.
+run() {
+	timeout -k 5 "$OUTER_TIMEOUT" "$MINIVMM" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	status=$?
+}
+
+# crash_check: appends to $why when minivmm crashed or a sanitizer spoke.
+crash_check() {
+	if [ "$status" -ge 128 ]; then
+		why+="exit status $status: killed by signal $((status - 128)); "
+	elif [ "$status" = 124 ] && [ ! -s "$tmp/err" ]; then
+		why+="still running after ${OUTER_TIMEOUT}s; "
+	fi
+	if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$tmp/err" "$tmp/out"; then
+		why+="sanitizer report; "
+	fi
+}
+
+# expect_error NAME -F|-E PATTERN ARGS...: minivmm ARGS must exit 2 with
+# exactly one stderr line "minivmm: ..." that contains PATTERN, a fixed
+# string (-F) or an extended regex (-E), case-insensitively.
+expect_error() {
+	local name=$1 kind=$2 pattern=$3 lines line
+	shift 3
+	why=""
+	run "$@"
+	crash_check
+	lines=$(wc -l <"$tmp/err")
+	line=$(head -n 1 "$tmp/err")
+	# minivmm went for /dev/kvm before looking at this input.
+	if [ -n "$kvm_reason" ] && [ "$status" = 2 ] && [ "$lines" = 1 ] &&
+		grep -qi 'kvm' "$tmp/err" && ! grep -qi "$kind" -- "$pattern" "$tmp/err"; then
+		if [ "${CI:-}" = "true" ]; then
+			fail "$name" "$kvm_reason, and minivmm reported that instead of the bad input (CI=true)"
+		else
+			skip "$name" "$kvm_reason (minivmm opens it before checking this input)"
+		fi
+		return
+	fi
+	[ "$status" = 2 ] || why+="exit status $status, expected 2; "
+	if [ "$lines" != 1 ] || [ -n "$(tail -c 1 "$tmp/err")" ]; then
+		why+="expected exactly one line on stderr, got $lines newline(s); "
+	fi
+	case $line in
+	"minivmm: "?*) ;;
+	*) why+="stderr does not start with 'minivmm: <reason>'; " ;;
+	esac
+	if ! grep -qi "$kind" -- "$pattern" "$tmp/err"; then
+		why+="the message does not name the problem ('$pattern'); "
+	fi
+	if [ -z "$why" ]; then
+		ok "$name"
+	else
+		fail "$name" "${why%; }"
+	fi
+}
+
+# patch FILE OFFSET BYTES...: overwrites bytes (given as 0xNN) in place.
+patch() {
+	local file=$1 off=$2 esc="" b
+	shift 2
+	for b in "$@"; do
+		esc+=$(printf '\\%03o' "$((b))")
+	done
+	# shellcheck disable=SC2059  # the format is the escaped bytes
+	printf "$esc" | dd of="$file" bs=1 seek="$((off))" conv=notrunc status=none
+}
+
+CHECK=$GUESTDIR/check.bzimage
+have_check=1
+[ -f "$CHECK" ] || have_check=0
+
+# needs_check NAME: false (and a failure) when check.bzimage is missing.
+needs_check() {
+	[ "$have_check" = 1 ] && return 0
+	: >"$tmp/err"
+	: >"$tmp/out"
+	fail "$1" "$CHECK is missing (make guests)"
+	return 1
+}
+
+# --- kernel images -------------------------------------------------------
+
+missing=$tmp/missing.bzimage
+expect_error missing-kernel -F "$missing" --kernel "$missing"
+
+: >"$tmp/empty.bzimage"
+expect_error empty-kernel -F "$tmp/empty.bzimage" --kernel "$tmp/empty.bzimage"
+
+# Text long enough to hold a setup header, so the format checks must catch it.
+for i in $(seq 1 100); do
+	echo "line $i: this is a text file, not a kernel"
+done >"$tmp/text.bzimage"
+expect_error text-kernel -F "$tmp/text.bzimage" --kernel "$tmp/text.bzimage"
+
+expect_error directory-kernel -F "$tmp" --kernel "$tmp"
+
+if needs_check truncated-kernel; then
+	head -c 1000 "$CHECK" >"$tmp/truncated.bzimage"
+	expect_error truncated-kernel -F "$tmp/truncated.bzimage" --kernel "$tmp/truncated.bzimage"
+fi
+
+# One field of a good image spoiled at a time (boot.rst §F.1 offsets).
+# name  offset  bytes
+corruptions=(
+	"bad-magic 0x202 0x48 0x64 0x72 0x58"    # "HdrX" instead of "HdrS"
+	"old-protocol 0x206 0xff 0x01"           # version 1.255, before bzImage
+	"not-loaded-high 0x211 0x00"             # a zImage (loadflags bit 0 clear)
+	"no-64bit-entry 0x236 0x00 0x00"         # xloadflags without XLF_KERNEL_64
+	"setup-past-end 0x1f1 0xff"              # setup_sects 255: 128 KiB of setup
+)
+for c in "${corruptions[@]}"; do
+	read -r cname coff cbytes <<<"$c"
+	if needs_check "$cname"; then
+		cp "$CHECK" "$tmp/$cname.bzimage"
+		# shellcheck disable=SC2086  # cbytes is a list of bytes
+		patch "$tmp/$cname.bzimage" "$coff" $cbytes
+		expect_error "$cname" -F "$tmp/$cname.bzimage" --kernel "$tmp/$cname.bzimage"
+	fi
+done
+
+# --- initrd --------------------------------------------------------------
+
+if needs_check initrd-missing; then
+	expect_error initrd-missing -F "$tmp/missing.initrd" \
+		--kernel "$CHECK" --initrd "$tmp/missing.initrd"
+fi
+
+if needs_check initrd-larger-than-ram; then
+	truncate -s 100M "$tmp/big.initrd"
+	expect_error initrd-larger-than-ram -F "$tmp/big.initrd" \
+		--kernel "$CHECK" --mem 64M --initrd "$tmp/big.initrd"
+fi
+
+# 16 MiB of RAM, the kernel's [0x100000, 0x100000 + init_size 2 MiB): 13 MiB
+# fit above it (tests/guests' initrd-above-kernel), one byte more does not.
+if needs_check initrd-overlaps-kernel; then
+	truncate -s $(((13 << 20) + 1)) "$tmp/13M-plus-1.initrd"
+	expect_error initrd-overlaps-kernel -F "$tmp/13M-plus-1.initrd" \
+		--kernel "$CHECK" --mem 16M --initrd "$tmp/13M-plus-1.initrd"
+fi
+
+# --- options -------------------------------------------------------------
+
+if needs_check mem-zero; then
+	expect_error mem-zero -E 'mem' --kernel "$CHECK" --mem 0
+fi
+if needs_check mem-bad-suffix; then
+	expect_error mem-bad-suffix -E 'mem' --kernel "$CHECK" --mem 12X
+fi
+if needs_check mem-overflow; then
+	expect_error mem-overflow -E 'mem' --kernel "$CHECK" --mem 99999999999G
+fi
+if needs_check mem-negative; then
+	expect_error mem-negative -E 'mem' --kernel "$CHECK" --mem -64M
+fi
+
+expect_error unknown-option -E 'bogus' --bogus
+if needs_check unknown-option-after-kernel; then
+	expect_error unknown-option-after-kernel -E 'frobnicate' --kernel "$CHECK" --frobnicate
+fi
+expect_error missing-argument -E 'kernel' --kernel
+if needs_check missing-argument-cmdline; then
+	expect_error missing-argument-cmdline -E 'cmdline' --kernel "$CHECK" --cmdline
+fi
+expect_error no-kernel -E 'kernel' --mem 64M
+expect_error no-arguments -E 'kernel'
+
+if needs_check timeout-not-a-number; then
+	expect_error timeout-not-a-number -E 'timeout' --kernel "$CHECK" --timeout abc
+fi
+if needs_check timeout-negative; then
+	expect_error timeout-negative -E 'timeout' --kernel "$CHECK" --timeout -5
+fi
+
+if needs_check console-bad-kind; then
+	expect_error console-bad-kind -E 'console' --kernel "$CHECK" --console bogus
+fi
+if needs_check console-file-unwritable; then
+	expect_error console-file-unwritable -F "$tmp/no-such-dir/console.txt" \
+		--kernel "$CHECK" --console "file:$tmp/no-such-dir/console.txt"
+fi
+
+# check.bzimage says cmdline_size 2047; 3000 bytes of user command line
+# cannot fit whatever the default part is.
+if needs_check cmdline-too-long; then
+	long=$(printf 'x%.0s' $(seq 1 3000))
+	expect_error cmdline-too-long -E 'command line|cmdline' --kernel "$CHECK" --cmdline "$long"
+fi
+
+# --- --help and --version ------------------------------------------------
+
+why=""
+run --help
+crash_check
+[ "$status" = 0 ] || why+="exit status $status, expected 0; "
+[ ! -s "$tmp/err" ] || why+="stderr is not empty; "
+# The exit-status table: each documented status on a line of its own.
+for s in 0 2 4 124; do
+	grep -qE "^[[:space:]]*$s([[:space:]]|$)" "$tmp/out" || why+="no line for exit status $s; "
+done
+grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
+grep -q -- '--kernel' "$tmp/out" || why+="--kernel not described; "
+if [ -z "$why" ]; then ok help; else fail help "${why%; }"; fi
+
+why=""
+run --version
+crash_check
+[ "$status" = 0 ] || why+="exit status $status, expected 0; "
+[ ! -s "$tmp/err" ] || why+="stderr is not empty; "
+[ "$(wc -l <"$tmp/out")" = 1 ] || why+="expected one line on stdout; "
+grep -q 'minivmm' "$tmp/out" || why+="the version line does not say minivmm; "
+if [ -z "$why" ]; then ok version; else fail version "${why%; }"; fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,30 @@
+/* Constants shared by the test guests' setup header (header.S), their entry
+ * code (start.S), linker script and C code.  Only #defines: included from
+ * assembly too. */
+#ifndef MINIVMM_TESTS_GUEST_H
+#define MINIVMM_TESTS_GUEST_H
+
+#define GUEST_LOAD_ADDR        0x100000    /* code32_start, pref_address */
+#define GUEST_ENTRY64_OFFSET   0x200       /* boot.rst: 64-bit entry */
+#define GUEST_INIT_SIZE        0x200000    /* image + bss must fit */
+#define GUEST_KERNEL_ALIGNMENT 0x200000
+#define GUEST_INITRD_ADDR_MAX  0x7fffffff
+#define GUEST_CMDLINE_SIZE     2047
+#define GUEST_BOOT_VERSION     0x020f
+
+/* What the contract promises at the 64-bit entry. */
+#define GUEST_EXPECT_ZERO_PAGE 0x7000
+#define GUEST_EXPECT_RSP       0x8ff0
+
+/* Ports. */
+#define GUEST_PORT_COM1        0x3f8       /* 8250 THR; LSR at +5 */
+#define GUEST_PORT_DEBUG_EXIT  0xf4        /* isa-debug-exit: status (v << 1) | 1 */
+#define GUEST_PORT_I8042_CMD   0x64        /* 0xfe: pulse the reset line */
+
+/* Debug-exit values the guests use for their own trouble (odd statuses
+ * the tests recognise). */
+#define GUEST_EXIT_FAIL        0x7f        /* a check failed: status 255 */
+#define GUEST_EXIT_SERIAL      0x7e        /* UART never ready: status 253 */
+#define GUEST_EXIT_ENTRY32     0x7d        /* entered at the 32-bit entry: 251 */
+
+#endif

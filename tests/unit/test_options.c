@@ -1,0 +1,123 @@
+/* Option parsing: sizes, each usage error, the command-line order. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/config.h"
+
+#define ARGV(...) ((char *[]){ "minivmm", __VA_ARGS__, NULL })
+
+/* argc from the NULL-terminated argv, as the C runtime would give it. */
+static enum options_result parse(char **argv, struct vm_config *cfg, struct error *err)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	err->msg[0] = '\0';
+	return options_parse(argc, argv, cfg, err);
+}
+
+START_TEST(size_suffixes)
+{
+	uint64_t v;
+	ck_assert_int_eq(options_parse_size("256M", &v), 0);
+	ck_assert_uint_eq(v, 256ULL << 20);
+	ck_assert_int_eq(options_parse_size("4g", &v), 0);
+	ck_assert_uint_eq(v, 4ULL << 30);
+	ck_assert_int_eq(options_parse_size("3584M", &v), 0);
+	ck_assert_uint_eq(v, 3584ULL << 20);
+	ck_assert_int_eq(options_parse_size("64K", &v), 0);
+	ck_assert_uint_eq(v, 64ULL << 10);
+	ck_assert_int_eq(options_parse_size("1048576", &v), 0);
+	ck_assert_uint_eq(v, 1048576);
+}
+END_TEST
+
+START_TEST(size_rejects)
+{
+	uint64_t v = 7;
+	const char *bad[] = { "0", "0M", "", "M", "12X", "-1G", "1.5G", "1MB",
+			      "99999999999999999999", "17179869184G" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(options_parse_size(bad[i], &v) < 0, "accepted '%s'", bad[i]);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
+START_TEST(defaults_and_all_options)
+{
+	struct vm_config cfg;
+	struct error err;
+	char **argv = ARGV("--kernel", "k", "--initrd", "i", "--cmdline", "quiet",
+			   "--mem", "1G", "--console", "file:/tmp/x", "--timeout", "2.5", "--verbose");
+	ck_assert_int_eq(parse(argv, &cfg, &err), OPTIONS_RUN);
+	ck_assert_str_eq(cfg.kernel_path, "k");
+	ck_assert_str_eq(cfg.initrd_path, "i");
+	ck_assert_uint_eq(cfg.mem_size, 1ULL << 30);
+	ck_assert_int_eq(cfg.console, CONSOLE_FILE);
+	ck_assert_str_eq(cfg.console_path, "/tmp/x");
+	ck_assert(cfg.timeout_sec == 2.5);
+	ck_assert(cfg.verbose);
+
+	ck_assert_int_eq(parse(ARGV("--kernel", "k"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 256ULL << 20);
+	ck_assert_int_eq(cfg.console, CONSOLE_STDIO);
+	ck_assert_ptr_null(cfg.initrd_path);
+	ck_assert(cfg.timeout_sec == 0);
+}
+END_TEST
+
+static void expect_error(char **argv, const char *needle)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(argv, &cfg, &err), OPTIONS_ERROR);
+	ck_assert_msg(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+}
+
+START_TEST(usage_errors)
+{
+	expect_error(ARGV("--kernel", "k", "--bogus"), "unknown option '--bogus'");
+	expect_error(ARGV("--kernel"), "'--kernel' needs a value");
+	expect_error(ARGV("--verbose"), "no kernel");
+	expect_error(ARGV("--kernel", "k", "--mem", "0"), "--mem '0'");
+	expect_error(ARGV("--kernel", "k", "--mem", "12X"), "--mem '12X'");
+	expect_error(ARGV("--kernel", "k", "--mem", "1M"), "between");
+	expect_error(ARGV("--kernel", "k", "--timeout", "abc"), "--timeout 'abc'");
+	expect_error(ARGV("--kernel", "k", "--timeout", "-3"), "--timeout '-3'");
+	expect_error(ARGV("--kernel", "k", "--console", "tty"), "--console 'tty'");
+	expect_error(ARGV("--kernel", "k", "--console", "file:"), "--console 'file:'");
+	expect_error(ARGV("--kernel", "k", "extra"), "unexpected argument 'extra'");
+}
+END_TEST
+
+START_TEST(cmdline_default_first)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--cmdline", "init=/x quiet"), &cfg, &err),
+			 OPTIONS_RUN);
+	char *s = options_build_cmdline(&cfg);
+	ck_assert_str_eq(s, DEFAULT_CMDLINE " init=/x quiet");
+	ck_assert_ptr_eq(strstr(s, "console=ttyS0"), s);
+	free(s);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k"), &cfg, &err), OPTIONS_RUN);
+	s = options_build_cmdline(&cfg);
+	ck_assert_str_eq(s, DEFAULT_CMDLINE);
+	free(s);
+}
+END_TEST
+
+Suite *options_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *t = tcase_create("options");
+	tcase_add_test(t, size_suffixes);
+	tcase_add_test(t, size_rejects);
+	tcase_add_test(t, defaults_and_all_options);
+	tcase_add_test(t, usage_errors);
+	tcase_add_test(t, cmdline_default_first);
+	suite_add_tcase(s, t);
+	return s;
+}

@@ -1,0 +1,39 @@
+/* struct vm_config: everything the command line asked for, validated. */
+#ifndef MINIVMM_VMM_CONFIG_H
+#define MINIVMM_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+enum console_kind { CONSOLE_STDIO, CONSOLE_FILE, CONSOLE_NONE };
+
+struct vm_config {
+	const char *kernel_path;
+	const char *initrd_path;     /* NULL: none */
+	const char *user_cmdline;    /* appended to the default; NULL: none */
+	uint64_t mem_size;           /* bytes */
+	enum console_kind console;
+	const char *console_path;    /* CONSOLE_FILE */
+	double timeout_sec;          /* 0: none */
+	bool verbose;
+	const char *kvm_path;        /* "/dev/kvm" */
+};
+
+enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_ERROR };
+
+/* Parses argv into cfg.  OPTIONS_EXIT_OK: --help or --version printed to
+ * stdout.  OPTIONS_ERROR: err says what is wrong. */
+enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
+				  struct error *err);
+
+/* "256M", "4G", "65536K", "1048576" (bytes).  -1 on a bad or zero size. */
+int options_parse_size(const char *s, uint64_t *out);
+
+/* The full command line: the default first, the user's after it.  Caller frees. */
+char *options_build_cmdline(const struct vm_config *cfg);
+
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd"
+
+#endif

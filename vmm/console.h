@@ -1,0 +1,40 @@
+/* The guest's console on the host: where serial output goes (stdout, a file
+ * or nowhere) and where input comes from (stdin, in raw mode when it is a
+ * terminal, restored on every way out). */
+#ifndef MINIVMM_VMM_CONSOLE_H
+#define MINIVMM_VMM_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "common/error.h"
+#include "vmm/config.h"
+
+#define CONSOLE_ESCAPE 0x01   /* Ctrl-A, then x quits (as kvmtool and QEMU) */
+
+struct console {
+	int out_fd;             /* -1: output dropped (--console none) */
+	bool out_owned;         /* out_fd is our file, to close */
+	bool out_failed;        /* a write failed; said once */
+	int in_fd;              /* -1: no input */
+	bool raw;               /* the terminal is in raw mode and must be restored */
+	bool escape_pending;    /* Ctrl-A typed, waiting for the next key */
+	struct termios saved;
+};
+
+int console_open(struct console *c, const struct vm_config *cfg, struct error *err);
+/* Restores the terminal and closes a console file.  Safe to call twice. */
+void console_close(struct console *c);
+
+/* Serial output sink: opaque is the struct console. */
+void console_output(void *opaque, uint8_t byte);
+
+/* Copies typed input to out (room for 2 * len bytes: a pending Ctrl-A may be
+ * replayed) without the escape sequence.  Returns the bytes for the guest;
+ * *quit is set when Ctrl-A x was typed. */
+size_t console_filter_input(struct console *c, const uint8_t *in, size_t len, uint8_t *out,
+			    bool *quit);
+
+#endif

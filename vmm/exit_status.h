@@ -1,0 +1,16 @@
+/* The exit-status contract (README "Exit status", --help).  CI systems trust
+ * these numbers: change them only with the README. */
+#ifndef MINIVMM_VMM_EXIT_STATUS_H
+#define MINIVMM_VMM_EXIT_STATUS_H
+
+enum exit_status {
+	EXIT_GUEST_OFF     = 0,   /* guest powered off or asked for a reset */
+	/* odd values: (v << 1) | 1 for a value v written to the debug-exit port */
+	EXIT_USAGE         = 2,   /* bad option, bad image, /dev/kvm trouble */
+	EXIT_GUEST_CRASHED = 4,   /* triple fault, failed entry, internal error */
+	EXIT_HOST_FAILED   = 8,   /* minivmm itself failed while the guest ran */
+	EXIT_TIMEOUT       = 124, /* --timeout expired (as timeout(1)) */
+	EXIT_INTERRUPTED   = 130, /* SIGINT/SIGTERM/SIGHUP or Ctrl-A x */
+};
+
+#endif

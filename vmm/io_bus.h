@@ -1,0 +1,37 @@
+/* The port-I/O bus: which device answers which x86 I/O port range. */
+#ifndef MINIVMM_VMM_IO_BUS_H
+#define MINIVMM_VMM_IO_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* offset: port - base.  data: size bytes (1, 2 or 4), little-endian. */
+typedef void io_handler_fn(void *opaque, uint16_t offset, bool is_write, uint8_t *data,
+			   uint32_t size);
+
+struct io_range {
+	uint16_t base;
+	uint16_t len;
+	io_handler_fn *handler;
+	void *opaque;
+	const char *name;
+};
+
+#define IO_BUS_MAX_RANGES 16
+
+struct io_bus {
+	int nranges;
+	struct io_range ranges[IO_BUS_MAX_RANGES];
+	bool verbose;   /* name accesses to ports nobody owns */
+};
+
+/* -1 when the table is full or the range overlaps one already there. */
+int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *handler,
+	       void *opaque, const char *name);
+
+/* Dispatches one access.  A port nobody owns reads as all ones and ignores
+ * writes, as an empty ISA bus does. */
+void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
+		   uint32_t size);
+
+#endif

@@ -1,0 +1,264 @@
+/* Assembling the machine from struct vm_config, in the order of DESIGN.md's
+ * data flow: images read and checked, then kvm/, loader/, boot/, devices. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "vmm/devices/debug_exit.h"
+#include "vmm/exit_status.h"
+#include "vmm/machine.h"
+
+/* What the user handed in, checked before /dev/kvm is touched so that a bad
+ * image is reported the same on every machine. */
+static int machine_read_images(struct machine *m, struct error *err)
+{
+	const struct vm_config *cfg = m->cfg;
+	if (image_file_read(&m->kernel_file, cfg->kernel_path, err) < 0 ||
+	    bzimage_parse(m->kernel_file.data, m->kernel_file.size, cfg->kernel_path,
+			  &m->kernel, err) < 0)
+		return -1;
+	if (cfg->initrd_path) {
+		if (image_file_read(&m->initrd_file, cfg->initrd_path, err) < 0)
+			return -1;
+		if (m->initrd_file.size >= cfg->mem_size)
+			return error_set(err, "initrd %s: %zu MiB does not fit in %" PRIu64 " MiB of guest RAM",
+					 cfg->initrd_path, m->initrd_file.size >> 20, cfg->mem_size >> 20);
+	}
+	m->cmdline = options_build_cmdline(cfg);
+	if (!m->cmdline)
+		return error_set(err, "out of memory for the command line");
+	return 0;
+}
+
+static void machine_serial_irq(void *opaque, int level)
+{
+	struct machine *m = opaque;
+	kvm_vm_set_irq_line(&m->vm, SERIAL_COM1_IRQ, level);
+}
+
+static void machine_serial_output(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+	console_output(&m->console, byte);
+}
+
+static int machine_add_devices(struct machine *m, struct error *err)
+{
+	m->bus.verbose = m->cfg->verbose;
+	serial_init(&m->serial, machine_serial_irq, machine_serial_output, m);
+	i8042_init(&m->i8042, &m->stop);
+	if (io_bus_add(&m->bus, SERIAL_COM1_BASE, SERIAL_PORTS, serial_io, &m->serial, "serial") < 0 ||
+	    io_bus_add(&m->bus, I8042_DATA_PORT, 1, i8042_data_io, &m->i8042, "i8042") < 0 ||
+	    io_bus_add(&m->bus, I8042_COMMAND_PORT, 1, i8042_command_io, &m->i8042, "i8042") < 0 ||
+	    io_bus_add(&m->bus, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, debug_exit_io, &m->stop, "debug-exit") < 0)
+		return error_set(err, "internal error: overlapping device ports");
+	return 0;
+}
+
+static int machine_load(struct machine *m, struct error *err)
+{
+	struct guest_memory *mem = &m->vm.mem;
+	if (bzimage_load(mem, m->kernel_file.data, m->kernel_file.size, m->cfg->kernel_path, 0,
+			 &m->kernel, err) < 0)
+		return -1;
+	if (m->cfg->initrd_path &&
+	    initrd_load(mem, m->initrd_file.data, m->initrd_file.size, m->cfg->initrd_path,
+			&m->kernel, &m->initrd, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int machine_boot_state(struct machine *m, struct error *err)
+{
+	struct guest_memory *mem = &m->vm.mem;
+	if (boot_params_build(mem, &m->kernel, m->cfg->initrd_path ? &m->initrd : NULL,
+			      m->cmdline, err) < 0 ||
+	    page_tables_build(mem, err) < 0 || gdt_build(mem, err) < 0)
+		return -1;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	if (kvm_vcpu_get_sregs(&m->vcpu, &sregs, err) < 0)
+		return -1;
+	boot_vcpu_state_linux64(&regs, &sregs, m->kernel.entry, LAYOUT_ZERO_PAGE);
+	if (kvm_vcpu_set_sregs(&m->vcpu, &sregs, err) < 0 ||
+	    kvm_vcpu_set_regs(&m->vcpu, &regs, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void machine_print_layout(struct machine *m)
+{
+	fprintf(stderr, "minivmm: image kernel addr=0x%" PRIx64 " size=0x%" PRIx64 " entry=0x%" PRIx64 "\n",
+		m->kernel.image.load_paddr, m->kernel.image.size, m->kernel.entry);
+	if (m->cfg->initrd_path)
+		fprintf(stderr, "minivmm: image initrd addr=0x%" PRIx64 " size=0x%" PRIx64 "\n",
+			m->initrd.load_paddr, m->initrd.size);
+	fprintf(stderr, "minivmm: cmdline \"%s\"\n", m->cmdline);
+	struct boot_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
+	int n = e820_build(&m->vm.mem, e820, E820_MAX_ENTRIES_ZEROPAGE, NULL);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "minivmm: e820 addr=0x%llx size=0x%llx type=%u\n",
+			(unsigned long long)e820[i].addr, (unsigned long long)e820[i].size,
+			e820[i].type);
+}
+
+int machine_setup(struct machine *m, const struct vm_config *cfg, struct error *err)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	m->sys.fd = -1;
+	m->vm.fd = -1;
+	m->vcpu.fd = -1;
+	if (vm_stop_init(&m->stop) < 0)
+		return error_set(err, "eventfd: %s", strerror(errno));
+	if (machine_read_images(m, err) < 0)
+		return -1;
+
+	struct kvm_vm_config vm_cfg = {
+		.ram_size = cfg->mem_size,
+		.mmio_hole_start = LAYOUT_MMIO_HOLE_START,
+		.mmio_hole_end = LAYOUT_MMIO_HOLE_END,
+		.tss_addr = LAYOUT_TSS,
+		.identity_map_addr = LAYOUT_IDENTITY_MAP,
+	};
+	if (kvm_system_open(&m->sys, cfg->kvm_path, err) < 0 ||
+	    kvm_vm_create(&m->vm, &m->sys, &vm_cfg, err) < 0 ||
+	    machine_load(m, err) < 0 ||
+	    kvm_vcpu_create(&m->vcpu, &m->vm, 0, 1, err) < 0 ||
+	    machine_boot_state(m, err) < 0 ||
+	    console_open(&m->console, cfg, err) < 0 ||
+	    machine_add_devices(m, err) < 0)
+		return -1;
+	if (cfg->verbose)
+		machine_print_layout(m);
+	return 0;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Moves typed input to the UART while it has room.  Returns false when
+ * input has ended (EOF or error): stdin is then no longer watched. */
+static bool machine_forward_input(struct machine *m)
+{
+	uint8_t in[SERIAL_RX_BUFFER], out[2 * SERIAL_RX_BUFFER];
+	size_t room = serial_rx_room(&m->serial);
+	ssize_t n = read(m->console.in_fd, in, room < sizeof(in) ? room : sizeof(in));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	bool quit;
+	size_t len = console_filter_input(&m->console, in, (size_t)n, out, &quit);
+	serial_receive(&m->serial, out, len);
+	if (quit)
+		vm_stop_request(&m->stop, EXIT_INTERRUPTED, "Ctrl-A x typed: guest stopped");
+	return true;
+}
+
+/* The main thread's loop: waits for the stop event, signals, the deadline
+ * and console input, while the vCPU thread runs the guest. */
+static void machine_wait(struct machine *m, int sig_fd)
+{
+	int64_t deadline = m->cfg->timeout_sec > 0
+		? monotonic_ms() + (int64_t)ceil(m->cfg->timeout_sec * 1000) : -1;
+	bool input_open = m->console.in_fd >= 0;
+	while (!vm_stop_requested(&m->stop)) {
+		struct pollfd fds[3] = {
+			{ .fd = m->stop.wake_fd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = -1, .events = POLLIN },
+		};
+		int wait_ms = -1;
+		if (input_open) {
+			/* A full receive buffer: look again shortly instead of spinning. */
+			if (serial_rx_room(&m->serial) > 0)
+				fds[2].fd = m->console.in_fd;
+			else
+				wait_ms = 10;
+		}
+		if (deadline >= 0) {
+			int64_t left = deadline - monotonic_ms();
+			if (left <= 0) {
+				vm_stop_request(&m->stop, EXIT_TIMEOUT, "timeout: the guest was still running after %g s",
+						m->cfg->timeout_sec);
+				break;
+			}
+			if (wait_ms < 0 || left < wait_ms)
+				wait_ms = left > 1000000 ? 1000000 : (int)left;
+		}
+		if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) {
+			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "poll failed: %s", strerror(errno));
+			break;
+		}
+		if (fds[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				vm_stop_request(&m->stop, EXIT_INTERRUPTED, "interrupted by %s",
+						strsignal((int)si.ssi_signo));
+		}
+		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
+			input_open = machine_forward_input(m);
+	}
+}
+
+int machine_run(struct machine *m)
+{
+	/* SIGINT/SIGTERM/SIGHUP arrive through a signalfd; SIGUSR1 only kicks
+	 * the vCPU thread; SIGPIPE must not kill us when stdout goes away. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR1);
+	int sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	/* The kick handler must exist before the thread can be kicked. */
+	int err_no = 0;
+	if (sig_fd < 0 || vcpu_kick_install() < 0)
+		err_no = errno;
+	else
+		err_no = pthread_create(&m->vcpu_thread, NULL, vcpu_loop, m);
+	if (err_no != 0) {
+		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "cannot start the vCPU thread: %s",
+				strerror(err_no));
+	} else {
+		machine_wait(m, sig_fd);
+		vcpu_kick(m);
+		pthread_join(m->vcpu_thread, NULL);
+	}
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return m->stop.status;
+}
+
+void machine_teardown(struct machine *m)
+{
+	console_close(&m->console);
+	serial_destroy(&m->serial);
+	if (m->vcpu.fd >= 0)
+		kvm_vcpu_destroy(&m->vcpu);
+	if (m->vm.fd >= 0)
+		kvm_vm_destroy(&m->vm);
+	kvm_system_close(&m->sys);
+	image_file_free(&m->kernel_file);
+	image_file_free(&m->initrd_file);
+	free(m->cmdline);
+	vm_stop_destroy(&m->stop);
+}

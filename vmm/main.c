@@ -1,0 +1,55 @@
+/* minivmm: options in, exit status out.  The only place that decides to
+ * exit (DESIGN.md, "Rules"). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "vmm/config.h"
+#include "vmm/exit_status.h"
+#include "vmm/machine.h"
+
+/* A closed stdin/stdout/stderr would let the next open() take its number
+ * (then /dev/kvm would become "stdin"); park /dev/null there instead. */
+static void main_guard_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) < 0) {
+			int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+			if (n >= 0 && n != fd)
+				close(n);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	main_guard_std_fds();
+	struct vm_config cfg;
+	struct error err = { "" };
+	switch (options_parse(argc, argv, &cfg, &err)) {
+	case OPTIONS_EXIT_OK:
+		return EXIT_GUEST_OFF;
+	case OPTIONS_ERROR:
+		fprintf(stderr, "minivmm: %s\n", err.msg);
+		return EXIT_USAGE;
+	case OPTIONS_RUN:
+		break;
+	}
+
+	static struct machine m;
+	int status;
+	if (machine_setup(&m, &cfg, &err) < 0) {
+		fprintf(stderr, "minivmm: %s\n", err.msg);
+		status = EXIT_USAGE;
+	} else {
+		status = machine_run(&m);
+		/* Terminal back to normal before the last word. */
+		console_close(&m.console);
+		if (status != 0)
+			fprintf(stderr, "minivmm: %s\n", m.stop.reason);
+		else if (cfg.verbose)
+			fprintf(stderr, "minivmm: %s\n", m.stop.reason);
+	}
+	machine_teardown(&m);
+	return status;
+}

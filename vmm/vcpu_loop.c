@@ -1,0 +1,180 @@
+/* The vCPU thread: KVM_RUN until the guest stops, turning each exit into
+ * device work or a stop reason (api.rst 5. "The kvm_run structure"). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/exit_status.h"
+#include "vmm/machine.h"
+
+static const char *exit_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
+		[KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
+		[KVM_EXIT_IO] = "KVM_EXIT_IO",
+		[KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+		[KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
+		[KVM_EXIT_HLT] = "KVM_EXIT_HLT",
+		[KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "KVM_EXIT_IRQ_WINDOW_OPEN",
+		[KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
+		[KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
+		[KVM_EXIT_INTR] = "KVM_EXIT_INTR",
+		[KVM_EXIT_SET_TPR] = "KVM_EXIT_SET_TPR",
+		[KVM_EXIT_TPR_ACCESS] = "KVM_EXIT_TPR_ACCESS",
+		[KVM_EXIT_NMI] = "KVM_EXIT_NMI",
+		[KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
+		[KVM_EXIT_OSI] = "KVM_EXIT_OSI",
+		[KVM_EXIT_WATCHDOG] = "KVM_EXIT_WATCHDOG",
+		[KVM_EXIT_EPR] = "KVM_EXIT_EPR",
+		[KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+		[KVM_EXIT_IOAPIC_EOI] = "KVM_EXIT_IOAPIC_EOI",
+		[KVM_EXIT_HYPERV] = "KVM_EXIT_HYPERV",
+		[KVM_EXIT_X86_RDMSR] = "KVM_EXIT_X86_RDMSR",
+		[KVM_EXIT_X86_WRMSR] = "KVM_EXIT_X86_WRMSR",
+		[KVM_EXIT_DIRTY_RING_FULL] = "KVM_EXIT_DIRTY_RING_FULL",
+		[KVM_EXIT_X86_BUS_LOCK] = "KVM_EXIT_X86_BUS_LOCK",
+	};
+	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
+		return names[reason];
+	return "an exit reason this minivmm does not know";
+}
+
+static const char *internal_error_name(uint32_t suberror)
+{
+	switch (suberror) {
+	case KVM_INTERNAL_ERROR_EMULATION: return "instruction emulation failed";
+	case KVM_INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV: return "exception while delivering an event";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON: return "unexpected exit reason";
+	default: return "unknown suberror";
+	}
+}
+
+/* Port I/O: count accesses of size bytes each at data_offset in kvm_run
+ * (string instructions give count > 1).  The offset comes from KVM, but a
+ * bad one must not make us read outside the mapping. */
+static int vcpu_handle_io(struct machine *m, struct kvm_run *run)
+{
+	uint64_t size = run->io.size, count = run->io.count;
+	uint64_t end = run->io.data_offset + size * count;
+	if (size == 0 || size > 4 || end > (uint64_t)m->sys.vcpu_mmap_size)
+		return -1;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	for (uint64_t i = 0; i < count; i++)
+		io_bus_access(&m->bus, run->io.port, is_write, data + i * size, (uint32_t)size);
+	return 0;
+}
+
+static void vcpu_crash(struct machine *m, const char *fmt, const char *detail)
+{
+	kvm_vcpu_dump(&m->vcpu, stderr);
+	vm_stop_request(&m->stop, EXIT_GUEST_CRASHED, fmt, detail);
+}
+
+/* Returns false when the loop must end. */
+static bool vcpu_handle_exit(struct machine *m, struct kvm_run *run)
+{
+	char detail[128];
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (vcpu_handle_io(m, run) < 0) {
+			vm_stop_request(&m->stop, EXIT_HOST_FAILED,
+					"KVM reported a port access outside kvm_run (size %u, count %u)",
+					run->io.size, run->io.count);
+			return false;
+		}
+		return true;
+	case KVM_EXIT_MMIO:
+		/* No MMIO devices yet: reads see all ones, writes vanish. */
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		if (m->cfg->verbose)
+			fprintf(stderr, "minivmm: unhandled MMIO %s at 0x%llx\n",
+				run->mmio.is_write ? "write" : "read",
+				(unsigned long long)run->mmio.phys_addr);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_crash(m, "guest crashed: triple fault (%s)", "KVM_EXIT_SHUTDOWN");
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(detail, sizeof(detail), "hardware entry failure reason 0x%llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_crash(m, "guest crashed: KVM_EXIT_FAIL_ENTRY: %s", detail);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(detail, sizeof(detail), "suberror %u, %s", run->internal.suberror,
+			 internal_error_name(run->internal.suberror));
+		vcpu_crash(m, "guest crashed: KVM_EXIT_INTERNAL_ERROR: %s", detail);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
+		    run->system_event.type == KVM_SYSTEM_EVENT_RESET) {
+			vm_stop_request(&m->stop, EXIT_GUEST_OFF, "guest powered off or reset");
+			return false;
+		}
+		snprintf(detail, sizeof(detail), "system event type %u", run->system_event.type);
+		vcpu_crash(m, "guest crashed: KVM_EXIT_SYSTEM_EVENT: %s", detail);
+		return false;
+	default:
+		snprintf(detail, sizeof(detail), "%s (%u)", exit_reason_name(run->exit_reason),
+			 run->exit_reason);
+		vcpu_crash(m, "guest stopped with an exit minivmm cannot handle: %s", detail);
+		return false;
+	}
+}
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;   /* only here to interrupt KVM_RUN with EINTR */
+}
+
+void *vcpu_loop(void *arg)
+{
+	struct machine *m = arg;
+	struct kvm_run *run = m->vcpu.run;
+
+	/* machine_run blocks the kick signal everywhere; this thread takes it. */
+	sigset_t kick;
+	sigemptyset(&kick);
+	sigaddset(&kick, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	while (!vm_stop_requested(&m->stop)) {
+		if (ioctl(m->vcpu.fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				run->immediate_exit = 0;
+				continue;
+			}
+			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "KVM_RUN failed: %s",
+					strerror(errno));
+			break;
+		}
+		if (!vcpu_handle_exit(m, run))
+			break;
+	}
+	return NULL;
+}
+
+/* Makes the vCPU thread leave KVM_RUN: immediate_exit covers the window
+ * before it enters, the signal the time inside (api.rst, immediate_exit). */
+void vcpu_kick(struct machine *m)
+{
+	m->vcpu.run->immediate_exit = 1;
+	pthread_kill(m->vcpu_thread, SIGUSR1);
+}
+
+int vcpu_kick_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vcpu_kick_handler;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGUSR1, &sa, NULL);
+}
