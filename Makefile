@@ -3,8 +3,10 @@
 
 CC      ?= cc
 BUILD   ?= build
+# CFLAGS is the caller's (optimisation, sanitizers); the project's own flags
+# stay in PROJECT_CFLAGS so `make CFLAGS=...` cannot drop them.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -I. -MMD -MP
+PROJECT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -I. -MMD -MP
 LDLIBS  += -lpthread -lm
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -24,10 +26,10 @@ all: $(BUILD)/minivmm
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(PROJECT_CFLAGS) -c -o $@ $<
 
-$(BUILD)/vmm/main.o: CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
-$(BUILD)/tests/unit/%.o: CFLAGS += $(CHECK_CFLAGS)
+$(BUILD)/vmm/options.o: PROJECT_CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
+$(BUILD)/tests/unit/%.o: PROJECT_CFLAGS += $(CHECK_CFLAGS)
 
 $(BUILD)/libminivmm.a: $(LIB_OBJS)
 	@rm -f $@

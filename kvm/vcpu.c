@@ -121,20 +121,20 @@ static int vcpu_setup_msrs(struct kvm_vcpu *vcpu, struct error *err)
 		{ MSR_MTRR_DEF_TYPE, MTRR_DEF_TYPE_ENABLED_WB },
 	};
 	enum { N = sizeof(boot_msrs) / sizeof(boot_msrs[0]) };
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entries[N];
-	} msrs;
-	memset(&msrs, 0, sizeof(msrs));
-	msrs.hdr.nmsrs = N;
+	struct kvm_msrs *msrs = calloc(1, sizeof(*msrs) + N * sizeof(msrs->entries[0]));
+	if (!msrs)
+		return error_set(err, "out of memory for MSRs");
+	msrs->nmsrs = N;
 	for (int i = 0; i < N; i++) {
-		msrs.entries[i].index = boot_msrs[i].index;
-		msrs.entries[i].data = boot_msrs[i].value;
+		msrs->entries[i].index = boot_msrs[i].index;
+		msrs->entries[i].data = boot_msrs[i].value;
 	}
 	/* KVM_SET_MSRS returns how many it set: the first one refused is next. */
-	int r = ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
+	int r = ioctl(vcpu->fd, KVM_SET_MSRS, msrs);
+	int e = errno;
+	free(msrs);
 	if (r < 0)
-		return error_set(err, "vCPU %d: KVM_SET_MSRS failed: %s", vcpu->index, strerror(errno));
+		return error_set(err, "vCPU %d: KVM_SET_MSRS failed: %s", vcpu->index, strerror(e));
 	if (r < N)
 		return error_set(err, "vCPU %d: KVM refused MSR 0x%x", vcpu->index,
 				 boot_msrs[r].index);

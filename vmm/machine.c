@@ -56,9 +56,11 @@ static int machine_add_devices(struct machine *m, struct error *err)
 	m->bus.verbose = m->cfg->verbose;
 	serial_init(&m->serial, machine_serial_irq, machine_serial_output, m);
 	i8042_init(&m->i8042, &m->stop);
+	rtc_init(&m->rtc);
 	if (io_bus_add(&m->bus, SERIAL_COM1_BASE, SERIAL_PORTS, serial_io, &m->serial, "serial") < 0 ||
 	    io_bus_add(&m->bus, I8042_DATA_PORT, 1, i8042_data_io, &m->i8042, "i8042") < 0 ||
 	    io_bus_add(&m->bus, I8042_COMMAND_PORT, 1, i8042_command_io, &m->i8042, "i8042") < 0 ||
+	    io_bus_add(&m->bus, RTC_INDEX_PORT, RTC_PORTS, rtc_io, &m->rtc, "rtc") < 0 ||
 	    io_bus_add(&m->bus, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, debug_exit_io, &m->stop, "debug-exit") < 0)
 		return error_set(err, "internal error: overlapping device ports");
 	return 0;

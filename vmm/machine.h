@@ -10,6 +10,7 @@
 #include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/devices/i8042.h"
+#include "vmm/devices/rtc.h"
 #include "vmm/devices/serial.h"
 #include "vmm/io_bus.h"
 #include "vmm/stop.h"
@@ -31,6 +32,7 @@ struct machine {
 	struct console console;
 	struct serial serial;
 	struct i8042 i8042;
+	struct rtc rtc;
 };
 
 /* Reads and checks the images, creates the VM, loads and builds everything

@@ -349,7 +349,7 @@ if [ "$(stat -c %s "$INITRD")" != 5003 ]; then
 fi
 
 # check guest, default RAM: the full report.
-name=check-initrd
+name="check-initrd"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$CHECK" --initrd "$INITRD" --cmdline "exit=21 foo=bar" --verbose </dev/null
@@ -374,7 +374,7 @@ done
 # The command line at exactly cmdline_size bytes boots and arrives whole;
 # one byte more is a setup error.  The default part comes from a --verbose
 # run with a one-word user part.
-name=cmdline-max
+name="cmdline-max"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$CHECK" --cmdline "exit=0" --verbose </dev/null
@@ -405,7 +405,7 @@ fi
 # [0x100000, 0x300000) and the end of 16 MiB of RAM: it must go right at
 # 0x300000 (check.c fails if it overlaps the kernel's region).  One byte more
 # is tests/cli's initrd-overlaps-kernel.
-name=initrd-above-kernel
+name="initrd-above-kernel"
 if kvm_ok $name; then
 	why=""
 	truncate -s 13M "$tmp/initrd13M.bin"
@@ -414,7 +414,7 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
-name=check-no-initrd
+name="check-no-initrd"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$CHECK" --cmdline "exit=2" --verbose </dev/null
@@ -423,7 +423,7 @@ if kvm_ok $name; then
 fi
 
 # setup_sects = 0 means 4: the protected-mode code is at file offset 5*512.
-name=setup0
+name="setup0"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$GUESTDIR/setup0.bzimage" --cmdline "exit=7" --verbose </dev/null
@@ -444,7 +444,7 @@ for w in 2 4; do
 done
 
 # No exit= on the command line: the guest writes 0, status 1.
-name=console-file
+name="console-file"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$CHECK" --console "file:$tmp/console-file.txt" </dev/null
@@ -460,7 +460,7 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
-name=console-none
+name="console-none"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$CHECK" --console none --cmdline "exit=4" </dev/null
@@ -470,7 +470,7 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
-name=triple-fault
+name="triple-fault"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$GUESTDIR/triple-fault.bzimage" </dev/null
@@ -480,7 +480,7 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
-name=timeout
+name="timeout"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$GUESTDIR/spin.bzimage" --timeout 2 </dev/null
@@ -490,7 +490,7 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
-name=reset
+name="reset"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$GUESTDIR/reset.bzimage" </dev/null
@@ -499,7 +499,7 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
-name=stdin-closed
+name="stdin-closed"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$CHECK" --cmdline "exit=5" <&-
@@ -509,7 +509,7 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
-name=stdin-devnull
+name="stdin-devnull"
 if kvm_ok $name; then
 	why=""
 	run --kernel "$CHECK" --cmdline "exit=6" </dev/null

@@ -20,7 +20,8 @@
 	X(gdt)           \
 	X(vcpu_state)    \
 	X(options)       \
-	X(serial)
+	X(serial)        \
+	X(devices)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)

@@ -7,6 +7,7 @@
 
 #define STATUS_OBF  0x01   /* output buffer full */
 #define STATUS_SYS  0x04   /* system flag: passed self test */
+#define STATUS_UNLOCKED 0x10   /* keyboard not inhibited by the key lock */
 
 #define CMD_READ_CTR   0x20
 #define CMD_WRITE_CTR  0x60
@@ -84,5 +85,5 @@ void i8042_command_io(void *opaque, uint16_t offset, bool is_write, uint8_t *dat
 		return;
 	}
 	memset(data, 0, size);
-	data[0] = (uint8_t)(STATUS_SYS | (k->out_full ? STATUS_OBF : 0));
+	data[0] = (uint8_t)(STATUS_SYS | STATUS_UNLOCKED | (k->out_full ? STATUS_OBF : 0));
 }
