@@ -28,8 +28,8 @@ int e820_build(const struct guest_memory *mem, struct boot_e820_entry *table,
 {
 	struct e820_table t = { .entries = table, .count = 0, .max = max };
 	uint64_t low_end = guest_memory_low_end(mem);
-	/* Linux runs from 1 MiB up: a guest with no RAM there cannot boot, and
-	 * the low areas below would not be RAM-backed as reserved. */
+	/* Linux runs from 1 MiB up (boot.rst, LOADED_HIGH): without RAM above
+	 * it there is nothing to describe as usable memory. */
 	if (low_end <= LAYOUT_HIGH_MEMORY)
 		return error_set(err, "guest RAM of %" PRIu64 " KiB is too small: the kernel "
 				 "needs RAM above 1 MiB", low_end >> 10);

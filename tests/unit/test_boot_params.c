@@ -4,6 +4,8 @@
 #include "boot/boot.h"
 #include "tests/unit/unit.h"
 
+#define KERNEL_AT 0x2000000ULL
+
 struct fixture {
 	struct test_ram ram;
 	struct guest_kernel_image kernel;
@@ -19,7 +21,8 @@ static void fixture_init(struct fixture *f)
 	test_ram_init(&f->ram, 64 * MiB);
 	memset(f->ram.host + LAYOUT_ZERO_PAGE, 0xff, sizeof(struct boot_params));
 	test_bzimage_make(&img, 4, 4096);
-	ck_assert_msg(bzimage_load(&f->ram.mem, img.data, img.size, "k", 0, &f->kernel,
+	/* Not at code32_start, so that code32_start must be rewritten. */
+	ck_assert_msg(bzimage_load(&f->ram.mem, img.data, img.size, "k", KERNEL_AT, &f->kernel,
 				   &err) == 0, "%s", err.msg);
 	test_bzimage_free(&img);
 	static uint8_t initrd[1 * MiB];
@@ -37,6 +40,15 @@ START_TEST(test_loader_fields)
 	struct fixture f;
 	fixture_init(&f);
 	struct error err = { { 0 } };
+	/* Loader-written fields the image may carry other values in. */
+	struct setup_header *h = &f.kernel.setup_header;
+	h->vid_mode = 0xfffd;
+	h->type_of_loader = 0x21;
+	h->heap_end_ptr = 0x5be0;
+	h->cmd_line_ptr = 0x9999;
+	h->setup_data = 0x123456;
+	h->hardware_subarch = 3;
+	h->hardware_subarch_data = 0x77;
 	ck_assert_msg(boot_params_build(&f.ram.mem, &f.kernel, &f.initrd, "console=ttyS0",
 					&err) == 0, "%s", err.msg);
 	const struct boot_params *bp = zero_page(&f);
@@ -47,13 +59,15 @@ START_TEST(test_loader_fields)
 	ck_assert_uint_eq(bp->hdr.cmd_line_ptr, LAYOUT_CMDLINE);
 	ck_assert_uint_eq(bp->ext_cmd_line_ptr, 0);
 	ck_assert_str_eq((const char *)f.ram.host + LAYOUT_CMDLINE, "console=ttyS0");
-	ck_assert_uint_eq(bp->hdr.code32_start, f.kernel.image.load_paddr);
+	ck_assert_uint_eq(bp->hdr.code32_start, KERNEL_AT);
 	ck_assert_uint_eq(bp->hdr.ramdisk_image, 63 * MiB);
 	ck_assert_uint_eq(bp->hdr.ramdisk_image, f.initrd.load_paddr);
 	ck_assert_uint_eq(bp->hdr.ramdisk_size, 1 * MiB);
 	ck_assert_uint_eq(bp->ext_ramdisk_image, 0);
 	ck_assert_uint_eq(bp->ext_ramdisk_size, 0);
 	ck_assert_uint_eq(bp->hdr.setup_data, 0);
+	ck_assert_uint_eq(bp->hdr.hardware_subarch, 0);
+	ck_assert_uint_eq(bp->hdr.hardware_subarch_data, 0);
 	ck_assert_uint_eq(bp->sentinel, 0);
 	test_ram_free(&f.ram);
 }
