@@ -21,7 +21,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
-.PHONY: all test unit-test guest-test box-test asan run clean
+.PHONY: all test unit-test cli-test guest-test box-test asan run clean
 all: $(BUILD)/minivmm
 
 $(BUILD)/%.o: %.c
@@ -45,10 +45,13 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
 -include tests/guests/guests.mk
 -include images/images.mk
 
-test: unit-test guest-test box-test
+test: unit-test cli-test guest-test box-test
 
 unit-test: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
+
+cli-test: $(BUILD)/minivmm $(GUEST_IMAGES)
+	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/guests/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
@@ -56,11 +59,11 @@ guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 box-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/box/run-tests.sh $(BUILD)/minivmm
 
-# The unit and guest tests again under AddressSanitizer and UBSan.
+# The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
 asan:
 	$(MAKE) BUILD=build-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" unit-test guest-test
+	  LDFLAGS="-fsanitize=address,undefined" unit-test cli-test guest-test
 
 run: $(BUILD)/minivmm
 	scripts/run-demo.sh $(BUILD)/minivmm

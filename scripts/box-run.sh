@@ -34,9 +34,12 @@
 # The box's own failures always print one line starting `box:` on stderr, so a
 # command that itself exits 90-94 can still be told apart.
 #
-# Environment: BOX_QEMU (default qemu-system-x86_64), BOX_CPU (default
+# Environment: BOX_SMP and BOX_MEM (defaults for --smp and --mem),
+# BOX_QEMU (default qemu-system-x86_64), BOX_CPU (default
 # EPYC-Rome,+svm,+npt), BOX_APPEND (extra box kernel parameters),
-# MINIVMM_CACHE (the cache folder, default <repo>/cache).
+# MINIVMM_CACHE (the cache folder, default <repo>/cache), BOX_KERNEL_DIR (an
+# unpacked generic kernel package, as `fetch-kernel.sh generic` prints: saves
+# the ~1 s apt look-up when the caller has done it already).
 set -euo pipefail
 
 EXIT_MODULE=90 EXIT_NOKVM=91 EXIT_NOSTATUS=92 EXIT_TIMEOUT=93 EXIT_SETUP=94
@@ -48,7 +51,7 @@ usage() {
 	exit "$EXIT_SETUP"
 }
 
-mem=6G smp=1 timeout_s= interactive=0
+mem=${BOX_MEM:-6G} smp=${BOX_SMP:-1} timeout_s='' interactive=0
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -81,15 +84,20 @@ for f in "${files[@]}"; do
 done
 
 cache=${MINIVMM_CACHE:-$repo/cache}
-kdir=$("$repo/scripts/fetch-kernel.sh" generic) || setup_fail "cannot fetch the box kernel (scripts/fetch-kernel.sh generic failed)"
+if [ -n "${BOX_KERNEL_DIR:-}" ]; then
+	kdir=$BOX_KERNEL_DIR
+else
+	kdir=$("$repo/scripts/fetch-kernel.sh" generic) ||
+		setup_fail "cannot fetch the box kernel (scripts/fetch-kernel.sh generic failed)"
+fi
 kernel=$(find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
 [ -n "$kernel" ] || setup_fail "no vmlinuz in $kdir/boot"
 base=$("$repo/images/box-initramfs.sh" base "$kdir" "$cache/box") || setup_fail "cannot build the box initramfs"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mode=batch
-[ "$interactive" = 1 ] && mode=interactive
+mode="batch"
+[ "$interactive" = 1 ] && mode="interactive"
 "$repo/images/box-initramfs.sh" payload "$tmp/payload.cpio" "$mode" "$cmd" "${files[@]}" ||
 	setup_fail "cannot pack the files for the box"
 # The kernel looks for the next archive only at 4-byte offsets: zero padding
@@ -130,11 +138,12 @@ if [ "$timeout_s" != 0 ] && { [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; }; then
 	echo "box: timeout: the box run took longer than ${timeout_s}s" >&2
 	exit "$EXIT_TIMEOUT"
 fi
-err=$(tr -d '\r' <"$log" | grep -E '^BOX-ERROR 9[01] ' | tail -n1 || true)
+# The box's /init says BOX-ERROR <code> <why> for its own failures.
+err=$(tr -d '\r' <"$log" | grep -E "^BOX-ERROR ($EXIT_MODULE|$EXIT_NOKVM) " | tail -n1 || true)
 if [ -n "$err" ]; then
 	code=${err#BOX-ERROR }
 	code=${code%% *}
-	echo "box: ${err#BOX-ERROR 9? }" >&2
+	echo "box: ${err#BOX-ERROR "$code" }" >&2
 	exit "$code"
 fi
 status=$(tr -d '\r' <"$log" | grep -E '^BOX-STATUS [0-9]+$' | tail -n1 || true)

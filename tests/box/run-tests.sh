@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# tests/box/run-tests.sh MINIVMM — real-kernel boot tests, run inside the KVM
+# box (scripts/box-run.sh: QEMU TCG + nested KVM), because the host's /dev/kvm
+# may not be able to run a real kernel.
+#
+#   tests/box/run-tests.sh MINIVMM       all tests
+#   tests/box/run-tests.sh --probe-only  only "box: nested KVM works"
+#
+# Fetches Debian's cloud kernel (the guest) and generic kernel (the box), builds
+# the guest's busybox initramfs, and in ONE box run (a box boot costs seconds)
+# runs, each reported on its own:
+#   box: nested KVM works          tests/box/kvm-probe.c: /dev/kvm, a VM, KVM_RUN
+#   boot cloud kernel (default memory)   minivmm --kernel --initrd --timeout 120
+#   boot cloud kernel (--mem 3584M)      the same with --mem 3584M
+# A boot passes when minivmm exits 0 and the guest printed its marker line
+# MINIVMM-GUEST-USERSPACE-OK. The guest tests run only if the probe passed: a
+# broken box is reported as that, not as a minivmm failure.
+#
+# Prints `ok NAME` or `FAIL NAME: why` (with the tail of that test's console)
+# per test, then `N passed, N failed`. Exit 0 only if all passed.
+# Missing qemu or packages fail loudly (scripts/install-deps.sh installs them).
+# V=1 echoes the whole box console as it goes.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+probe_only=0
+if [ "${1:-}" = --probe-only ]; then
+	probe_only=1
+	minivmm=
+elif [ $# -eq 1 ]; then
+	minivmm=$1
+else
+	echo "usage: tests/box/run-tests.sh MINIVMM | --probe-only" >&2
+	exit 2
+fi
+
+passed=0 failed=0
+ok() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+# indent: the console lines shown under a FAIL.
+indent() { sed 's/^/    | /'; }
+
+T_PROBE="box: nested KVM works"
+T_BOOT="boot cloud kernel (default memory)"
+T_BOOT_MEM="boot cloud kernel (--mem 3584M)"
+if [ "$probe_only" = 1 ]; then
+	tests=("$T_PROBE")
+else
+	tests=("$T_PROBE" "$T_BOOT" "$T_BOOT_MEM")
+fi
+# fail_all WHY: every test fails for one reason (nothing could run).
+fail_all() {
+	local t
+	for t in "${tests[@]}"; do fail "$t" "$1"; done
+	finish
+}
+
+# --- prerequisites: all of them, named at once -------------------------------
+missing=()
+for tool in qemu-system-x86_64 cpio gzip apt-get dpkg-deb timeout "${CC:-cc}"; do
+	command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ ! -x /bin/busybox ] || LC_ALL=C ldd /bin/busybox >/dev/null 2>&1; then
+	missing+=("busybox-static")
+fi
+command -v depmod >/dev/null || [ -x /sbin/depmod ] || missing+=("depmod (kmod)")
+if [ ${#missing[@]} -gt 0 ]; then
+	fail_all "missing ${missing[*]} (run scripts/install-deps.sh)"
+fi
+# Without minivmm the probe still runs: it tells whether the box works.
+guest_skip_why=
+if [ "$probe_only" = 0 ] && [ ! -x "$minivmm" ]; then
+	guest_skip_why="not run: $minivmm is not an executable (build it with make)"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# --- what the box needs ----------------------------------------------------------
+if ! "${CC:-cc}" -O2 -std=gnu11 -Wall -Wextra -Werror -o "$tmp/kvm-probe" \
+	"$repo/tests/box/kvm-probe.c" 2>"$tmp/cc.err"; then
+	indent <"$tmp/cc.err"
+	fail_all "cannot compile tests/box/kvm-probe.c"
+fi
+if ! box_kdir=$("$repo/scripts/fetch-kernel.sh" generic 2>"$tmp/fetch.err"); then
+	indent <"$tmp/fetch.err"
+	fail_all "cannot fetch the box's generic kernel"
+fi
+files=("$tmp/kvm-probe")
+# shellcheck disable=SC2016 # expanded in the box, by its sh
+box_cmd='t() {
+	n=$1; shift; s=$(cut -d" " -f1 /proc/uptime)
+	echo "BOXTEST-BEGIN $n"; "$@"; r=$?; echo
+	echo "BOXTEST-END $n $r"
+	awk -v n="$n" -v s="$s" "{ printf \"BOXTEST-TIME %s %.1f\n\", n, \$1 - s }" /proc/uptime
+}
+t probe kvm-probe'
+if [ "$probe_only" = 0 ] && [ -z "$guest_skip_why" ]; then
+	if ! cloud_kdir=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/fetch.err"); then
+		indent <"$tmp/fetch.err"
+		fail "$T_PROBE" "not run: no guest kernel to test with"
+		tests=("${tests[@]:1}")
+		fail_all "cannot fetch the cloud kernel"
+	fi
+	guest_kernel=$(find "$cloud_kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+	if ! "$repo/images/guest-initramfs.sh" "$tmp/guest.cpio.gz" 2>"$tmp/initramfs.err"; then
+		indent <"$tmp/initramfs.err"
+		fail "$T_PROBE" "not run: no guest initramfs"
+		tests=("${tests[@]:1}")
+		fail_all "cannot build the guest initramfs"
+	fi
+	files+=("$minivmm" "$guest_kernel" "$tmp/guest.cpio.gz")
+	k=${guest_kernel##*/}
+	m=${minivmm##*/}
+	# busybox timeout as a safety net: a minivmm that ignores its own
+	# --timeout costs that test, not the others.
+	box_cmd+="
+if [ \$r = 0 ]; then
+	t boot timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120
+	t boot-mem timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --mem 3584M
+fi"
+fi
+
+# --- one box run -------------------------------------------------------------------
+start=$(date +%s)
+if [ "${V:-0}" = 1 ]; then
+	BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --files "${files[@]}" -- "$box_cmd" \
+		2>"$tmp/box.err" | tee "$tmp/console"
+	box_rc=${PIPESTATUS[0]}
+else
+	BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --files "${files[@]}" -- "$box_cmd" \
+		>"$tmp/console" 2>"$tmp/box.err"
+	box_rc=$?
+fi
+echo "# box run: $(($(date +%s) - start)) s, box-run.sh exit status $box_rc"
+box_err=$(grep '^box: ' "$tmp/box.err" | tail -n1)
+[ -s "$tmp/box.err" ] && grep -v '^box: ' "$tmp/box.err" | indent
+
+# section NAME: the console lines of one test, without its markers.
+section() {
+	awk -v n="$1" '$0 == "BOXTEST-BEGIN " n { on = 1; next }
+		on && index($0, "BOXTEST-END " n " ") == 1 { exit }
+		on { print }' "$tmp/console"
+}
+# result NAME: the exit status the box saw for that test, empty if it never ended.
+result() {
+	sed -n "s/^BOXTEST-END $1 \([0-9][0-9]*\)\$/\1/p" "$tmp/console" | tail -n1
+}
+began() { grep -qx "BOXTEST-BEGIN $1" "$tmp/console"; }
+
+# Why a test has no result: the box's own failure, if it said one.
+no_result() {
+	if [ -n "$box_err" ]; then
+		echo "no result: ${box_err#box: } (box-run.sh exit status $box_rc)"
+	else
+		echo "no result (box-run.sh exit status $box_rc)"
+	fi
+}
+
+rc=$(result probe)
+if [ "$rc" = 0 ]; then
+	ok "$T_PROBE"
+else
+	if [ -z "$rc" ]; then
+		fail "$T_PROBE" "$(no_result)"
+		tail -n 20 "$tmp/console" | indent
+	else
+		fail "$T_PROBE" "kvm-probe exit status $rc"
+		section probe | tail -n 20 | indent
+	fi
+	[ "$probe_only" = 1 ] && finish
+	tests=("${tests[@]:1}")
+	fail_all "not run: the box has no working nested KVM"
+fi
+[ "$probe_only" = 1 ] && finish
+if [ -n "$guest_skip_why" ]; then
+	tests=("${tests[@]:1}")
+	fail_all "$guest_skip_why"
+fi
+
+# The time each test took in the box, for the log.
+sed -n 's/^BOXTEST-TIME \([^ ]*\) \([0-9.]*\)$/# \1: \2 s in the box/p' "$tmp/console"
+
+# check_boot ID NAME
+check_boot() {
+	local id=$1 name=$2 rc
+	rc=$(result "$id")
+	section "$id" >"$tmp/$id.console"
+	if [ -z "$rc" ]; then
+		if began "$id"; then
+			fail "$name" "$(no_result); it was running this test"
+		else
+			fail "$name" "$(no_result)"
+		fi
+	elif [ "$rc" = 137 ]; then
+		fail "$name" "minivmm did not end within 150 s despite --timeout 120 (killed)"
+	elif [ "$rc" != 0 ]; then
+		fail "$name" "minivmm exit status $rc, want 0"
+	elif ! grep -q 'MINIVMM-GUEST-USERSPACE-OK' "$tmp/$id.console"; then
+		fail "$name" "minivmm exit status 0 but no MINIVMM-GUEST-USERSPACE-OK on the console"
+	else
+		ok "$name"
+		return
+	fi
+	echo "    console tail:"
+	tail -n 30 "$tmp/$id.console" | indent
+}
+check_boot boot "$T_BOOT"
+check_boot boot-mem "$T_BOOT_MEM"
+finish
