@@ -172,6 +172,7 @@ build_base() {
 
 	mkdir -p "$cache"
 	cpio_dir "$root" | gzip -1n >"$tmp/base.cpio.gz"
+	rm -f "$cache/base-$kver-"*.cpio.gz   # archives of older recipes
 	mv "$tmp/base.cpio.gz" "$out"
 	echo "$out"
 }

@@ -90,8 +90,34 @@ else
 	kdir=$("$repo/scripts/fetch-kernel.sh" generic) ||
 		setup_fail "cannot fetch the box kernel (scripts/fetch-kernel.sh generic failed)"
 fi
-kernel=$(find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
-[ -n "$kernel" ] || setup_fail "no vmlinuz in $kdir/boot"
+vmlinuz=$(find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+[ -n "$vmlinuz" ] || setup_fail "no vmlinuz in $kdir/boot"
+
+# The box boots the uncompressed vmlinux through its PVH entry when it can:
+# undoing the bzImage's XZ under TCG costs ~2.5 s of every box run. Extracted
+# once into the cache; the bzImage is the fallback.
+box_kernel() {
+	local out=$cache/box/vmlinux-${vmlinuz##*/vmlinuz-}
+	if [ -s "$out" ]; then echo "$out"; return; fi
+	command -v xz >/dev/null || { echo "$vmlinuz"; return; }
+	local off
+	off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$vmlinuz" | head -n1 | cut -d: -f1)
+	mkdir -p "$cache/box"
+	local part
+	part=$(mktemp "$cache/box/.vmlinux.XXXXXX")
+	# (xz stops at the end of its stream: no pipe, so no SIGPIPE for tail)
+	if [ -n "$off" ] &&
+		xz -dc --single-stream < <(tail -c +"$((off + 1))" "$vmlinuz") >"$part" 2>/dev/null &&
+		[ "$(head -c 4 "$part")" = $'\x7fELF' ] &&
+		LC_ALL=C grep -qa 'xen-3.0' "$part"; then
+		mv "$part" "$out"
+		echo "$out"
+	else
+		rm -f "$part"
+		echo "$vmlinuz"
+	fi
+}
+kernel=$(box_kernel)
 base=$("$repo/images/box-initramfs.sh" base "$kdir" "$cache/box") || setup_fail "cannot build the box initramfs"
 
 tmp=$(mktemp -d)

@@ -176,6 +176,17 @@ static int ram_contains(uint64_t addr, uint64_t len)
 	return 0;
 }
 
+/* Bytes from addr to the end of the e820 RAM entry holding it (0: not RAM). */
+static uint64_t ram_left(uint64_t addr)
+{
+	for (int i = 0; i < e820_count; i++) {
+		const struct e820_entry *e = &e820[i];
+		if (e->type == E820_RAM && addr >= e->addr && addr - e->addr < e->size)
+			return e->size - (addr - e->addr);
+	}
+	return 0;
+}
+
 static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -339,7 +350,7 @@ static void check_paging(void)
 static int64_t check_cmdline(uint64_t bp, uint64_t *ptr_out)
 {
 	uint64_t ptr = rd32(bp + BP_CMD_LINE_PTR) | (uint64_t)rd32(bp + BP_EXT_CMD_LINE_PTR) << 32;
-	uint64_t max = rd32(bp + BP_CMDLINE_SIZE), len;
+	uint64_t max = rd32(bp + BP_CMDLINE_SIZE), avail = ram_left(ptr), len;
 
 	*ptr_out = ptr;
 	if (ptr == 0) {
@@ -347,7 +358,7 @@ static int64_t check_cmdline(uint64_t bp, uint64_t *ptr_out)
 		return -1;
 	}
 	for (len = 0; len <= max; len++) {
-		if (!ram_contains(ptr + len, 1)) {
+		if (len >= avail) {
 			fail_hex("command line runs out of RAM at", ptr + len);
 			return -1;
 		}

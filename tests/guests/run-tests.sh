@@ -69,6 +69,17 @@ elif ! (exec 3<>/dev/kvm) 2>/dev/null; then
 	kvm_reason="/dev/kvm cannot be opened read-write by $(id -un 2>/dev/null || id -u)"
 fi
 
+# /dev/kvm opens but KVM still does not work (no VM can be created, old
+# API...): minivmm says so with status 2 on a boot that needs nothing else.
+kvm_probe() {
+	[ -n "$kvm_reason" ] && return
+	timeout -k 5 "$OUTER_TIMEOUT" "$MINIVMM" --kernel "$GUESTDIR/check.bzimage" --console none \
+		</dev/null >/dev/null 2>"$tmp/probe.err"
+	if [ $? = 2 ] && grep -qi 'kvm' "$tmp/probe.err"; then
+		kvm_reason="minivmm cannot use KVM: $(head -n 1 "$tmp/probe.err")"
+	fi
+}
+
 # kvm_ok NAME: true when the test may run; otherwise records a failure (CI)
 # or a skip (elsewhere) for it.
 kvm_ok() {
@@ -305,13 +316,12 @@ check_guest_report() {
 	fi
 	local gfnv want_fnv
 	gfnv=$(sed -n 's/^initrd-fnv=\(0x[0-9a-f]*\)$/\1/p' "$tmp/console")
-	want_fnv=$(fnv1a "$initrd")
 	if [ "$gsize" -gt $((1 << 20)) ]; then
 		# check.c does not hash more than 1 MiB (emulated code is slow).
 		grep -qx 'initrd-fnv=skipped.*' "$tmp/console" || why+="the guest did not say it skipped the checksum; "
 	elif [ -z "$gfnv" ]; then
 		why+="the guest printed no initrd checksum; "
-	elif [ "$((gfnv))" != "$((want_fnv))" ]; then
+	elif want_fnv=$(fnv1a "$initrd") && [ "$((gfnv))" != "$((want_fnv))" ]; then
 		why+="initrd checksum in the guest $gfnv, host $want_fnv: the bytes differ; "
 	fi
 }
@@ -337,6 +347,8 @@ if [ ! -x "$MINIVMM" ]; then
 	echo "$0: $MINIVMM is not an executable" >&2
 	exit 2
 fi
+
+kvm_probe
 
 CHECK=$GUESTDIR/check.bzimage
 # An initrd of pseudo-random bytes (the same every run: ZX81's LCG, exact in
