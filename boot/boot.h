@@ -27,6 +27,14 @@
 int e820_build(const struct guest_memory *mem, struct boot_e820_entry *table,
 	       int max, struct error *err);
 
+/* The longest command line (without NUL) the kernel accepts: cmdline_size,
+ * or 255 before boot protocol 2.06 (boot.rst). */
+uint32_t cmdline_limit(const struct setup_header *hdr);
+
+/* Checks cmdline against max_len and the room at LAYOUT_CMDLINE, so a
+ * too-long command line is refused before a VM exists. */
+int cmdline_check(const char *cmdline, uint32_t max_len, struct error *err);
+
 /* Writes the NUL-terminated command line at LAYOUT_CMDLINE.  Longer than
  * max_len (the kernel's cmdline_size, without NUL) is an error naming both. */
 int cmdline_write(struct guest_memory *mem, const char *cmdline, uint32_t max_len,

@@ -16,16 +16,6 @@
 /* boot.rst "vid_mode": 0xffff means "normal" (the video mode the loader
  * found); obligatory to fill. */
 #define BOOT_PARAMS_VID_NORMAL       0xffff
-/* boot.rst "cmdline_size" appeared in 2.06; before it the limit is 255. */
-#define BOOT_PARAMS_V_CMDLINE_SIZE   0x0206
-#define BOOT_PARAMS_OLD_CMDLINE_MAX  255
-
-static uint32_t boot_params_cmdline_max(const struct setup_header *hdr)
-{
-	return hdr->version >= BOOT_PARAMS_V_CMDLINE_SIZE ? hdr->cmdline_size
-							  : BOOT_PARAMS_OLD_CMDLINE_MAX;
-}
-
 /* The fields boot.rst marks "write (obligatory)" or "write" for a loader. */
 static void boot_params_loader_fields(struct boot_params *bp, uint64_t load_paddr)
 {
@@ -79,7 +69,7 @@ int boot_params_build(struct guest_memory *mem, const struct guest_kernel_image 
 		return -1;
 	bp.e820_entries = (uint8_t)n;
 
-	if (cmdline_write(mem, cmdline, boot_params_cmdline_max(&kernel->setup_header), err) < 0)
+	if (cmdline_write(mem, cmdline, cmdline_limit(&kernel->setup_header), err) < 0)
 		return -1;
 	if (guest_memory_write(mem, LAYOUT_ZERO_PAGE, &bp, sizeof(bp)) < 0)
 		return error_set(err, "guest RAM too small for boot_params at 0x%llx",

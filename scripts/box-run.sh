@@ -105,6 +105,7 @@ box_kernel() {
 	mkdir -p "$cache/box"
 	local part
 	part=$(mktemp "$cache/box/.vmlinux.XXXXXX")
+	chmod 0644 "$part"
 	# (xz stops at the end of its stream: no pipe, so no SIGPIPE for tail)
 	if [ -n "$off" ] &&
 		xz -dc --single-stream < <(tail -c +"$((off + 1))" "$vmlinuz") >"$part" 2>/dev/null &&

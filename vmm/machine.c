@@ -36,7 +36,7 @@ static int machine_read_images(struct machine *m, struct error *err)
 	m->cmdline = options_build_cmdline(cfg);
 	if (!m->cmdline)
 		return error_set(err, "out of memory for the command line");
-	return 0;
+	return cmdline_check(m->cmdline, cmdline_limit(&m->kernel.setup_header), err);
 }
 
 static void machine_serial_irq(void *opaque, int level)
@@ -122,7 +122,7 @@ int machine_setup(struct machine *m, const struct vm_config *cfg, struct error *
 	m->vcpu.fd = -1;
 	if (vm_stop_init(&m->stop) < 0)
 		return error_set(err, "eventfd: %s", strerror(errno));
-	if (machine_read_images(m, err) < 0)
+	if (machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0)
 		return -1;
 
 	struct kvm_vm_config vm_cfg = {
@@ -137,7 +137,6 @@ int machine_setup(struct machine *m, const struct vm_config *cfg, struct error *
 	    machine_load(m, err) < 0 ||
 	    kvm_vcpu_create(&m->vcpu, &m->vm, 0, 1, err) < 0 ||
 	    machine_boot_state(m, err) < 0 ||
-	    console_open(&m->console, cfg, err) < 0 ||
 	    machine_add_devices(m, err) < 0)
 		return -1;
 	if (cfg->verbose)

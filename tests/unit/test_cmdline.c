@@ -92,6 +92,23 @@ START_TEST(test_ram_too_small)
 }
 END_TEST
 
+START_TEST(test_limit_follows_protocol)
+{
+	struct setup_header hdr = { .version = 0x0206, .cmdline_size = 2047 };
+	ck_assert_uint_eq(cmdline_limit(&hdr), 2047);
+	hdr.version = 0x0205;   /* cmdline_size came in 2.06 */
+	ck_assert_uint_eq(cmdline_limit(&hdr), 255);
+	struct error err;
+	char line[300];
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	ck_assert_int_lt(cmdline_check(line, cmdline_limit(&hdr), &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "at most 255"));
+	line[255] = '\0';
+	ck_assert_int_eq(cmdline_check(line, cmdline_limit(&hdr), &err), 0);
+}
+END_TEST
+
 Suite *cmdline_suite(void)
 {
 	Suite *s = suite_create("cmdline");
@@ -101,6 +118,7 @@ Suite *cmdline_suite(void)
 	tcase_add_test(tc, test_written_nul_terminated);
 	tcase_add_test(tc, test_layout_room_limits);
 	tcase_add_test(tc, test_ram_too_small);
+	tcase_add_test(tc, test_limit_follows_protocol);
 	suite_add_tcase(s, tc);
 	return s;
 }
