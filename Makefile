@@ -42,8 +42,8 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # Tiny test guests and the KVM box have their own recipes.
--include tests/guests/guests.mk
--include images/images.mk
+include tests/guests/guests.mk
+include images/images.mk
 
 test: unit-test cli-test guest-test box-test
 

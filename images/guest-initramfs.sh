@@ -45,7 +45,7 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
-cpus=$(grep -c '^processor' /proc/cpuinfo)
+cpus=$(nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo)
 echo "MINIVMM-GUEST-USERSPACE-OK cpus=$cpus kernel=$(uname -r)"
 for word in $(cat /proc/cmdline); do
 	if [ "$word" = minivmm.shell ]; then

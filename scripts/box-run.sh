@@ -46,9 +46,12 @@ EXIT_MODULE=90 EXIT_NOKVM=91 EXIT_NOSTATUS=92 EXIT_TIMEOUT=93 EXIT_SETUP=94
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 setup_fail() { echo "box: $*" >&2; exit "$EXIT_SETUP"; }
+# usage [STATUS]: the help text; on stdout for --help (status 0), else stderr.
 usage() {
-	sed -n '/^# usage:/,/^#   --files/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-	exit "$EXIT_SETUP"
+	local text
+	text=$(sed -n '/^# usage:/,/can still be told apart/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//')
+	if [ "${1:-$EXIT_SETUP}" = 0 ]; then echo "$text"; else echo "$text" >&2; fi
+	exit "${1:-$EXIT_SETUP}"
 }
 
 mem=${BOX_MEM:-6G} smp=${BOX_SMP:-1} timeout_s='' interactive=0
@@ -61,9 +64,10 @@ while [ $# -gt 0 ]; do
 	--interactive) interactive=1; shift ;;
 	--files)
 		shift
-		while [ $# -gt 0 ] && [ "$1" != -- ]; do files+=("$1"); shift; done ;;
+		# up to the next option or --
+		while [ $# -gt 0 ] && [[ "$1" != --* ]]; do files+=("$1"); shift; done ;;
 	--) shift; break ;;
-	-h | --help) usage ;;
+	-h | --help) usage 0 ;;
 	*) echo "box: unknown option '$1'" >&2; usage ;;
 	esac
 done
@@ -175,7 +179,9 @@ if [ -n "$err" ]; then
 fi
 status=$(tr -d '\r' <"$log" | grep -E '^BOX-STATUS [0-9]+$' | tail -n1 || true)
 if [ -z "$status" ]; then
-	echo "box: QEMU ended without a BOX-STATUS line (QEMU exit status $qrc)" >&2
+	hint=''
+	[ "$interactive" = 1 ] && hint=', quit with Ctrl-a x?'
+	echo "box: QEMU ended without a BOX-STATUS line (QEMU exit status $qrc$hint)" >&2
 	exit "$EXIT_NOSTATUS"
 fi
 exit "${status#BOX-STATUS }"

@@ -156,7 +156,7 @@ began() { grep -qx "BOXTEST-BEGIN $1" "$tmp/console"; }
 # Why a test has no result: the box's own failure, if it said one.
 no_result() {
 	if [ -n "$box_err" ]; then
-		echo "no result: ${box_err#box: } (box-run.sh exit status $box_rc)"
+		echo "the box failed: ${box_err#box: } (box-run.sh exit status $box_rc)"
 	else
 		echo "no result (box-run.sh exit status $box_rc)"
 	fi
@@ -186,6 +186,18 @@ fi
 # The time each test took in the box, for the log.
 sed -n 's/^BOXTEST-TIME \([^ ]*\) \([0-9.]*\)$/# \1: \2 s in the box/p' "$tmp/console"
 
+# exit_meaning RC: minivmm's exit-status contract (vmm/exit_status.h), in words.
+exit_meaning() {
+	case "$1" in
+	2) echo " (usage or setup error)" ;;
+	4) echo " (the guest crashed)" ;;
+	8) echo " (minivmm failed on the host)" ;;
+	124) echo " (--timeout expired)" ;;
+	130) echo " (interrupted)" ;;
+	*) [ $(($1 % 2)) = 1 ] && [ "$1" -lt 128 ] && echo " (the guest wrote $(($1 >> 1)) to the debug-exit port)" ;;
+	esac
+}
+
 # check_boot ID NAME
 check_boot() {
 	local id=$1 name=$2 rc
@@ -200,7 +212,7 @@ check_boot() {
 	elif [ "$rc" = 137 ]; then
 		fail "$name" "minivmm did not end within 150 s despite --timeout 120 (killed)"
 	elif [ "$rc" != 0 ]; then
-		fail "$name" "minivmm exit status $rc, want 0"
+		fail "$name" "minivmm exit status $rc$(exit_meaning "$rc"), want 0"
 	elif ! grep -q 'MINIVMM-GUEST-USERSPACE-OK' "$tmp/$id.console"; then
 		fail "$name" "minivmm exit status 0 but no MINIVMM-GUEST-USERSPACE-OK on the console"
 	else
