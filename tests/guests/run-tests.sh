@@ -531,6 +531,23 @@ if kvm_ok $name; then
 	finish_test $name
 fi
 
+# On a terminal minivmm puts stdin in raw mode; every way out must put it
+# back.  script(1) gives minivmm a pseudo-terminal; stty reads it afterwards.
+name="terminal-restored"
+if kvm_ok $name; then
+	why=""
+	for how in "check.bzimage --cmdline exit=1" "spin.bzimage --timeout 1" \
+		   "triple-fault.bzimage" "reset.bzimage"; do
+		# shellcheck disable=SC2086 # $how is a guest and its options
+		modes=$(script -qec "stty sane; $MINIVMM --kernel $GUESTDIR/$how >/dev/null 2>&1; stty -a" /dev/null)
+		for mode in icanon echo isig icrnl; do
+			grep -qw -- "-$mode" <<<"$modes" && why+="'$how' left -$mode; "
+			grep -qw -- "$mode" <<<"$modes" || why+="'$how': no stty output; "
+		done
+	done
+	finish_test $name
+fi
+
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -21,7 +21,8 @@
 	X(vcpu_state)    \
 	X(options)       \
 	X(serial)        \
-	X(devices)
+	X(devices)       \
+	X(kvm_system)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
