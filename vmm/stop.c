@@ -35,7 +35,7 @@ void vm_stop_request(struct vm_stop *s, int status, const char *fmt, ...)
 		vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
 		va_end(ap);
 		s->status = status;
-		s->stopped = true;
+		__atomic_store_n(&s->stopped, true, __ATOMIC_RELEASE);
 		uint64_t one = 1;
 		/* An eventfd write of 1 cannot fail short of counter overflow. */
 		ssize_t r = write(s->wake_fd, &one, sizeof(one));
@@ -44,10 +44,9 @@ void vm_stop_request(struct vm_stop *s, int status, const char *fmt, ...)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Read on every vCPU exit: an atomic load, not the lock.  The release
+ * store above publishes status and reason with it. */
 bool vm_stop_requested(struct vm_stop *s)
 {
-	pthread_mutex_lock(&s->lock);
-	bool stopped = s->stopped;
-	pthread_mutex_unlock(&s->lock);
-	return stopped;
+	return __atomic_load_n(&s->stopped, __ATOMIC_ACQUIRE);
 }
