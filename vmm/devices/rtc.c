@@ -47,8 +47,24 @@ static uint8_t rtc_hours(const struct rtc *r, int hour)
 	return (uint8_t)(rtc_encode(r, h12) | (hour >= 12 ? HOURS_PM : 0));
 }
 
+/* The clock registers follow the host's time; the rest is plain CMOS. */
+static bool rtc_is_clock(uint8_t reg)
+{
+	switch (reg) {
+	case REG_SECONDS: case REG_MINUTES: case REG_HOURS: case REG_WEEKDAY:
+	case REG_DAY: case REG_MONTH: case REG_YEAR: case REG_CENTURY:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static uint8_t rtc_read(const struct rtc *r, uint8_t reg)
 {
+	/* Linux polls register A for the UIP bit: only a clock register needs
+	 * the time looked up. */
+	if (!rtc_is_clock(reg))
+		return r->cmos[reg];
 	time_t t = (time_t)r->now();
 	struct tm tm;
 	gmtime_r(&t, &tm);
@@ -60,8 +76,7 @@ static uint8_t rtc_read(const struct rtc *r, uint8_t reg)
 	case REG_DAY: return rtc_encode(r, tm.tm_mday);
 	case REG_MONTH: return rtc_encode(r, tm.tm_mon + 1);
 	case REG_YEAR: return rtc_encode(r, tm.tm_year % 100);
-	case REG_CENTURY: return rtc_encode(r, (tm.tm_year + 1900) / 100);
-	default: return r->cmos[reg];
+	default: return rtc_encode(r, (tm.tm_year + 1900) / 100);   /* REG_CENTURY */
 	}
 }
 
@@ -81,6 +96,8 @@ void rtc_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_
 		data[0] = rtc_read(r, r->index);
 		return;
 	}
+	if (rtc_is_clock(r->index))
+		return;   /* the clock follows the host; setting it is not supported */
 	switch (r->index) {
 	case REG_A:
 		r->cmos[REG_A] = data[0] & 0x7f;   /* UIP is read-only */
@@ -88,9 +105,6 @@ void rtc_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_
 	case REG_C:
 	case REG_D:
 		break;   /* read-only status */
-	case REG_SECONDS: case REG_MINUTES: case REG_HOURS: case REG_WEEKDAY:
-	case REG_DAY: case REG_MONTH: case REG_YEAR: case REG_CENTURY:
-		break;   /* the clock follows the host; setting it is not supported */
 	default:
 		r->cmos[r->index] = data[0];
 	}
