@@ -36,14 +36,9 @@ failed=0
 skipped=0
 OUTER_TIMEOUT=20
 
-kvm_reason=""
-if [ ! -e /dev/kvm ]; then
-	kvm_reason="/dev/kvm does not exist"
-elif [ ! -c /dev/kvm ]; then
-	kvm_reason="/dev/kvm is not a character device"
-elif ! (exec 3<>/dev/kvm) 2>/dev/null; then
-	kvm_reason="/dev/kvm cannot be opened read-write"
-fi
+# shellcheck source=tests/kvm-device.sh
+. "$(dirname "$0")/../kvm-device.sh"
+kvm_reason=$(kvm_device_problem)
 
 report_output() {
 	if [ -s "$tmp/err" ]; then

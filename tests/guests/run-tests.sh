@@ -60,14 +60,9 @@ skip() {
 
 # --- /dev/kvm ----------------------------------------------------------
 
-kvm_reason=""
-if [ ! -e /dev/kvm ]; then
-	kvm_reason="/dev/kvm does not exist"
-elif [ ! -c /dev/kvm ]; then
-	kvm_reason="/dev/kvm is not a character device"
-elif ! (exec 3<>/dev/kvm) 2>/dev/null; then
-	kvm_reason="/dev/kvm cannot be opened read-write by $(id -un 2>/dev/null || id -u)"
-fi
+# shellcheck source=tests/kvm-device.sh
+. "$(dirname "$0")/../kvm-device.sh"
+kvm_reason=$(kvm_device_problem)
 
 # /dev/kvm opens but KVM still does not work (no VM can be created, old
 # API...): minivmm says so with status 2 on a boot that needs nothing else.
