@@ -5,7 +5,8 @@ PACKAGES=(
 	build-essential clang pkg-config linux-libc-dev   # compilers, kvm.h, bootparam.h
 	check libfdt-dev                                   # unit tests, device trees
 	qemu-system-x86 busybox-static cpio kmod           # the KVM box and test initramfs
-	xz-utils zstd lz4 gzip                             # kernel payload decompressors
+	xz-utils zstd lz4 gzip bzip2                       # kernel payload decompressors
+	binutils jq                                        # readelf: vmlinux notes; jq: JSON in the tests
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
