@@ -13,7 +13,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Every .c under the module folders; vmm/main.c is the program, the rest is a
 # library the unit tests link against too.
-LIB_SRCS := $(wildcard kvm/*.c loader/*.c boot/*.c vmm/*.c vmm/devices/*.c)
+LIB_SRCS := $(wildcard common/*.c kvm/*.c loader/*.c boot/*.c vmm/*.c vmm/devices/*.c)
 LIB_SRCS := $(filter-out vmm/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -44,11 +44,17 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
 # Tiny test guests and the KVM box have their own recipes.
 include tests/guests/guests.mk
 include images/images.mk
+include tests/fuzz/fuzz.mk
 
-test: unit-test cli-test guest-test box-test
+test: unit-test script-test cli-test guest-test box-test
 
 unit-test: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
+
+# scripts/extract-vmlinux on synthetic bzImages (and Debian's, when cached).
+.PHONY: script-test
+script-test:
+	tests/scripts/run-tests.sh $(CC)
 
 cli-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests

@@ -1,6 +1,7 @@
 /* boot/: what the guest needs to start: boot_params and e820, the command
  * line, identity page tables, the GDT and the initial vCPU state for the
- * 64-bit Linux boot protocol (boot.rst).  Pure: writes guest RAM through
+ * 64-bit Linux boot protocol (boot.rst), or the hvm_start_info and 32-bit
+ * state for PVH (shared/reference F.7).  Pure: writes guest RAM through
  * struct guest_memory and fills linux/kvm.h register structs; never calls
  * ioctl (DESIGN.md). */
 #ifndef MINIVMM_BOOT_BOOT_H
@@ -57,7 +58,11 @@ int page_tables_build(struct guest_memory *mem, struct error *err);
 #define BOOT_GDT_CODE_SEL 0x10
 #define BOOT_GDT_DATA_SEL 0x18
 #define BOOT_GDT_TSS_SEL  0x20
-#define BOOT_GDT_ENTRIES  6
+/* Flat 32-bit code for the PVH entry, which starts in protected mode
+ * (shared/reference F.7): the hidden CS state must match a real descriptor
+ * in case the guest reloads CS before loading its own GDT. */
+#define BOOT_GDT_CODE32_SEL 0x30
+#define BOOT_GDT_ENTRIES  7
 
 /* Writes the GDT at LAYOUT_GDT and an empty IDT at LAYOUT_IDT. */
 int gdt_build(struct guest_memory *mem, struct error *err);
@@ -68,5 +73,62 @@ int gdt_build(struct guest_memory *mem, struct error *err);
  * come from the vCPU so fields minivmm does not set keep KVM's values. */
 void boot_vcpu_state_linux64(struct kvm_regs *regs, struct kvm_sregs *sregs,
 			     uint64_t entry, uint64_t boot_params_gpa);
+
+/* PVH boot (shared/reference F.7, after Xen's public
+ * arch-x86/hvm/start_info.h, which no Debian UAPI header carries): the
+ * start-of-day structure the 32-bit PVH entry finds through EBX. */
+#define PVH_START_MAGIC        0x336ec578U
+#define PVH_START_INFO_VERSION 1   /* version 1 adds the memory map Linux needs */
+
+struct hvm_start_info {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;
+	uint64_t cmdline_paddr;
+	uint64_t rsdp_paddr;
+	uint64_t memmap_paddr;
+	uint32_t memmap_entries;
+	uint32_t reserved;
+};
+
+struct hvm_modlist_entry {
+	uint64_t paddr;
+	uint64_t size;
+	uint64_t cmdline_paddr;
+	uint64_t reserved;
+};
+
+struct hvm_memmap_table_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;    /* the e820 types */
+	uint32_t reserved;
+};
+
+/* Entries that fit between LAYOUT_PVH_MEMMAP and the zero page. */
+#define PVH_MEMMAP_MAX ((LAYOUT_ZERO_PAGE - LAYOUT_PVH_MEMMAP) / sizeof(struct hvm_memmap_table_entry))
+
+/* Writes hvm_start_info at LAYOUT_PVH_START_INFO: magic, version 1, the
+ * command line (written at LAYOUT_CMDLINE, checked against cmdline_max),
+ * the initrd as module 0 when given, the memory map e820_build makes, and
+ * rsdp_paddr (0: none). */
+int pvh_start_info_build(struct guest_memory *mem, const struct guest_image *initrd,
+			 const char *cmdline, uint32_t cmdline_max, uint64_t rsdp_paddr,
+			 struct error *err);
+
+/* The vCPU state for the PVH entry: 32-bit protected mode, paging off
+ * (CR0 = PE|ET, CR4 = 0, EFER = 0), CS flat 32-bit code (BOOT_GDT_CODE32_SEL),
+ * DS/ES/FS/GS/SS flat data, TR a busy 32-bit TSS, EBX = start info,
+ * EIP = entry, EFLAGS = 2.  sregs should come from the vCPU. */
+void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_t entry,
+			 uint64_t start_info_gpa);
+
+/* Records the structures boot/ generates (zero page or PVH start info,
+ * command line, page tables, GDT and IDT) in the image list, so that no
+ * image the user places can land on them. */
+int boot_reserve_images(struct image_list *list, enum kernel_boot_protocol protocol,
+			size_t cmdline_len, struct error *err);
 
 #endif

@@ -22,9 +22,17 @@
  *             (104-byte 64-bit TSS), base 0
  *   [5]     : 0 — bits 127:64 of the TSS descriptor: base 63:32 and the
  *             reserved type field that must be 0
+ *   [6] 0x30: 0x00cf9b000000ffff  code32: P, S, type 0xb (execute/read,
+ *             accessed), G=1, D=1, L=0, limit 4 GiB, base 0 — the flat
+ *             32-bit code segment of the PVH entry (shared/reference F.7
+ *             "Entry state": "CS 32-bit r/x flat")
+ * The PVH entry runs in 32-bit protected mode with the same table: the
+ * first 8 bytes of the TSS descriptor read as a legacy busy 32-bit TSS
+ * (type 0xb, SDM Vol. 3A "TSS Descriptor") of the same base and limit, and
+ * slot 5 then reads as a null descriptor.
  * The kernel loads its own GDT at once; these exist so that the hidden
- * segment state KVM receives (boot_vcpu_state_linux64) has a real
- * descriptor behind it. */
+ * segment state KVM receives (boot_vcpu_state_linux64, boot_vcpu_state_pvh)
+ * has a real descriptor behind it. */
 #include <stdint.h>
 
 #include "boot/boot.h"
@@ -33,7 +41,7 @@
 #define GDT_ACCESS_S        0x10  /* code or data, not a system segment */
 #define GDT_TYPE_CODE_XRA   0xb   /* execute/read, accessed */
 #define GDT_TYPE_DATA_RWA   0x3   /* read/write, accessed */
-#define GDT_TYPE_TSS64_BUSY 0xb
+#define GDT_TYPE_TSS64_BUSY 0xb  /* also "32-bit TSS (busy)" outside IA-32e mode */
 #define GDT_FLAG_G          0x8   /* limit in 4 KiB units */
 #define GDT_FLAG_DB         0x4
 #define GDT_FLAG_L          0x2   /* 64-bit code */
@@ -42,6 +50,16 @@
 
 _Static_assert(BOOT_GDT_TSS_SEL / 8 + 2 <= BOOT_GDT_ENTRIES,
 	       "the 16-byte TSS descriptor must fit in the GDT");
+_Static_assert(BOOT_GDT_CODE32_SEL / 8 < BOOT_GDT_ENTRIES,
+	       "the 32-bit code descriptor must fit in the GDT");
+_Static_assert(BOOT_GDT_CODE32_SEL / 8 != BOOT_GDT_CODE_SEL / 8 &&
+	       BOOT_GDT_CODE32_SEL / 8 != BOOT_GDT_DATA_SEL / 8 &&
+	       BOOT_GDT_CODE32_SEL / 8 != BOOT_GDT_TSS_SEL / 8 &&
+	       BOOT_GDT_CODE32_SEL / 8 != BOOT_GDT_TSS_SEL / 8 + 1,
+	       "the 32-bit code descriptor must not share a slot with another one");
+_Static_assert(BOOT_GDT_CODE_SEL % 8 == 0 && BOOT_GDT_DATA_SEL % 8 == 0 &&
+	       BOOT_GDT_TSS_SEL % 8 == 0 && BOOT_GDT_CODE32_SEL % 8 == 0,
+	       "selectors are GDT offsets with TI = 0 and RPL = 0");
 _Static_assert(LAYOUT_IDT >= LAYOUT_GDT + BOOT_GDT_ENTRIES * 8,
 	       "the IDT must not overlap the GDT");
 
@@ -65,6 +83,8 @@ int gdt_build(struct guest_memory *mem, struct error *err)
 	gdt[BOOT_GDT_TSS_SEL / 8] = gdt_descriptor(0, GDT_TSS_LIMIT,
 		GDT_ACCESS_PRESENT | GDT_TYPE_TSS64_BUSY, 0);
 	gdt[BOOT_GDT_TSS_SEL / 8 + 1] = 0;  /* base 63:32 = 0, reserved = 0 */
+	gdt[BOOT_GDT_CODE32_SEL / 8] = gdt_descriptor(0, GDT_FLAT_LIMIT,
+		GDT_ACCESS_PRESENT | GDT_ACCESS_S | GDT_TYPE_CODE_XRA, GDT_FLAG_G | GDT_FLAG_DB);
 
 	/* An IDT of limit 0: no vector is usable, so any exception before the
 	 * kernel installs its own IDT ends in a triple fault, which the VMM

@@ -4,8 +4,11 @@
 #ifndef MINIVMM_BOOT_LAYOUT_H
 #define MINIVMM_BOOT_LAYOUT_H
 
-#define LAYOUT_GDT            0x500ULL    /* null, null, code64, data, 16-byte TSS: 0x30 bytes */
-#define LAYOUT_IDT            0x530ULL    /* empty IDT, limit 0: any fault shuts down */
+#define LAYOUT_GDT            0x500ULL    /* null, null, code64, data, 16-byte TSS, code32: 0x38 bytes */
+#define LAYOUT_IDT            0x540ULL    /* empty IDT, limit 0: any fault shuts down */
+#define LAYOUT_PVH_START_INFO 0x6000ULL   /* struct hvm_start_info (56 bytes) ... */
+#define LAYOUT_PVH_MODLIST    0x6040ULL   /* ... one module entry: the initrd ... */
+#define LAYOUT_PVH_MEMMAP     0x6080ULL   /* ... the memory map, up to the zero page */
 #define LAYOUT_ZERO_PAGE      0x7000ULL   /* struct boot_params, 4 KiB */
 #define LAYOUT_BOOT_STACK     0x8ff0ULL   /* initial RSP/RBP */
 #define LAYOUT_PML4           0x9000ULL   /* identity page tables: PML4 ... */

@@ -139,7 +139,8 @@ static int bzimage_place(struct guest_kernel_image *out, uint64_t load, const ch
 				 "0x%x overflows", name, (unsigned long long)hdr->pref_address,
 				 hdr->init_size);
 	out->image.load_paddr = load;
-	out->entry = load + BZIMAGE_ENTRY64_OFFSET;
+	out->linux64_entry = load + BZIMAGE_ENTRY64_OFFSET;
+	out->entry = out->linux64_entry;
 	out->reserved_end = reserved > image_end ? reserved : image_end;
 	return 0;
 }
@@ -156,6 +157,7 @@ int bzimage_parse(const uint8_t *data, size_t size, const char *name,
 
 	memset(out, 0, sizeof(*out));
 	out->setup_header = hdr;
+	out->format = KERNEL_FORMAT_BZIMAGE;
 	out->protocol = KERNEL_BOOT_LINUX64;
 	out->image.size = size - setup_size;
 	out->image.alignment = bzimage_relocatable(&hdr) ? hdr.kernel_alignment
@@ -165,32 +167,46 @@ int bzimage_parse(const uint8_t *data, size_t size, const char *name,
 	return bzimage_place(out, hdr.code32_start, name, err);
 }
 
-/* boot.rst "relocatable_kernel": only a relocatable kernel may be loaded
- * anywhere but its default address. */
-static int bzimage_check_load_address(const struct guest_kernel_image *k, uint64_t load,
-				      const char *name, struct error *err)
+/* Where the copy goes: code32_start unless the caller chose an address,
+ * which is rounded up to the alignment; boot.rst "relocatable_kernel": only
+ * a relocatable kernel may be loaded anywhere but its default address. */
+static int bzimage_load_address(const struct guest_kernel_image *k,
+				const struct load_request *req, const char *name,
+				uint64_t alignment, uint64_t *load, struct error *err)
 {
-	if (load < BZIMAGE_MIN_LOAD)
-		return error_set(err, "%s: load address 0x%llx is below 1 MiB",
-				 name, (unsigned long long)load);
-	if (!bzimage_relocatable(&k->setup_header) && load != k->setup_header.code32_start)
+	const struct setup_header *hdr = &k->setup_header;
+	*load = hdr->code32_start;
+	if (req->load_address && !bzimage_relocatable(hdr) && req->load_address != hdr->code32_start)
 		return error_set(err, "%s: kernel is not relocatable: it must be loaded at "
-				 "0x%x, not 0x%llx", name, k->setup_header.code32_start,
-				 (unsigned long long)load);
+				 "0x%x, not 0x%llx", name, hdr->code32_start,
+				 (unsigned long long)req->load_address);
+	if (req->load_address) {
+		if (__builtin_add_overflow(req->load_address, alignment - 1, load))
+			return error_set(err, "%s: load address 0x%llx is out of range", name,
+					 (unsigned long long)req->load_address);
+		*load &= ~(alignment - 1);
+	}
+	if (*load < BZIMAGE_MIN_LOAD)
+		return error_set(err, "%s: load address 0x%llx is below 1 MiB",
+				 name, (unsigned long long)*load);
 	return 0;
 }
 
-int bzimage_load(struct guest_memory *mem, const uint8_t *data, size_t size,
-		 const char *name, uint64_t load_address,
+int bzimage_load(struct guest_memory *mem, struct image_list *list,
+		 const struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err)
 {
+	const char *name = file->path;
 	struct guest_kernel_image k;
-	if (bzimage_parse(data, size, name, &k, err) < 0)
+	uint64_t load;
+	if (bzimage_parse(file->data, file->size, name, &k, err) < 0 ||
+	    loader_check_alignment(req->alignment, name, err) < 0)
 		return -1;
-	uint64_t load = load_address ? load_address : k.setup_header.code32_start;
-	if (bzimage_check_load_address(&k, load, name, err) < 0 ||
+	uint64_t alignment = req->alignment ? req->alignment : k.image.alignment;
+	if (bzimage_load_address(&k, req, name, alignment, &load, err) < 0 ||
 	    bzimage_place(&k, load, name, err) < 0)
 		return -1;
+	k.image.alignment = alignment;
 
 	uint64_t ram_end = guest_memory_low_end(mem);
 	if (!guest_memory_ptr(mem, load, k.image.size) || load + k.image.size > ram_end)
@@ -203,9 +219,18 @@ int bzimage_load(struct guest_memory *mem, const uint8_t *data, size_t size,
 				 "(init_size 0x%x) but RAM ends at 0x%llx", name,
 				 (unsigned long long)k.reserved_end, k.setup_header.init_size,
 				 (unsigned long long)ram_end);
-	if (guest_memory_write(mem, load, data + (size - k.image.size), k.image.size) < 0)
+	if (image_list_check_free(list, load, k.reserved_end, name, "kernel", err) < 0)
+		return -1;
+	if (guest_memory_write(mem, load, file->data + (file->size - k.image.size),
+			       k.image.size) < 0)
 		return error_set(err, "%s: cannot copy the kernel to 0x%llx", name,
 				 (unsigned long long)load);
+	struct image_record rec = {
+		.kind = IMAGE_KIND_KERNEL, .origin = file->origin, .path = file->path,
+		.image = k.image, .claim_end = k.reserved_end,
+	};
+	if (list && image_list_add(list, &rec, err) < 0)
+		return -1;
 	*out = k;
 	return 0;
 }

@@ -30,7 +30,8 @@ static const char *initrd_size_str(uint64_t size, char *buf, size_t len)
 static int initrd_no_room(uint64_t size, uint64_t top, uint64_t reserved_end,
 			  const char *name, struct error *err)
 {
-	/* Room between the kernel (rounded up to a page) and the top. */
+	/* Room between the kernel (rounded up to a page) and the top; other
+	 * images in it may leave less. */
 	uint64_t floor = reserved_end > UINT64_MAX - (INITRD_ALIGN - 1)
 		? UINT64_MAX : (reserved_end + INITRD_ALIGN - 1) & ~(INITRD_ALIGN - 1);
 	uint64_t room = top > floor ? top - floor : 0;
@@ -42,8 +43,8 @@ static int initrd_no_room(uint64_t size, uint64_t top, uint64_t reserved_end,
 }
 
 int initrd_place(uint64_t size, uint64_t low_ram_end, uint64_t initrd_addr_max,
-		 uint64_t kernel_reserved_end, const char *name, uint64_t *addr,
-		 struct error *err)
+		 uint64_t floor, const struct image_list *list, const char *name,
+		 uint64_t *addr, struct error *err)
 {
 	if (size == 0)
 		return error_set(err, "%s: initrd is empty", name);
@@ -52,29 +53,68 @@ int initrd_place(uint64_t size, uint64_t low_ram_end, uint64_t initrd_addr_max,
 	 * first keeps UINT64_MAX from wrapping. */
 	uint64_t top = initrd_addr_max >= low_ram_end ? low_ram_end : initrd_addr_max + 1;
 	if (size > top)
-		return initrd_no_room(size, top, kernel_reserved_end, name, err);
+		return initrd_no_room(size, top, floor, name, err);
+	/* Top down: below each image in the way, until one spot is free. */
 	uint64_t at = (top - size) & ~(INITRD_ALIGN - 1);
-	if (at < kernel_reserved_end)
-		return initrd_no_room(size, top, kernel_reserved_end, name, err);
+	const struct image_record *in_the_way;
+	while (at >= floor && (in_the_way = image_list_overlap(list, at, at + size))) {
+		if (in_the_way->image.load_paddr < size)
+			break;
+		at = (in_the_way->image.load_paddr - size) & ~(INITRD_ALIGN - 1);
+	}
+	if (at < floor || image_list_overlap(list, at, at + size))
+		return initrd_no_room(size, top, floor, name, err);
 	*addr = at;
 	return 0;
 }
 
-int initrd_load(struct guest_memory *mem, const uint8_t *data, size_t size,
-		const char *name, const struct guest_kernel_image *kernel,
-		struct guest_image *out, struct error *err)
+/* An address the caller chose, rounded up to the alignment. */
+static int initrd_chosen_address(const struct load_request *req, const char *name,
+				 uint64_t *addr, struct error *err)
 {
+	if (loader_check_alignment(req->alignment, name, err) < 0)
+		return -1;
+	uint64_t mask = (req->alignment ? req->alignment : INITRD_ALIGN) - 1;
+	if (__builtin_add_overflow(req->load_address, mask, addr))
+		return error_set(err, "%s: initrd address 0x%" PRIx64 " is out of range", name,
+				 req->load_address);
+	*addr &= ~mask;
+	return 0;
+}
+
+int initrd_load(struct guest_memory *mem, struct image_list *list,
+		const struct image_file *file, const struct guest_kernel_image *kernel,
+		const struct load_request *req, struct guest_image *out, struct error *err)
+{
+	const char *name = file->path;
 	const struct setup_header *hdr = &kernel->setup_header;
 	uint64_t addr_max = hdr->version >= INITRD_V_ADDR_MAX ? hdr->initrd_addr_max
 							       : INITRD_OLD_ADDR_MAX;
-	uint64_t addr;
-	if (initrd_place(size, guest_memory_low_end(mem), addr_max, kernel->reserved_end,
-			 name, &addr, err) < 0)
-		return -1;
-	if (guest_memory_write(mem, addr, data, size) < 0)
+	uint64_t addr, size = file->size;
+	if (!req->load_address) {
+		if (initrd_place(size, guest_memory_low_end(mem), addr_max, kernel->reserved_end,
+				 list, name, &addr, err) < 0)
+			return -1;
+	} else {
+		if (initrd_chosen_address(req, name, &addr, err) < 0)
+			return -1;
+		if (!guest_memory_ptr(mem, addr, size))
+			return error_set(err, "%s: initrd at [0x%" PRIx64 ", 0x%" PRIx64 ") is not "
+					 "all guest RAM", name, addr, addr + size);
+		if (addr + size - 1 > addr_max)
+			return error_set(err, "%s: initrd at 0x%" PRIx64 " ends above the kernel's "
+					 "initrd_addr_max 0x%" PRIx64, name, addr, addr_max);
+		if (image_list_check_free(list, addr, addr + size, name, "initrd", err) < 0)
+			return -1;
+	}
+	if (guest_memory_write(mem, addr, file->data, size) < 0)
 		return error_set(err, "%s: cannot copy the initrd to 0x%" PRIx64, name, addr);
 	out->load_paddr = addr;
-	out->alignment = INITRD_ALIGN;
+	out->alignment = req->load_address && req->alignment ? req->alignment : INITRD_ALIGN;
 	out->size = size;
-	return 0;
+	struct image_record rec = {
+		.kind = IMAGE_KIND_INITRD, .origin = file->origin, .path = file->path,
+		.image = *out, .claim_end = addr + size,
+	};
+	return list ? image_list_add(list, &rec, err) : 0;
 }

@@ -3,8 +3,11 @@
 #ifndef MINIVMM_LOADER_LOADER_H
 #define MINIVMM_LOADER_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include <asm/bootparam.h>
 
@@ -18,32 +21,133 @@ struct guest_image {
 	uint64_t size;
 };
 
-enum kernel_boot_protocol {
-	KERNEL_BOOT_LINUX64,   /* 64-bit Linux boot protocol, boot_params in RSI */
+/* ---- Image sources: a file, a stream read in chunks, a buffer ---------- */
+
+/* Who produced an image's bytes (shared/reference D, Iris "instanceSideFile"):
+ * a path minivmm opened itself, data the client handed over (stdin, or a
+ * buffer through the API), or a table minivmm generated. */
+enum image_origin { IMAGE_ORIGIN_FILE, IMAGE_ORIGIN_CLIENT, IMAGE_ORIGIN_GENERATED };
+
+/* A pull source, after Iris image_loadDataRead: read() copies at most len
+ * bytes and returns how many; fewer than len (possibly 0) means the data has
+ * ended.  close() is called exactly once, after the last read. */
+struct image_source {
+	const char *name;   /* the path, or "<stdin>": for messages and the list */
+	enum image_origin origin;
+	ssize_t (*read)(struct image_source *src, void *buf, size_t len, struct error *err);
+	void (*close)(struct image_source *src);
+	int fd;                 /* file and stdin sources */
+	const uint8_t *data;    /* buffer sources */
+	size_t size, pos;
 };
 
-struct guest_kernel_image {
-	struct guest_image image;        /* the protected-mode kernel as copied */
-	uint64_t entry;                  /* load_paddr + 0x200 for a bzImage */
-	enum kernel_boot_protocol protocol;
-	/* End (exclusive) of the memory the kernel claims for itself while it
-	 * decompresses and starts: nothing else may be placed below it and
-	 * above image.load_paddr (boot.rst: init_size). */
-	uint64_t reserved_end;
-	struct setup_header setup_header; /* copied from the image, as read */
-};
+/* "-" is stdin (origin client, name "<stdin>"); anything else is opened
+ * (regular file, FIFO, /dev/fd/N).  Errors name the path. */
+int image_source_open(struct image_source *src, const char *path, struct error *err);
+/* Data the client already holds; minivmm copies it when pulled. */
+void image_source_buffer(struct image_source *src, const char *name, const void *data,
+			 size_t size);
 
-/* A whole file in host memory. */
+/* A whole image in host memory. */
 struct image_file {
-	char *path;      /* as given, for messages */
+	char *path;      /* the source's name, for messages and the list */
+	enum image_origin origin;
 	uint8_t *data;
 	size_t size;
 };
 
-/* Reads path in chunks (works for regular files and pipes).  An empty file is
- * an error. */
+/* Pulls src to its end in chunks, then closes it (also on error).  Formats
+ * that need random access parse what was pulled; no source is ever seeked.
+ * An empty image is an error. */
+int image_file_pull(struct image_file *file, struct image_source *src, struct error *err);
+/* image_source_open + image_file_pull. */
 int image_file_read(struct image_file *file, const char *path, struct error *err);
 void image_file_free(struct image_file *file);
+
+/* ---- The list of loaded images ----------------------------------------- */
+
+enum image_kind {
+	IMAGE_KIND_KERNEL,
+	IMAGE_KIND_INITRD,
+	IMAGE_KIND_RAW,
+	IMAGE_KIND_BOOT_DATA,   /* generated: zero page, command line, tables */
+};
+
+struct image_record {
+	enum image_kind kind;
+	enum image_origin origin;
+	char *path;             /* file path, "<stdin>", or what a table is */
+	struct guest_image image;
+	uint64_t claim_end;     /* end of the RAM the image owns (a kernel: reserved_end) */
+	bool has_raw_addr;      /* loaded as raw data at an address the user gave */
+	uint64_t raw_addr;
+};
+
+struct image_list {
+	struct image_record *items;
+	size_t count, capacity;
+};
+
+void image_list_init(struct image_list *list);
+void image_list_free(struct image_list *list);
+/* The first record whose [load_paddr, claim_end) meets [start, end), or NULL. */
+const struct image_record *image_list_overlap(const struct image_list *list, uint64_t start,
+					      uint64_t end);
+/* 0 when [start, end) is free; otherwise an error "NAME: WHAT at [start, end)
+ * overlaps KIND PATH at [..)". */
+int image_list_check_free(const struct image_list *list, uint64_t start, uint64_t end,
+			  const char *name, const char *what, struct error *err);
+/* Appends a copy of rec (path duplicated).  Does not check for overlap. */
+int image_list_add(struct image_list *list, const struct image_record *rec, struct error *err);
+const char *image_kind_name(enum image_kind kind);
+const char *image_origin_name(enum image_origin origin);
+/* --print-images: a table with a header line, or one JSON array. */
+void image_list_print_table(const struct image_list *list, FILE *out);
+void image_list_print_json(const struct image_list *list, FILE *out);
+
+/* ---- Kernels ------------------------------------------------------------ */
+
+enum kernel_boot_protocol {
+	KERNEL_BOOT_AUTO,      /* a request only: PVH when the image has the note */
+	KERNEL_BOOT_LINUX64,   /* 64-bit Linux boot protocol, boot_params in RSI */
+	KERNEL_BOOT_PVH,       /* 32-bit PVH entry, hvm_start_info in EBX */
+};
+
+enum kernel_format { KERNEL_FORMAT_BZIMAGE, KERNEL_FORMAT_ELF };
+
+struct guest_kernel_image {
+	/* bzImage: the protected-mode kernel as copied.  ELF: from the lowest
+	 * segment's destination to the end of the highest one (p_memsz). */
+	struct guest_image image;
+	enum kernel_format format;
+	enum kernel_boot_protocol protocol;  /* never AUTO once loaded */
+	uint64_t entry;                      /* for `protocol` */
+	uint64_t linux64_entry;              /* bzImage load + 0x200; ELF e_entry + offset */
+	bool has_pvh_entry;                  /* ELF with XEN_ELFNOTE_PHYS32_ENTRY */
+	uint64_t pvh_entry;                  /* note value + offset */
+	int64_t relocation_offset;           /* ELF: load_paddr - lowest p_paddr */
+	/* End (exclusive) of the memory the kernel claims for itself while it
+	 * starts: nothing else may be placed below it and above
+	 * image.load_paddr (boot.rst: init_size). */
+	uint64_t reserved_end;
+	/* bzImage: copied from the image, as read.  ELF: synthesized (what a
+	 * vmlinux needs from a loader; see elf.c). */
+	struct setup_header setup_header;
+};
+
+/* Where and how the caller wants the kernel or a module. */
+struct load_request {
+	uint64_t load_address;   /* 0: the image's own address (or automatic) */
+	uint64_t alignment;      /* 0: the image's own; else a power of two >= 4 KiB */
+	enum kernel_boot_protocol protocol;  /* kernels only */
+};
+
+/* Page granularity every placement works in. */
+#define LOADER_PAGE_SIZE 0x1000ULL
+
+/* 0 when alignment is 0 (meaning "the image's own") or a power of two of at
+ * least LOADER_PAGE_SIZE; otherwise an error naming `name`. */
+int loader_check_alignment(uint64_t alignment, const char *name, struct error *err);
 
 /* Oldest boot protocol minivmm accepts (2.00 introduced bzImage, LOAD_HIGH). */
 #define BZIMAGE_MIN_VERSION 0x0200
@@ -56,22 +160,106 @@ void image_file_free(struct image_file *file);
 int bzimage_parse(const uint8_t *data, size_t size, const char *name,
 		  struct guest_kernel_image *out, struct error *err);
 
-/* Parses and copies the protected-mode kernel to its load address:
- * load_address, or code32_start when load_address is 0. */
-int bzimage_load(struct guest_memory *mem, const uint8_t *data, size_t size,
-		 const char *name, uint64_t load_address,
+/* Parses and copies the protected-mode kernel.  With req->load_address 0 it
+ * goes to code32_start; otherwise to load_address rounded up to the
+ * alignment (req->alignment, or kernel_alignment), which only a relocatable
+ * kernel allows.  The kernel's claim [load, reserved_end) must be RAM and
+ * free in `list` (may be NULL); the kernel is recorded there. */
+int bzimage_load(struct guest_memory *mem, struct image_list *list,
+		 const struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err);
 
-/* Chooses the initrd address: page-aligned, as high as possible with
- * addr + size - 1 <= initrd_addr_max and addr + size <= low_ram_end, and
- * addr >= kernel_reserved_end.  Errors name the sizes. */
-int initrd_place(uint64_t size, uint64_t low_ram_end, uint64_t initrd_addr_max,
-		 uint64_t kernel_reserved_end, const char *name, uint64_t *addr,
-		 struct error *err);
+/* ELF64 vmlinux (System V gABI, "ELF Header" and "Program Header"): x86-64,
+ * little-endian, ET_EXEC or ET_DYN. */
+#define ELF_MAX_LOAD_SEGMENTS 32
 
-/* initrd_place with the kernel's limits, then copies the data. */
-int initrd_load(struct guest_memory *mem, const uint8_t *data, size_t size,
-		const char *name, const struct guest_kernel_image *kernel,
-		struct guest_image *out, struct error *err);
+struct elf_segment {
+	unsigned index;          /* program header index, for messages */
+	uint64_t offset, filesz; /* bytes in the file */
+	uint64_t paddr, memsz;   /* where they go (link address) */
+	uint64_t align;
+};
+
+struct elf_kernel_info {
+	uint64_t entry;          /* e_entry */
+	uint64_t link_start;     /* lowest p_paddr of a PT_LOAD with p_memsz > 0 */
+	uint64_t link_end;       /* highest p_paddr + p_memsz */
+	uint64_t max_align;      /* largest p_align, at least LOADER_PAGE_SIZE */
+	unsigned nsegments;
+	struct elf_segment segments[ELF_MAX_LOAD_SEGMENTS];
+	bool has_pvh_entry;
+	uint32_t pvh_entry;
+};
+
+/* Parses the ELF header, program headers and PT_NOTE segments of a file in
+ * memory; checks every offset and size against the file and for overflow,
+ * and that PT_LOADs do not overlap one another.  Messages name `name` and,
+ * for a bad segment, its program header index. */
+int elf_parse(const uint8_t *data, size_t size, const char *name,
+	      struct elf_kernel_info *out, struct error *err);
+
+/* Looks for the PVH entry note (shared/reference F.7: name "Xen",
+ * type XEN_ELFNOTE_PHYS32_ENTRY 18, desc at least 4 bytes, little-endian
+ * 32-bit physical entry) in one PT_NOTE segment's bytes.  1 found, 0 not
+ * there, -1 malformed (a note running past `len`, a PVH note too short). */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+int pvh_note_find(const uint8_t *notes, size_t len, const char *name, uint32_t *entry,
+		  struct error *err);
+
+/* What elf_load would do, without touching guest RAM: parses the file and
+ * fills out for the placement req asks for (req NULL: the link address),
+ * so a bad kernel is reported before any VM exists. */
+int elf_describe(const struct image_file *file, const struct load_request *req,
+		 struct guest_kernel_image *out, struct error *err);
+
+/* Copies every PT_LOAD (p_filesz bytes, zero-filled to p_memsz).  Without
+ * req->load_address, at p_paddr; with it, relocated as one block: base =
+ * load_address rounded up to the alignment (req->alignment, or max_align),
+ * offset = base - link_start, both entries moved by the offset.  A segment
+ * outside RAM or overlapping `list` is an error naming the segment.  Fills
+ * out (format ELF, both entries, the synthesized setup header) with protocol
+ * still as requested; kernel_choose_protocol settles it. */
+int elf_load(struct guest_memory *mem, struct image_list *list,
+	     const struct image_file *file, const struct load_request *req,
+	     struct guest_kernel_image *out, struct error *err);
+
+/* Settles out->protocol and out->entry from the request: AUTO takes PVH when
+ * the image has the note and is not moved; PVH without the note (or for a
+ * bzImage), or for a moved kernel, is an error naming the file. */
+int kernel_choose_protocol(struct guest_kernel_image *k, enum kernel_boot_protocol req,
+			   const char *name, struct error *err);
+
+/* Checks a kernel before any VM exists: format by magic (bzImage "HdrS" or
+ * ELF "\x7fELF"), header, and the protocol choice.  Fills out as for the
+ * placement req asks (an ELF; a bzImage at its own address). */
+int kernel_parse(const struct image_file *file, const struct load_request *req,
+		 struct guest_kernel_image *out, struct error *err);
+
+/* Dispatches to bzimage_load or elf_load, then kernel_choose_protocol. */
+int kernel_load(struct guest_memory *mem, struct image_list *list,
+		const struct image_file *file, const struct load_request *req,
+		struct guest_kernel_image *out, struct error *err);
+
+/* ---- Modules: the initrd and raw data ------------------------------------ */
+
+/* Chooses the initrd address: page-aligned, as high as possible with
+ * addr + size - 1 <= initrd_addr_max and addr + size <= low_ram_end,
+ * addr >= floor, and clear of every record in `list` (may be NULL).  Errors
+ * name the sizes. */
+int initrd_place(uint64_t size, uint64_t low_ram_end, uint64_t initrd_addr_max,
+		 uint64_t floor, const struct image_list *list, const char *name,
+		 uint64_t *addr, struct error *err);
+
+/* Places the initrd (initrd_place above the kernel's reserved_end, or
+ * req->load_address rounded up to req->alignment), checks it against RAM,
+ * the kernel's initrd_addr_max and `list`, copies it and records it. */
+int initrd_load(struct guest_memory *mem, struct image_list *list,
+		const struct image_file *file, const struct guest_kernel_image *kernel,
+		const struct load_request *req, struct guest_image *out, struct error *err);
+
+/* Copies a headerless file to exactly `addr` (--load FILE@ADDR); it must be
+ * RAM and free in `list`.  Recorded as raw with its address. */
+int raw_load(struct guest_memory *mem, struct image_list *list, const struct image_file *file,
+	     uint64_t addr, struct guest_image *out, struct error *err);
 
 #endif

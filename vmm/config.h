@@ -6,12 +6,26 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "loader/loader.h"
 
 enum console_kind { CONSOLE_STDIO, CONSOLE_FILE, CONSOLE_NONE };
+enum print_images { PRINT_IMAGES_NONE, PRINT_IMAGES_TABLE, PRINT_IMAGES_JSON };
+
+/* --load FILE@ADDR */
+struct raw_load_option {
+	char *path;
+	uint64_t addr;
+};
 
 struct vm_config {
-	const char *kernel_path;
+	const char *kernel_path;     /* "-": stdin */
+	struct load_request kernel_req;  /* --kernel-addr, --kernel-align, --boot */
 	const char *initrd_path;     /* NULL: none */
+	struct load_request initrd_req;  /* --initrd-addr, --initrd-align */
+	struct raw_load_option *raw_loads;
+	size_t nraw_loads;
+	bool stdin_is_image;         /* one image path is "-" */
+	enum print_images print_images;
 	const char *user_cmdline;    /* appended to the default; NULL: none */
 	uint64_t mem_size;           /* bytes */
 	enum console_kind console;
@@ -28,8 +42,13 @@ enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_ERROR };
 enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 				  struct error *err);
 
+/* Frees what options_parse allocated (the --load list). */
+void options_free(struct vm_config *cfg);
+
 /* "256M", "4G", "65536K", "1048576" (bytes).  -1 on a bad or zero size. */
 int options_parse_size(const char *s, uint64_t *out);
+/* An address: "0x2000000", "33554432" or "32M".  Zero is allowed. */
+int options_parse_address(const char *s, uint64_t *out);
 
 /* The full command line: the default first, the user's after it.  Caller frees. */
 char *options_build_cmdline(const struct vm_config *cfg);

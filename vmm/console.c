@@ -55,8 +55,11 @@ int console_open(struct console *c, const struct vm_config *cfg, struct error *e
 		break;
 	case CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
-		c->in_fd = STDIN_FILENO;
-		console_enter_raw(c);
+		/* stdin feeding an image (--kernel -) is used up: no input. */
+		if (!cfg->stdin_is_image) {
+			c->in_fd = STDIN_FILENO;
+			console_enter_raw(c);
+		}
 		break;
 	}
 	return 0;

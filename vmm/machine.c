@@ -23,16 +23,22 @@ static int machine_read_images(struct machine *m, struct error *err)
 {
 	const struct vm_config *cfg = m->cfg;
 	if (image_file_read(&m->kernel_file, cfg->kernel_path, err) < 0 ||
-	    bzimage_parse(m->kernel_file.data, m->kernel_file.size, cfg->kernel_path,
-			  &m->kernel, err) < 0)
+	    kernel_parse(&m->kernel_file, &cfg->kernel_req, &m->kernel, err) < 0)
 		return -1;
 	if (cfg->initrd_path) {
 		if (image_file_read(&m->initrd_file, cfg->initrd_path, err) < 0)
 			return -1;
 		if (m->initrd_file.size >= cfg->mem_size)
-			return error_set(err, "initrd %s: %zu MiB does not fit in %" PRIu64 " MiB of guest RAM",
-					 cfg->initrd_path, m->initrd_file.size >> 20, cfg->mem_size >> 20);
+			return error_set(err, "%s: initrd of %zu MiB does not fit in %" PRIu64
+					 " MiB of guest RAM", m->initrd_file.path,
+					 m->initrd_file.size >> 20, cfg->mem_size >> 20);
 	}
+	m->raw_files = calloc(cfg->nraw_loads ? cfg->nraw_loads : 1, sizeof(*m->raw_files));
+	if (!m->raw_files)
+		return error_set(err, "out of memory for the --load images");
+	for (size_t i = 0; i < cfg->nraw_loads; i++)
+		if (image_file_read(&m->raw_files[i], cfg->raw_loads[i].path, err) < 0)
+			return -1;
 	m->cmdline = options_build_cmdline(cfg);
 	if (!m->cmdline)
 		return error_set(err, "out of memory for the command line");
@@ -66,31 +72,48 @@ static int machine_add_devices(struct machine *m, struct error *err)
 	return 0;
 }
 
+/* Boot data first, then the kernel, the raw images at their fixed
+ * addresses, and last the initrd, which goes wherever is left. */
 static int machine_load(struct machine *m, struct error *err)
 {
+	const struct vm_config *cfg = m->cfg;
 	struct guest_memory *mem = &m->vm.mem;
-	if (bzimage_load(mem, m->kernel_file.data, m->kernel_file.size, m->cfg->kernel_path, 0,
-			 &m->kernel, err) < 0)
+	if (boot_reserve_images(&m->images, m->kernel.protocol, strlen(m->cmdline), err) < 0 ||
+	    kernel_load(mem, &m->images, &m->kernel_file, &cfg->kernel_req, &m->kernel, err) < 0)
 		return -1;
-	if (m->cfg->initrd_path &&
-	    initrd_load(mem, m->initrd_file.data, m->initrd_file.size, m->cfg->initrd_path,
-			&m->kernel, &m->initrd, err) < 0)
+	for (size_t i = 0; i < cfg->nraw_loads; i++) {
+		struct guest_image raw;
+		if (raw_load(mem, &m->images, &m->raw_files[i], cfg->raw_loads[i].addr, &raw, err) < 0)
+			return -1;
+	}
+	if (cfg->initrd_path &&
+	    initrd_load(mem, &m->images, &m->initrd_file, &m->kernel, &cfg->initrd_req,
+			&m->initrd, err) < 0)
 		return -1;
 	return 0;
 }
 
+/* The boot structures and the first vCPU's registers for the kernel's entry
+ * protocol. */
 static int machine_boot_state(struct machine *m, struct error *err)
 {
 	struct guest_memory *mem = &m->vm.mem;
-	if (boot_params_build(mem, &m->kernel, m->cfg->initrd_path ? &m->initrd : NULL,
-			      m->cmdline, err) < 0 ||
-	    page_tables_build(mem, err) < 0 || gdt_build(mem, err) < 0)
-		return -1;
+	const struct guest_image *initrd = m->cfg->initrd_path ? &m->initrd : NULL;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	if (kvm_vcpu_get_sregs(&m->vcpu, &sregs, err) < 0)
+	if (gdt_build(mem, err) < 0 || kvm_vcpu_get_sregs(&m->vcpu, &sregs, err) < 0)
 		return -1;
-	boot_vcpu_state_linux64(&regs, &sregs, m->kernel.entry, LAYOUT_ZERO_PAGE);
+	if (m->kernel.protocol == KERNEL_BOOT_PVH) {
+		if (pvh_start_info_build(mem, initrd, m->cmdline,
+					 cmdline_limit(&m->kernel.setup_header), 0, err) < 0)
+			return -1;
+		boot_vcpu_state_pvh(&regs, &sregs, m->kernel.entry, LAYOUT_PVH_START_INFO);
+	} else {
+		if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, err) < 0 ||
+		    page_tables_build(mem, err) < 0)
+			return -1;
+		boot_vcpu_state_linux64(&regs, &sregs, m->kernel.entry, LAYOUT_ZERO_PAGE);
+	}
 	if (kvm_vcpu_set_sregs(&m->vcpu, &sregs, err) < 0 ||
 	    kvm_vcpu_set_regs(&m->vcpu, &regs, err) < 0)
 		return -1;
@@ -99,11 +122,17 @@ static int machine_boot_state(struct machine *m, struct error *err)
 
 static void machine_print_layout(struct machine *m)
 {
-	fprintf(stderr, "minivmm: image kernel addr=0x%" PRIx64 " size=0x%" PRIx64 " entry=0x%" PRIx64 "\n",
-		m->kernel.image.load_paddr, m->kernel.image.size, m->kernel.entry);
-	if (m->cfg->initrd_path)
-		fprintf(stderr, "minivmm: image initrd addr=0x%" PRIx64 " size=0x%" PRIx64 "\n",
-			m->initrd.load_paddr, m->initrd.size);
+	for (size_t i = 0; i < m->images.count; i++) {
+		const struct image_record *r = &m->images.items[i];
+		if (r->kind == IMAGE_KIND_BOOT_DATA)
+			continue;
+		fprintf(stderr, "minivmm: image %s addr=0x%" PRIx64 " size=0x%" PRIx64,
+			image_kind_name(r->kind), r->image.load_paddr, r->image.size);
+		if (r->kind == IMAGE_KIND_KERNEL)
+			fprintf(stderr, " entry=0x%" PRIx64 " protocol=%s", m->kernel.entry,
+				m->kernel.protocol == KERNEL_BOOT_PVH ? "pvh" : "linux64");
+		fputc('\n', stderr);
+	}
 	fprintf(stderr, "minivmm: cmdline \"%s\"\n", m->cmdline);
 	struct boot_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
 	int n = e820_build(&m->vm.mem, e820, E820_MAX_ENTRIES_ZEROPAGE, NULL);
@@ -120,6 +149,7 @@ int machine_setup(struct machine *m, const struct vm_config *cfg, struct error *
 	m->sys.fd = -1;
 	m->vm.fd = -1;
 	m->vcpu.fd = -1;
+	image_list_init(&m->images);
 	if (vm_stop_init(&m->stop) < 0)
 		return error_set(err, "eventfd: %s", strerror(errno));
 	if (machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0)
@@ -141,6 +171,10 @@ int machine_setup(struct machine *m, const struct vm_config *cfg, struct error *
 		return -1;
 	if (cfg->verbose)
 		machine_print_layout(m);
+	if (cfg->print_images == PRINT_IMAGES_TABLE)
+		image_list_print_table(&m->images, stderr);
+	else if (cfg->print_images == PRINT_IMAGES_JSON)
+		image_list_print_json(&m->images, stderr);
 	return 0;
 }
 
@@ -260,6 +294,10 @@ void machine_teardown(struct machine *m)
 	kvm_system_close(&m->sys);
 	image_file_free(&m->kernel_file);
 	image_file_free(&m->initrd_file);
+	for (size_t i = 0; m->raw_files && i < m->cfg->nraw_loads; i++)
+		image_file_free(&m->raw_files[i]);
+	free(m->raw_files);
+	image_list_free(&m->images);
 	free(m->cmdline);
 	vm_stop_destroy(&m->stop);
 }

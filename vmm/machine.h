@@ -19,8 +19,10 @@ struct machine {
 	const struct vm_config *cfg;
 	char *cmdline;
 	struct image_file kernel_file, initrd_file;
+	struct image_file *raw_files;     /* one per cfg->raw_loads */
 	struct guest_kernel_image kernel;
 	struct guest_image initrd;
+	struct image_list images;         /* everything placed in guest RAM */
 
 	struct kvm_system sys;
 	struct kvm_vm vm;

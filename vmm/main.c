@@ -28,9 +28,11 @@ int main(int argc, char **argv)
 	struct error err = { "" };
 	switch (options_parse(argc, argv, &cfg, &err)) {
 	case OPTIONS_EXIT_OK:
+		options_free(&cfg);
 		return EXIT_GUEST_OFF;
 	case OPTIONS_ERROR:
 		fprintf(stderr, "minivmm: %s\n", err.msg);
+		options_free(&cfg);
 		return EXIT_USAGE;
 	case OPTIONS_RUN:
 		break;
@@ -51,5 +53,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "minivmm: %s\n", m.stop.reason);
 	}
 	machine_teardown(&m);
+	options_free(&cfg);
 	return status;
 }

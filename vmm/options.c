@@ -16,16 +16,24 @@
 
 static const char options_help[] =
 	"Usage: minivmm --kernel FILE [options]\n"
-	"Boot an x86-64 Linux kernel (bzImage) in a KVM virtual machine.\n"
+	"Boot an x86-64 Linux kernel (bzImage or ELF vmlinux) in a KVM virtual machine.\n"
 	"\n"
 	"Options:\n"
-	"  --kernel FILE        bzImage to boot (64-bit boot protocol)\n"
-	"  --initrd FILE        initial ramdisk\n"
+	"  --kernel FILE        bzImage or ELF vmlinux to boot; - reads it from stdin\n"
+	"  --initrd FILE        initial ramdisk (- reads it from stdin)\n"
 	"  --cmdline STR        appended to the default command line:\n"
 	"                       \"" DEFAULT_CMDLINE "\"\n"
 	"  --mem SIZE           guest RAM, K/M/G suffix (default 256M)\n"
 	"  --console KIND       stdio (default), file:PATH or none\n"
 	"  --timeout SECONDS    stop the guest after SECONDS (exit 124)\n"
+	"  --boot PROTOCOL      auto (default: PVH when the ELF has the note), linux64, pvh\n"
+	"  --kernel-addr ADDR   load the kernel at ADDR (rounded up to the alignment)\n"
+	"  --kernel-align N     alignment for --kernel-addr (default: the image's own)\n"
+	"  --initrd-addr ADDR   load the initrd at ADDR (default: as high as allowed)\n"
+	"  --initrd-align N     alignment for --initrd-addr (default 4K)\n"
+	"  --load FILE@ADDR     copy FILE to guest address ADDR as it is (repeatable)\n"
+	"  --print-images[=FMT] list the images placed in guest RAM on stderr before the\n"
+	"                       guest starts: table (default) or json\n"
 	"  --verbose            print where images landed and the memory map\n"
 	"  --help               this text\n"
 	"  --version            minivmm's version\n"
@@ -39,13 +47,14 @@ static const char options_help[] =
 	"  124  --timeout expired\n"
 	"  130  interrupted (SIGINT, SIGTERM, SIGHUP, or Ctrl-A x on a terminal)\n";
 
-int options_parse_size(const char *s, uint64_t *out)
+/* strtoull with a K/M/G suffix; base 0 also takes 0x... hex. */
+static int options_parse_number(const char *s, int base, uint64_t *out)
 {
 	char *end;
 	errno = 0;
 	if (!isdigit((unsigned char)s[0]))
 		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
+	unsigned long long v = strtoull(s, &end, base);
 	if (errno)
 		return -1;
 	unsigned shift = 0;
@@ -56,10 +65,24 @@ int options_parse_size(const char *s, uint64_t *out)
 	case '\0': break;
 	default: return -1;
 	}
-	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+	if (*end != '\0' || v > (UINT64_MAX >> shift))
 		return -1;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+int options_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v;
+	if (options_parse_number(s, 10, &v) < 0 || v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int options_parse_address(const char *s, uint64_t *out)
+{
+	return options_parse_number(s, 0, out);
 }
 
 static int options_parse_timeout(const char *s, double *out)
@@ -93,8 +116,94 @@ static int options_set_console(struct vm_config *cfg, const char *v, struct erro
 	return 0;
 }
 
+static int options_set_boot(struct vm_config *cfg, const char *v, struct error *err)
+{
+	if (strcmp(v, "auto") == 0)
+		cfg->kernel_req.protocol = KERNEL_BOOT_AUTO;
+	else if (strcmp(v, "linux64") == 0)
+		cfg->kernel_req.protocol = KERNEL_BOOT_LINUX64;
+	else if (strcmp(v, "pvh") == 0)
+		cfg->kernel_req.protocol = KERNEL_BOOT_PVH;
+	else
+		return error_set(err, "--boot '%s': expected auto, linux64 or pvh", v);
+	return 0;
+}
+
+/* --kernel-addr and --initrd-addr: 0 would read as "the default". */
+static int options_set_load_address(const char *opt, const char *v, uint64_t *out,
+				    struct error *err)
+{
+	if (options_parse_address(v, out) < 0 || *out == 0)
+		return error_set(err, "%s '%s': expected a nonzero address such as 0x2000000 "
+				 "or 32M", opt, v);
+	return 0;
+}
+
+static int options_set_alignment(const char *opt, const char *v, uint64_t *out,
+				 struct error *err)
+{
+	if (options_parse_address(v, out) < 0 || *out == 0)
+		return error_set(err, "%s '%s': expected an alignment such as 0x200000 or 2M",
+				 opt, v);
+	return loader_check_alignment(*out, opt, err);
+}
+
+/* FILE@ADDR, split at the last '@' so that paths may contain one. */
+static int options_add_raw_load(struct vm_config *cfg, const char *v, struct error *err)
+{
+	const char *at = strrchr(v, '@');
+	uint64_t addr;
+	if (!at || at == v || options_parse_address(at + 1, &addr) < 0)
+		return error_set(err, "--load '%s': expected FILE@ADDR, e.g. blob.bin@0x3000000", v);
+	struct raw_load_option *loads = realloc(cfg->raw_loads,
+						(cfg->nraw_loads + 1) * sizeof(*loads));
+	if (!loads)
+		return error_set(err, "--load: out of memory");
+	cfg->raw_loads = loads;
+	char *path = strndup(v, (size_t)(at - v));
+	if (!path)
+		return error_set(err, "--load: out of memory");
+	loads[cfg->nraw_loads++] = (struct raw_load_option){ .path = path, .addr = addr };
+	return 0;
+}
+
+static int options_set_print_images(struct vm_config *cfg, const char *v, struct error *err)
+{
+	if (!v || strcmp(v, "table") == 0)
+		cfg->print_images = PRINT_IMAGES_TABLE;
+	else if (strcmp(v, "json") == 0)
+		cfg->print_images = PRINT_IMAGES_JSON;
+	else
+		return error_set(err, "--print-images='%s': expected table or json", v);
+	return 0;
+}
+
+/* stdin can be read once: at most one image may come from "-", and then it
+ * is no console input. */
+static int options_check_stdin(struct vm_config *cfg, struct error *err)
+{
+	int n = strcmp(cfg->kernel_path, "-") == 0;
+	n += cfg->initrd_path && strcmp(cfg->initrd_path, "-") == 0;
+	for (size_t i = 0; i < cfg->nraw_loads; i++)
+		n += strcmp(cfg->raw_loads[i].path, "-") == 0;
+	if (n > 1)
+		return error_set(err, "stdin ('-') can feed only one image, not %d", n);
+	cfg->stdin_is_image = n == 1;
+	return 0;
+}
+
+void options_free(struct vm_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nraw_loads; i++)
+		free(cfg->raw_loads[i].path);
+	free(cfg->raw_loads);
+	cfg->raw_loads = NULL;
+	cfg->nraw_loads = 0;
+}
+
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIMEOUT,
-       OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+       OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
+       OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -103,11 +212,41 @@ static const struct option options_long[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "kernel-addr", required_argument, NULL, OPT_KERNEL_ADDR },
+	{ "kernel-align", required_argument, NULL, OPT_KERNEL_ALIGN },
+	{ "initrd-addr", required_argument, NULL, OPT_INITRD_ADDR },
+	{ "initrd-align", required_argument, NULL, OPT_INITRD_ALIGN },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "print-images", optional_argument, NULL, OPT_PRINT_IMAGES },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The image placement options. */
+static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
+{
+	switch (opt) {
+	case OPT_BOOT: return options_set_boot(cfg, optarg, err);
+	case OPT_KERNEL_ADDR:
+		return options_set_load_address("--kernel-addr", optarg,
+						&cfg->kernel_req.load_address, err);
+	case OPT_KERNEL_ALIGN:
+		return options_set_alignment("--kernel-align", optarg, &cfg->kernel_req.alignment,
+					     err);
+	case OPT_INITRD_ADDR:
+		return options_set_load_address("--initrd-addr", optarg,
+						&cfg->initrd_req.load_address, err);
+	case OPT_INITRD_ALIGN:
+		return options_set_alignment("--initrd-align", optarg, &cfg->initrd_req.alignment,
+					     err);
+	case OPT_LOAD: return options_add_raw_load(cfg, optarg, err);
+	case OPT_PRINT_IMAGES: return options_set_print_images(cfg, optarg, err);
+	}
+	return error_set(err, "internal error: option %d not handled", opt);
+}
 
 enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 				  struct error *err)
@@ -144,14 +283,24 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 		case OPT_VERSION: printf("minivmm %s\n", MINIVMM_VERSION); return OPTIONS_EXIT_OK;
 		case ':':
 			return error_set(err, "option '%s' needs a value", argv[optind - 1]), OPTIONS_ERROR;
-		default:
+		case '?':
 			return error_set(err, "unknown option '%s' (see --help)", argv[optind - 1]), OPTIONS_ERROR;
+		default:
+			if (options_parse_one(opt, cfg, err) < 0)
+				return OPTIONS_ERROR;
+			break;
 		}
 	}
 	if (optind < argc)
 		return error_set(err, "unexpected argument '%s' (see --help)", argv[optind]), OPTIONS_ERROR;
 	if (!cfg->kernel_path)
 		return error_set(err, "no kernel given: use --kernel FILE (see --help)"), OPTIONS_ERROR;
+	if (cfg->initrd_req.alignment && !cfg->initrd_req.load_address)
+		return error_set(err, "--initrd-align needs --initrd-addr"), OPTIONS_ERROR;
+	if (cfg->kernel_req.alignment && !cfg->kernel_req.load_address)
+		return error_set(err, "--kernel-align needs --kernel-addr"), OPTIONS_ERROR;
+	if (options_check_stdin(cfg, err) < 0)
+		return OPTIONS_ERROR;
 	return OPTIONS_RUN;
 }
 

@@ -189,6 +189,85 @@ for c in "${corruptions[@]}"; do
 	fi
 done
 
+# ELF headers spoiled one way at a time (gABI "ELF Header": e_ident[4] is
+# the class, e_machine is at 18).  elf_header CLASS MACHINE (hex): a 64-byte
+# header with no program headers behind it.
+elf_header() {
+	local class=$1 machine=$2
+	# shellcheck disable=SC2059  # the format is the escaped bytes
+	printf "\x7fELF\\x$class\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\\x$machine\x00\x01\x00\x00\x00"
+	# e_entry 0, e_phoff 64, e_shoff 0, e_flags 0, e_ehsize 64,
+	# e_phentsize 56, e_phnum 0, no sections
+	head -c 8 /dev/zero
+	printf '\x40\x00\x00\x00\x00\x00\x00\x00'
+	head -c 12 /dev/zero
+	printf '\x40\x00\x38\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+}
+elf_header 01 3e >"$tmp/elf32.vmlinux"
+expect_error elf-wrong-class -E 'ELF32|class' --kernel "$tmp/elf32.vmlinux"
+elf_header 02 03 >"$tmp/i386.vmlinux"
+expect_error elf-wrong-machine -E 'machine' --kernel "$tmp/i386.vmlinux"
+elf_header 02 3e | head -c 30 >"$tmp/short.vmlinux"
+expect_error elf-truncated -E 'truncated|too short' --kernel "$tmp/short.vmlinux"
+elf_header 02 3e >"$tmp/nophdr.vmlinux"
+expect_error elf-no-program-headers -E 'program header' --kernel "$tmp/nophdr.vmlinux"
+
+if needs_check boot-pvh-bzimage; then
+	expect_error boot-pvh-bzimage -F 'PVH' --kernel "$CHECK" --boot pvh
+fi
+if needs_check boot-unknown; then
+	expect_error boot-unknown -F "--boot 'efi'" --kernel "$CHECK" --boot efi
+fi
+if needs_check stdin-twice; then
+	expect_error stdin-twice -F "stdin" --kernel - --initrd -
+fi
+
+# --- placement -------------------------------------------------------------
+
+if needs_check kernel-addr-not-a-number; then
+	expect_error kernel-addr-not-a-number -F "--kernel-addr 'high'" --kernel "$CHECK" --kernel-addr high
+fi
+if needs_check kernel-align-not-power-of-two; then
+	expect_error kernel-align-not-power-of-two -F 'power of two' \
+		--kernel "$CHECK" --kernel-addr 0x2000000 --kernel-align 0x3000
+fi
+if needs_check kernel-addr-not-relocatable; then
+	cp "$CHECK" "$tmp/fixed.bzimage"
+	patch "$tmp/fixed.bzimage" 0x234 0x00   # relocatable_kernel = 0
+	expect_error kernel-addr-not-relocatable -F 'not relocatable' \
+		--kernel "$tmp/fixed.bzimage" --kernel-addr 0x2000000
+fi
+if needs_check kernel-addr-past-ram; then
+	expect_error kernel-addr-past-ram -F 'does not fit' --kernel "$CHECK" --mem 64M --kernel-addr 0x8000000
+fi
+head -c 8192 /dev/urandom >"$tmp/blob.bin"
+if needs_check load-bad-syntax; then
+	expect_error load-bad-syntax -F 'FILE@ADDR' --kernel "$CHECK" --load "$tmp/blob.bin"
+fi
+if needs_check load-missing-file; then
+	expect_error load-missing-file -F "$tmp/missing.bin" --kernel "$CHECK" --load "$tmp/missing.bin@0x3000000"
+fi
+if needs_check load-outside-ram; then
+	expect_error load-outside-ram -F 'not all guest RAM' --kernel "$CHECK" --mem 64M \
+		--load "$tmp/blob.bin@0x3fff000"
+fi
+if needs_check load-overlaps-kernel; then
+	expect_error load-overlaps-kernel -E 'overlaps kernel' --kernel "$CHECK" \
+		--load "$tmp/blob.bin@0x101000"
+fi
+if needs_check load-overlaps-boot-data; then
+	expect_error load-overlaps-boot-data -E 'overlaps boot-data zero-page' --kernel "$CHECK" \
+		--load "$tmp/blob.bin@0x6800"
+fi
+if needs_check load-overlaps-load; then
+	expect_error load-overlaps-load -E 'overlaps raw' --kernel "$CHECK" \
+		--load "$tmp/blob.bin@0x3000000" --load "$tmp/blob.bin@0x3001000"
+fi
+if needs_check initrd-addr-overlaps-kernel; then
+	expect_error initrd-addr-overlaps-kernel -E 'overlaps kernel' --kernel "$CHECK" \
+		--initrd "$tmp/blob.bin" --initrd-addr 0x180000
+fi
+
 # --- initrd --------------------------------------------------------------
 
 if needs_check initrd-missing; then
@@ -270,7 +349,10 @@ for s in 0 2 4 124; do
 	grep -qE "^[[:space:]]*$s([[:space:]]|$)" "$tmp/out" || why+="no line for exit status $s; "
 done
 grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
-grep -q -- '--kernel' "$tmp/out" || why+="--kernel not described; "
+for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align \
+	--load --print-images; do
+	grep -q -- "  $opt" "$tmp/out" || why+="$opt not described; "
+done
 if [ -z "$why" ]; then ok help; else fail help "${why%; }"; fi
 
 why=""

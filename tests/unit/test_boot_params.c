@@ -22,11 +22,11 @@ static void fixture_init(struct fixture *f)
 	memset(f->ram.host + LAYOUT_ZERO_PAGE, 0xff, sizeof(struct boot_params));
 	test_bzimage_make(&img, 4, 4096);
 	/* Not at code32_start, so that code32_start must be rewritten. */
-	ck_assert_msg(bzimage_load(&f->ram.mem, img.data, img.size, "k", KERNEL_AT, &f->kernel,
+	ck_assert_msg(test_bzimage_load(&f->ram.mem, img.data, img.size, "k", KERNEL_AT, &f->kernel,
 				   &err) == 0, "%s", err.msg);
 	test_bzimage_free(&img);
 	static uint8_t initrd[1 * MiB];
-	ck_assert_msg(initrd_load(&f->ram.mem, initrd, sizeof(initrd), "i", &f->kernel,
+	ck_assert_msg(test_initrd_load(&f->ram.mem, initrd, sizeof(initrd), "i", &f->kernel,
 				  &f->initrd, &err) == 0, "%s", err.msg);
 }
 

@@ -147,7 +147,7 @@ START_TEST(test_setup_sects_zero_means_four)
 
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	ck_assert_msg(bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err) == 0,
+	ck_assert_msg(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err) == 0,
 		      "%s", err.msg);
 	ck_assert_uint_eq(ram.host[TEST_CODE32], test_payload_byte(0));
 	ck_assert_uint_eq(ram.host[TEST_CODE32 + PAYLOAD - 1], test_payload_byte(PAYLOAD - 1));
@@ -220,10 +220,10 @@ START_TEST(test_not_relocatable)
 
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", 0x2000000, &k, &err), -1);
+	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0x2000000, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: kernel is not relocatable: it must be loaded at "
 			 "0x100000, not 0x2000000");
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", TEST_CODE32, &k, &err), 0);
+	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", TEST_CODE32, &k, &err), 0);
 	test_ram_free(&ram);
 	test_bzimage_free(&img);
 }
@@ -238,7 +238,7 @@ START_TEST(test_load_copies_payload)
 	memset(ram.host + TEST_CODE32 - 16, 0x5a, PAYLOAD + 32);
 	struct guest_kernel_image k;
 	struct error err = { { 0 } };
-	ck_assert_msg(bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err) == 0,
+	ck_assert_msg(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err) == 0,
 		      "%s", err.msg);
 	ck_assert_mem_eq(ram.host + TEST_CODE32, img.data + img.setup_size, PAYLOAD);
 	ck_assert_uint_eq(ram.host[TEST_CODE32 - 1], 0x5a);
@@ -252,29 +252,47 @@ START_TEST(test_load_copies_payload)
 }
 END_TEST
 
-/* reserved_end = max(load + size, max(align_up(load, 2 MiB), 16 MiB) + init_size) */
+/* A chosen address is rounded up to the alignment (kernel_alignment 2 MiB
+ * unless the request says otherwise);
+ * reserved_end = max(load + size, max(align_up(load, 2 MiB), 16 MiB) + init_size). */
 static const struct {
-	uint64_t load, reserved_end;
+	uint64_t load, alignment, landed, reserved_end;
 } placements[] = {
-	{ 0x200000, TEST_PREF_ADDR + TEST_INIT_SIZE },
-	{ 0x1000000, 0x1000000 + TEST_INIT_SIZE },
-	{ 0x1900000, 0x1a00000 + TEST_INIT_SIZE },  /* realigned upwards */
-	{ 0x2000000, 0x2000000 + TEST_INIT_SIZE },
-	{ 0x2000123, 0x2200000 + TEST_INIT_SIZE },
+	{ 0x200000, 0, 0x200000, TEST_PREF_ADDR + TEST_INIT_SIZE },
+	{ 0x1000000, 0, 0x1000000, 0x1000000 + TEST_INIT_SIZE },
+	{ 0x1900000, 0, 0x1a00000, 0x1a00000 + TEST_INIT_SIZE },
+	{ 0x2000000, 0, 0x2000000, 0x2000000 + TEST_INIT_SIZE },
+	{ 0x2000123, 0, 0x2200000, 0x2200000 + TEST_INIT_SIZE },
+	/* A smaller alignment keeps the copy lower; the decompressor still
+	 * moves to kernel_alignment, which reserved_end accounts for. */
+	{ 0x1900000, 0x1000, 0x1900000, 0x1a00000 + TEST_INIT_SIZE },
+	{ 0x2000123, 0x1000, 0x2001000, 0x2200000 + TEST_INIT_SIZE },
+	{ 0x2000123, 0x4000000, 0x4000000, 0x4000000 + TEST_INIT_SIZE },
 };
+
+static int load_aligned(struct test_ram *ram, struct test_bzimage *img, struct image_list *list,
+			uint64_t load, uint64_t alignment, struct guest_kernel_image *k,
+			struct error *err)
+{
+	struct image_file file = { .path = "k", .data = img->data, .size = img->size };
+	struct load_request req = { .load_address = load, .alignment = alignment };
+	return bzimage_load(&ram->mem, list, &file, &req, k, err);
+}
 
 START_TEST(test_load_at_chosen_address)
 {
 	struct test_bzimage img;
 	test_bzimage_make(&img, 4, PAYLOAD);
 	struct test_ram ram;
-	test_ram_init(&ram, 64 * MiB);
+	test_ram_init(&ram, 128 * MiB);
 	struct guest_kernel_image k;
 	struct error err = { { 0 } };
-	uint64_t load = placements[_i].load;
-	ck_assert_msg(bzimage_load(&ram.mem, img.data, img.size, "k", load, &k, &err) == 0,
-		      "%s", err.msg);
+	uint64_t load = placements[_i].landed;
+	ck_assert_msg(load_aligned(&ram, &img, NULL, placements[_i].load, placements[_i].alignment,
+				   &k, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(k.image.load_paddr, load);
+	ck_assert_uint_eq(k.image.alignment,
+			  placements[_i].alignment ? placements[_i].alignment : TEST_ALIGNMENT);
 	ck_assert_uint_eq(k.entry, load + 0x200);
 	ck_assert_uint_eq(k.reserved_end, placements[_i].reserved_end);
 	ck_assert_mem_eq(ram.host + load, img.data + img.setup_size, PAYLOAD);
@@ -293,7 +311,7 @@ START_TEST(test_reserved_end_covers_big_image)
 	ck_assert_int_eq(bzimage_parse(img.data, img.size, "k", &k, &err), 0);
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", 0x1e00000, &k, &err), 0);
+	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0x1e00000, &k, &err), 0);
 	ck_assert_uint_eq(k.reserved_end, 0x1e00000 + 12 * MiB);
 	test_ram_free(&ram);
 	test_bzimage_free(&img);
@@ -308,7 +326,7 @@ START_TEST(test_load_does_not_fit)
 	test_ram_init(&ram, 2 * MiB);
 	struct guest_kernel_image k;
 	struct error err = { { 0 } };
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err), -1);
+	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: kernel of 0x200000 bytes at 0x100000 does not fit in "
 			 "guest RAM (RAM ends at 0x200000)");
 	test_ram_free(&ram);
@@ -324,14 +342,14 @@ START_TEST(test_decompression_area_beyond_ram)
 	struct guest_kernel_image k;
 	struct error err = { { 0 } };
 	test_ram_init(&ram, 16 * MiB);
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err), -1);
+	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: kernel needs guest RAM up to 0x1800000 to decompress "
 			 "(init_size 0x800000) but RAM ends at 0x1000000");
 	ck_assert_uint_eq(ram.host[TEST_CODE32], 0);  /* nothing copied */
 	test_ram_free(&ram);
 	/* Exactly enough RAM is enough. */
 	test_ram_init(&ram, TEST_PREF_ADDR + TEST_INIT_SIZE);
-	ck_assert_msg(bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err) == 0,
+	ck_assert_msg(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err) == 0,
 		      "%s", err.msg);
 	test_ram_free(&ram);
 	test_bzimage_free(&img);
@@ -346,18 +364,69 @@ START_TEST(test_bad_load_addresses)
 	test_ram_init(&ram, 3584 * MiB);
 	struct guest_kernel_image k;
 	struct error err = { { 0 } };
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", 0x10000, &k, &err), -1);
+	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 0x10000, 0x1000, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: load address 0x10000 is below 1 MiB");
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", UINT64_MAX - 0x100,
+	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", UINT64_MAX - 0x100,
 				      &k, &err), -1);
 	test_assert_error(err.msg, "k: load address 0xfffffffffffffeff is out of range");
 	/* In RAM, but above 4 GiB: not in low RAM. */
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", 4 * GiB, &k, &err), -1);
+	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 4 * GiB, 0x1000, &k, &err), -1);
 	test_assert_error(err.msg, "k: kernel of 0x1000 bytes at 0x100000000 does not fit",
 			  "RAM ends at 0xc0000000");
 	/* In the MMIO hole. */
-	ck_assert_int_eq(bzimage_load(&ram.mem, img.data, img.size, "k", 3 * GiB, &k, &err), -1);
+	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 3 * GiB, 0x1000, &k, &err), -1);
 	test_assert_error(err.msg, "k: kernel of 0x1000 bytes at 0xc0000000 does not fit");
+	test_ram_free(&ram);
+	test_bzimage_free(&img);
+}
+END_TEST
+
+START_TEST(test_bad_alignments)
+{
+	struct test_bzimage img;
+	test_bzimage_make(&img, 4, PAYLOAD);
+	struct test_ram ram;
+	test_ram_init(&ram, 128 * MiB);
+	struct guest_kernel_image k;
+	struct error err = { { 0 } };
+	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 0x2000000, 0x3000, &k, &err), -1);
+	ck_assert_str_eq(err.msg, "k: alignment 0x3000 is not a power of two");
+	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 0x2000000, 0x800, &k, &err), -1);
+	ck_assert_str_eq(err.msg, "k: alignment 0x800 is below the 4 KiB page size");
+	test_ram_free(&ram);
+	test_bzimage_free(&img);
+}
+END_TEST
+
+/* The kernel is recorded with its whole claim, and refuses to land on
+ * anything already placed. */
+START_TEST(test_image_list)
+{
+	struct test_bzimage img;
+	test_bzimage_make(&img, 4, PAYLOAD);
+	struct test_ram ram;
+	test_ram_init(&ram, 128 * MiB);
+	struct guest_kernel_image k;
+	struct error err = { { 0 } };
+	struct image_list list;
+	image_list_init(&list);
+	struct image_record blob = { .kind = IMAGE_KIND_RAW, .path = "blob",
+				     .image = { 0x1400000, 1, 0x1000 }, .claim_end = 0x1401000 };
+	ck_assert_int_eq(image_list_add(&list, &blob, &err), 0);
+	/* The copy at 2 MiB is clear of the blob, but the decompression area
+	 * [16 MiB, 16 MiB + init_size) is not. */
+	ck_assert_int_eq(load_aligned(&ram, &img, &list, 0x200000, 0, &k, &err), -1);
+	ck_assert_str_eq(err.msg, "k: kernel at [0x200000, 0x1800000) overlaps raw blob at "
+			 "[0x1400000, 0x1401000)");
+	ck_assert_uint_eq(list.count, 1);
+	ck_assert_int_eq(load_aligned(&ram, &img, &list, 0x2000000, 0, &k, &err), 0);
+	ck_assert_uint_eq(list.count, 2);
+	ck_assert_int_eq(list.items[1].kind, IMAGE_KIND_KERNEL);
+	ck_assert_str_eq(list.items[1].path, "k");
+	ck_assert_uint_eq(list.items[1].image.load_paddr, 0x2000000);
+	ck_assert_uint_eq(list.items[1].image.size, PAYLOAD);
+	ck_assert_uint_eq(list.items[1].claim_end, 0x2000000 + TEST_INIT_SIZE);
+	image_list_free(&list);
 	test_ram_free(&ram);
 	test_bzimage_free(&img);
 }
@@ -388,6 +457,8 @@ Suite *bzimage_suite(void)
 	tcase_add_test(tc, test_load_does_not_fit);
 	tcase_add_test(tc, test_decompression_area_beyond_ram);
 	tcase_add_test(tc, test_bad_load_addresses);
+	tcase_add_test(tc, test_bad_alignments);
+	tcase_add_test(tc, test_image_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@ static void build(struct test_ram *ram, uint64_t gdt[BOOT_GDT_ENTRIES])
 	struct error err = { { 0 } };
 	test_ram_init(ram, 64 * MiB);
 	memset(ram->host + LAYOUT_GDT, 0xff, 0x100);  /* GDT and IDT area dirty */
+	ck_assert_uint_le(LAYOUT_IDT + 16, LAYOUT_GDT + 0x100);
 	ck_assert_msg(gdt_build(&ram->mem, &err) == 0, "%s", err.msg);
 	memcpy(gdt, ram->host + LAYOUT_GDT, BOOT_GDT_ENTRIES * 8);
 }
@@ -25,6 +26,9 @@ START_TEST(test_raw_descriptors)
 	ck_assert_uint_eq(gdt[BOOT_GDT_DATA_SEL / 8], 0x00cf93000000ffffULL);
 	ck_assert_uint_eq(gdt[BOOT_GDT_TSS_SEL / 8], 0x00008b0000000067ULL);
 	ck_assert_uint_eq(gdt[BOOT_GDT_TSS_SEL / 8 + 1], 0);
+	ck_assert_uint_eq(gdt[BOOT_GDT_CODE32_SEL / 8], 0x00cf9b000000ffffULL);
+	ck_assert_uint_eq(BOOT_GDT_CODE32_SEL, 0x30);
+	ck_assert_uint_eq(BOOT_GDT_ENTRIES, 7);
 	test_ram_free(&ram);
 }
 END_TEST
@@ -44,6 +48,47 @@ START_TEST(test_code_descriptor)
 	ck_assert_uint_eq(d.p, 1);
 	ck_assert_uint_eq(d.l, 1);          /* 64-bit code ... */
 	ck_assert_uint_eq(d.db, 0);         /* ... which requires D = 0 */
+	test_ram_free(&ram);
+}
+END_TEST
+
+/* The PVH entry's CS (shared/reference F.7: "CS 32-bit r/x flat"). */
+START_TEST(test_code32_descriptor)
+{
+	struct test_ram ram;
+	uint64_t gdt[BOOT_GDT_ENTRIES];
+	build(&ram, gdt);
+	struct test_descriptor d = test_decode_descriptor(gdt[BOOT_GDT_CODE32_SEL / 8], 0);
+	ck_assert_uint_eq(d.base, 0);
+	ck_assert_uint_eq(d.limit, 0xfffff);
+	ck_assert_uint_eq(d.g, 1);          /* 4 GiB flat */
+	ck_assert_uint_eq(d.type, 0xb);     /* execute/read, accessed */
+	ck_assert_uint_eq(d.s, 1);
+	ck_assert_uint_eq(d.dpl, 0);
+	ck_assert_uint_eq(d.p, 1);
+	ck_assert_uint_eq(d.avl, 0);
+	ck_assert_uint_eq(d.l, 0);          /* not 64-bit code ... */
+	ck_assert_uint_eq(d.db, 1);         /* ... but 32-bit */
+	test_ram_free(&ram);
+}
+END_TEST
+
+/* In 32-bit protected mode (the PVH entry) the TSS slot is read as a legacy
+ * 8-byte descriptor: a busy 32-bit TSS (type 0xb, SDM Vol. 3A "TSS
+ * Descriptor"), and the slot after it as null. */
+START_TEST(test_tss_as_32bit_descriptor)
+{
+	struct test_ram ram;
+	uint64_t gdt[BOOT_GDT_ENTRIES];
+	build(&ram, gdt);
+	struct test_descriptor d = test_decode_descriptor(gdt[BOOT_GDT_TSS_SEL / 8], 0);
+	ck_assert_uint_eq(d.base, 0);
+	ck_assert_uint_eq(d.limit, 0x67);   /* at least 0x67 for a 32-bit TSS */
+	ck_assert_uint_eq(d.type, 0xb);
+	ck_assert_uint_eq(d.s, 0);
+	ck_assert_uint_eq(d.p, 1);
+	ck_assert_uint_eq(d.g, 0);
+	ck_assert_uint_eq(gdt[BOOT_GDT_TSS_SEL / 8 + 1], 0);
 	test_ram_free(&ram);
 }
 END_TEST
@@ -109,6 +154,8 @@ Suite *gdt_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_raw_descriptors);
 	tcase_add_test(tc, test_code_descriptor);
+	tcase_add_test(tc, test_code32_descriptor);
+	tcase_add_test(tc, test_tss_as_32bit_descriptor);
 	tcase_add_test(tc, test_data_descriptor);
 	tcase_add_test(tc, test_tss_descriptor);
 	tcase_add_test(tc, test_idt_empty_and_apart);

@@ -174,12 +174,12 @@ START_TEST(test_missing_file_names_cause)
 }
 END_TEST
 
-START_TEST(test_directory_is_a_read_error)
+START_TEST(test_directory_is_refused)
 {
 	struct image_file f;
 	struct error err = { { 0 } };
 	ck_assert_int_eq(image_file_read(&f, "/", &err), -1);
-	ck_assert_str_eq(err.msg, "/: cannot read: Is a directory");
+	ck_assert_str_eq(err.msg, "/: is a directory");
 }
 END_TEST
 
@@ -193,6 +193,104 @@ START_TEST(test_free_is_idempotent)
 }
 END_TEST
 
+/* A client's source that hands out its data in pieces of at most `piece`
+ * bytes and counts how it is used. */
+struct counting_source {
+	struct image_source src;
+	size_t total, piece, given;
+	int reads, closes, reads_after_short;
+	bool short_seen, fail;
+};
+
+static ssize_t counting_read(struct image_source *src, void *buf, size_t len, struct error *err)
+{
+	struct counting_source *c = (struct counting_source *)src;
+	c->reads++;
+	if (c->short_seen)
+		c->reads_after_short++;
+	if (c->fail)
+		return error_set(err, "%s: the client went away", src->name);
+	size_t n = c->total - c->given;
+	if (n > len)
+		n = len;
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)buf)[i] = test_payload_byte(c->given + i);
+	c->given += n;
+	if (n < len)
+		c->short_seen = true;
+	return (ssize_t)n;
+}
+
+static void counting_close(struct image_source *src)
+{
+	((struct counting_source *)src)->closes++;
+}
+
+static struct counting_source counting_source(size_t total)
+{
+	struct counting_source c = { .total = total };
+	c.src.name = "client.img";
+	c.src.origin = IMAGE_ORIGIN_CLIENT;
+	c.src.read = counting_read;
+	c.src.close = counting_close;
+	c.src.fd = -1;
+	return c;
+}
+
+/* The pull contract: reads until one comes back short, never after it, and
+ * closes exactly once. */
+START_TEST(test_pull_stops_at_short_read)
+{
+	static const size_t sizes[] = { 1, 65535, 65536, 65537, 300000 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct counting_source c = counting_source(sizes[i]);
+		struct image_file f;
+		struct error err = { { 0 } };
+		ck_assert_msg(image_file_pull(&f, &c.src, &err) == 0, "%s", err.msg);
+		assert_pattern(&f, sizes[i]);
+		ck_assert_str_eq(f.path, "client.img");
+		ck_assert_int_eq(f.origin, IMAGE_ORIGIN_CLIENT);
+		ck_assert_int_eq(c.closes, 1);
+		ck_assert_int_eq(c.reads_after_short, 0);
+		image_file_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(test_pull_error_and_empty_still_close)
+{
+	struct image_file f;
+	struct error err = { { 0 } };
+	struct counting_source c = counting_source(100);
+	c.fail = true;
+	ck_assert_int_eq(image_file_pull(&f, &c.src, &err), -1);
+	ck_assert_str_eq(err.msg, "client.img: the client went away");
+	ck_assert_int_eq(c.closes, 1);
+	ck_assert_ptr_null(f.data);
+	c = counting_source(0);
+	ck_assert_int_eq(image_file_pull(&f, &c.src, &err), -1);
+	ck_assert_str_eq(err.msg, "client.img: file is empty");
+	ck_assert_int_eq(c.closes, 1);
+}
+END_TEST
+
+START_TEST(test_buffer_source)
+{
+	uint8_t data[70000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = test_payload_byte(i);
+	struct image_source src;
+	image_source_buffer(&src, "buffer", data, sizeof(data));
+	struct image_file f;
+	struct error err = { { 0 } };
+	ck_assert_int_eq(image_file_pull(&f, &src, &err), 0);
+	assert_pattern(&f, sizeof(data));
+	ck_assert_int_eq(f.origin, IMAGE_ORIGIN_CLIENT);
+	ck_assert_ptr_ne(f.data, data);   /* a copy: the client keeps its buffer */
+	image_file_free(&f);
+}
+END_TEST
+
 Suite *image_file_suite(void)
 {
 	Suite *s = suite_create("image_file");
@@ -203,8 +301,11 @@ Suite *image_file_suite(void)
 	tcase_add_test(tc, test_empty_stdin_is_an_error);
 	tcase_add_test(tc, test_empty_file_is_an_error);
 	tcase_add_test(tc, test_missing_file_names_cause);
-	tcase_add_test(tc, test_directory_is_a_read_error);
+	tcase_add_test(tc, test_directory_is_refused);
 	tcase_add_test(tc, test_free_is_idempotent);
+	tcase_add_test(tc, test_pull_stops_at_short_read);
+	tcase_add_test(tc, test_pull_error_and_empty_still_close);
+	tcase_add_test(tc, test_buffer_source);
 	suite_add_tcase(s, tc);
 	return s;
 }

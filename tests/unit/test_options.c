@@ -74,6 +74,7 @@ static void expect_error(char **argv, const char *needle)
 	ck_assert_int_eq(parse(argv, &cfg, &err), OPTIONS_ERROR);
 	ck_assert_msg(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
 	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	options_free(&cfg);
 }
 
 START_TEST(usage_errors)
@@ -89,6 +90,56 @@ START_TEST(usage_errors)
 	expect_error(ARGV("--kernel", "k", "--console", "tty"), "--console 'tty'");
 	expect_error(ARGV("--kernel", "k", "--console", "file:"), "--console 'file:'");
 	expect_error(ARGV("--kernel", "k", "extra"), "unexpected argument 'extra'");
+	expect_error(ARGV("--kernel", "k", "--boot", "efi"), "--boot 'efi'");
+	expect_error(ARGV("--kernel", "k", "--kernel-addr", "0"), "--kernel-addr '0'");
+	expect_error(ARGV("--kernel", "k", "--kernel-addr", "0x"), "--kernel-addr '0x'");
+	expect_error(ARGV("--kernel", "k", "--initrd-addr", "1Q"), "--initrd-addr '1Q'");
+	expect_error(ARGV("--kernel", "k", "--kernel-addr", "32M", "--kernel-align", "3000"),
+		     "--kernel-align: alignment 0xbb8 is not a power of two");
+	expect_error(ARGV("--kernel", "k", "--kernel-addr", "32M", "--kernel-align", "2K"),
+		     "below the 4 KiB page size");
+	expect_error(ARGV("--kernel", "k", "--kernel-align", "2M"), "--kernel-align needs --kernel-addr");
+	expect_error(ARGV("--kernel", "k", "--initrd-align", "2M"), "--initrd-align needs --initrd-addr");
+	expect_error(ARGV("--kernel", "k", "--load", "blob"), "--load 'blob': expected FILE@ADDR");
+	expect_error(ARGV("--kernel", "k", "--load", "@0x1000"), "--load '@0x1000'");
+	expect_error(ARGV("--kernel", "k", "--load", "a@b@zz"), "--load 'a@b@zz'");
+	expect_error(ARGV("--kernel", "k", "--load", "a@0x1000", "--load", "b@x"), "--load 'b@x'");
+	expect_error(ARGV("--kernel", "-", "--initrd", "-"), "stdin ('-') can feed only one image, not 2");
+	expect_error(ARGV("--kernel", "k", "--initrd", "-", "--load", "-@0x1000"), "not 2");
+	expect_error(ARGV("--kernel", "k", "--print-images=yaml"), "--print-images='yaml'");
+}
+END_TEST
+
+START_TEST(placement_options)
+{
+	struct vm_config cfg;
+	struct error err;
+	char **argv = ARGV("--kernel", "-", "--boot", "pvh", "--kernel-addr", "0x2100000",
+			   "--kernel-align", "2M", "--initrd", "i", "--initrd-addr", "48M",
+			   "--initrd-align", "0x10000", "--load", "a@b.bin@0x3000000",
+			   "--load", "c@0", "--print-images=json");
+	ck_assert_int_eq(parse(argv, &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.kernel_req.protocol, KERNEL_BOOT_PVH);
+	ck_assert_uint_eq(cfg.kernel_req.load_address, 0x2100000);
+	ck_assert_uint_eq(cfg.kernel_req.alignment, 2 << 20);
+	ck_assert_uint_eq(cfg.initrd_req.load_address, 48 << 20);
+	ck_assert_uint_eq(cfg.initrd_req.alignment, 0x10000);
+	ck_assert_uint_eq(cfg.nraw_loads, 2);
+	ck_assert_str_eq(cfg.raw_loads[0].path, "a@b.bin");   /* split at the last '@' */
+	ck_assert_uint_eq(cfg.raw_loads[0].addr, 0x3000000);
+	ck_assert_str_eq(cfg.raw_loads[1].path, "c");
+	ck_assert_uint_eq(cfg.raw_loads[1].addr, 0);
+	ck_assert(cfg.stdin_is_image);
+	ck_assert_int_eq(cfg.print_images, PRINT_IMAGES_JSON);
+	options_free(&cfg);
+	ck_assert_uint_eq(cfg.nraw_loads, 0);
+
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--print-images"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.print_images, PRINT_IMAGES_TABLE);
+	ck_assert_int_eq(cfg.kernel_req.protocol, KERNEL_BOOT_AUTO);
+	ck_assert(!cfg.stdin_is_image);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--boot", "linux64"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.kernel_req.protocol, KERNEL_BOOT_LINUX64);
 }
 END_TEST
 
@@ -117,6 +168,7 @@ Suite *options_suite(void)
 	tcase_add_test(t, size_rejects);
 	tcase_add_test(t, defaults_and_all_options);
 	tcase_add_test(t, usage_errors);
+	tcase_add_test(t, placement_options);
 	tcase_add_test(t, cmdline_default_first);
 	suite_add_tcase(s, t);
 	return s;

@@ -45,6 +45,15 @@ void test_bzimage_free(struct test_bzimage *img);
 struct setup_header *test_bzimage_header(struct test_bzimage *img);
 uint8_t test_payload_byte(size_t i);
 
+/* bzimage_load and initrd_load for tests that only vary the bytes and the
+ * address: no image list, the image's own alignment. */
+int test_bzimage_load(struct guest_memory *mem, const uint8_t *data, size_t size,
+		      const char *name, uint64_t load_address, struct guest_kernel_image *out,
+		      struct error *err);
+int test_initrd_load(struct guest_memory *mem, const uint8_t *data, size_t size,
+		     const char *name, const struct guest_kernel_image *kernel,
+		     struct guest_image *out, struct error *err);
+
 /* A segment descriptor decoded field by field (SDM Vol. 3A, "Segment
  * Descriptors"); hi is the second quadword of a 64-bit system descriptor
  * (TSS/LDT), which carries base 63:32. */

@@ -112,3 +112,27 @@ struct test_descriptor test_decode_descriptor(uint64_t lo, uint64_t hi)
 		d.base |= (hi & 0xffffffff) << 32;
 	return d;
 }
+
+static struct image_file test_image_file(const uint8_t *data, size_t size, const char *name)
+{
+	return (struct image_file){ .path = (char *)name, .origin = IMAGE_ORIGIN_CLIENT,
+				    .data = (uint8_t *)data, .size = size };
+}
+
+int test_bzimage_load(struct guest_memory *mem, const uint8_t *data, size_t size,
+		      const char *name, uint64_t load_address, struct guest_kernel_image *out,
+		      struct error *err)
+{
+	struct image_file file = test_image_file(data, size, name);
+	struct load_request req = { .load_address = load_address };
+	return bzimage_load(mem, NULL, &file, &req, out, err);
+}
+
+int test_initrd_load(struct guest_memory *mem, const uint8_t *data, size_t size,
+		     const char *name, const struct guest_kernel_image *kernel,
+		     struct guest_image *out, struct error *err)
+{
+	struct image_file file = test_image_file(data, size, name);
+	struct load_request req = { 0 };
+	return initrd_load(mem, NULL, &file, kernel, &req, out, err);
+}

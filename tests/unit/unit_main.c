@@ -11,7 +11,10 @@
 #define UNIT_SUITES(X)   \
 	X(guest_memory)  \
 	X(image_file)    \
+	X(images)        \
 	X(bzimage)       \
+	X(elf)           \
+	X(pvh_note)      \
 	X(initrd)        \
 	X(cmdline)       \
 	X(e820)          \
@@ -19,6 +22,7 @@
 	X(page_tables)   \
 	X(gdt)           \
 	X(vcpu_state)    \
+	X(pvh)           \
 	X(options)       \
 	X(serial)        \
 	X(devices)       \

@@ -1,0 +1,72 @@
+/* Kernels of any format: tell bzImage from ELF by their magic, and settle
+ * which entry protocol the guest starts through. */
+#include <string.h>
+
+#include "loader/loader.h"
+
+/* boot.rst: "HdrS" at 0x202; ELF: "\x7fELF" at 0 (gABI e_ident). */
+#define KERNEL_HDRS_OFFSET 0x202
+
+static bool kernel_is_elf(const struct image_file *file)
+{
+	return file->size >= 4 && memcmp(file->data, "\x7f" "ELF", 4) == 0;
+}
+
+static bool kernel_is_bzimage(const struct image_file *file)
+{
+	return file->size >= KERNEL_HDRS_OFFSET + 4 &&
+	       memcmp(file->data + KERNEL_HDRS_OFFSET, "HdrS", 4) == 0;
+}
+
+int kernel_choose_protocol(struct guest_kernel_image *k, enum kernel_boot_protocol req,
+			   const char *name, struct error *err)
+{
+	/* Linux's PVH entry runs at its link address (shared/reference F.7;
+	 * linux-loader looks for the note only when the kernel is not moved),
+	 * so a moved kernel goes through the 64-bit entry. */
+	bool moved = k->relocation_offset != 0;
+	if (req == KERNEL_BOOT_AUTO)
+		req = k->has_pvh_entry && !moved ? KERNEL_BOOT_PVH : KERNEL_BOOT_LINUX64;
+	if (req == KERNEL_BOOT_PVH && moved)
+		return error_set(err, "%s: --boot pvh: the PVH entry runs at the kernel's link "
+				 "address 0x%llx; drop --kernel-addr or use --boot linux64", name,
+				 (unsigned long long)(k->image.load_paddr - (uint64_t)k->relocation_offset));
+	if (req == KERNEL_BOOT_PVH && !k->has_pvh_entry)
+		return error_set(err, "%s: --boot pvh: the kernel has no PVH entry note "
+				 "(XEN_ELFNOTE_PHYS32_ENTRY)%s", name,
+				 k->format == KERNEL_FORMAT_BZIMAGE ? "; a bzImage never has one, "
+				 "use the ELF vmlinux" : "");
+	/* The PVH entry runs in 32-bit protected mode (shared/reference F.7). */
+	if (req == KERNEL_BOOT_PVH && k->pvh_entry > UINT32_MAX)
+		return error_set(err, "%s: PVH entry 0x%llx is above 4 GiB", name,
+				 (unsigned long long)k->pvh_entry);
+	k->protocol = req;
+	k->entry = req == KERNEL_BOOT_PVH ? k->pvh_entry : k->linux64_entry;
+	return 0;
+}
+
+int kernel_parse(const struct image_file *file, const struct load_request *req,
+		 struct guest_kernel_image *out, struct error *err)
+{
+	if (kernel_is_elf(file)) {
+		if (elf_describe(file, req, out, err) < 0)
+			return -1;
+	} else if (!kernel_is_bzimage(file) && file->size >= KERNEL_HDRS_OFFSET + 4) {
+		return error_set(err, "%s: not a kernel: neither a bzImage (no HdrS signature) "
+				 "nor an ELF vmlinux", file->path);
+	} else if (bzimage_parse(file->data, file->size, file->path, out, err) < 0) {
+		return -1;
+	}
+	return kernel_choose_protocol(out, req->protocol, file->path, err);
+}
+
+int kernel_load(struct guest_memory *mem, struct image_list *list,
+		const struct image_file *file, const struct load_request *req,
+		struct guest_kernel_image *out, struct error *err)
+{
+	int rc = kernel_is_elf(file) ? elf_load(mem, list, file, req, out, err)
+				     : bzimage_load(mem, list, file, req, out, err);
+	if (rc < 0)
+		return -1;
+	return kernel_choose_protocol(out, req->protocol, file->path, err);
+}

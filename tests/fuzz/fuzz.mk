@@ -1,0 +1,65 @@
+# libFuzzer targets for the parsers that read user-supplied images (DESIGN.md:
+# "Everything the user hands in is hostile").  Included by the top Makefile,
+# which sets BUILD and CC.
+#
+#   make fuzz                      build every target, run each FUZZ_SECONDS
+#   make fuzz-elf                  one target (fuzz-bzimage, fuzz-pvh_note)
+#   make fuzz FUZZ_SECONDS=600     longer
+#   make fuzz-build                build only
+#
+# Each target is built with clang, libFuzzer, AddressSanitizer and UBSan,
+# from the sources themselves (never the gcc-built library, whose objects
+# carry no coverage instrumentation).  The corpus lives in
+# $(BUILD)/fuzz/corpus-NAME and grows from run to run; it is seeded with the
+# test guests (bzImages, ELF kernels) and with what tests/fuzz/fuzz_seeds.c
+# writes.  A crash, leak, timeout or out-of-memory leaves the input in
+# $(BUILD)/fuzz/artifacts-NAME/ and fails the run: make it a unit test (bytes
+# inline) before fixing it.
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := bzimage elf pvh_note
+FUZZ_OUT     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -I. \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+# Everything the targets can reach: the loader (and the JSON writer its
+# image list prints with) and the one checked translation into guest RAM.
+FUZZ_LIB_SRCS := $(wildcard common/*.c loader/*.c) kvm/guest_memory.c
+FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)
+FUZZ_BINS     := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
+
+.PHONY: fuzz fuzz-build $(FUZZ_NAMES:%=fuzz-%)
+fuzz: $(FUZZ_NAMES:%=fuzz-%)
+fuzz-build: $(FUZZ_BINS)
+
+# fuzzer-no-link: coverage instrumentation without libFuzzer's main, which
+# only the final link brings in.
+$(FUZZ_OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+
+# The seed writer runs on the host: plain compiler, no sanitizers.
+$(FUZZ_OUT)/fuzz_seeds: tests/fuzz/fuzz_seeds.c loader/loader.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -Wall -Wextra -Werror -I. -o $@ $<
+
+$(FUZZ_OUT)/seeds.stamp: $(FUZZ_OUT)/fuzz_seeds $(GUEST_IMAGES)
+	@mkdir -p $(FUZZ_NAMES:%=$(FUZZ_OUT)/corpus-%)
+	$(FUZZ_OUT)/fuzz_seeds $(FUZZ_OUT)/corpus-elf $(FUZZ_OUT)/corpus-pvh_note
+	cp $(filter %.bzimage,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-bzimage/
+	cp $(filter %.elf,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-elf/
+	@touch $@
+
+# libFuzzer writes new inputs into the first directory and exits non-zero
+# on any finding, which fails make.
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_OUT)/fuzz_% $(FUZZ_OUT)/seeds.stamp
+	@mkdir -p $(FUZZ_OUT)/artifacts-$* $(FUZZ_OUT)/corpus-$*
+	$(FUZZ_OUT)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	  -artifact_prefix=$(FUZZ_OUT)/artifacts-$*/ $(FUZZ_OUT)/corpus-$*
+
+.SECONDARY: $(FUZZ_LIB_OBJS) $(FUZZ_NAMES:%=$(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.o)
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_NAMES:%=$(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.d)

@@ -1,0 +1,112 @@
+/* Writes small seed inputs for the ELF and PVH-note fuzz targets (built
+ * with the host compiler by tests/fuzz/fuzz.mk, no sanitizers):
+ *
+ *   fuzz_seeds ELF_DIR NOTE_DIR
+ *
+ * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
+ * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
+ * PVH entry (shared/reference F.6, F.7), and an ET_DYN asking, through its
+ * e_ident padding, for a relocated load (see fuzz_elf.c).  NOTE_DIR gets
+ * the note bytes alone. */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader/loader.h"
+
+static unsigned char buf[1024];
+
+static size_t note(size_t off, const char *name, uint32_t type, const void *desc,
+		   uint32_t descsz)
+{
+	Elf64_Nhdr nh = { .n_namesz = (uint32_t)strlen(name) + 1, .n_descsz = descsz,
+			  .n_type = type };
+	memcpy(buf + off, &nh, sizeof(nh));
+	off += sizeof(nh);
+	memcpy(buf + off, name, nh.n_namesz);
+	off += (nh.n_namesz + 3) & ~3u;
+	memcpy(buf + off, desc, descsz);
+	return off + ((descsz + 3) & ~3u);
+}
+
+/* Linux 6.1's Xen notes (arch/x86/xen/xen-head.S, platform/pvh/head.S):
+ * GUEST_OS, XEN_VERSION, ENTRY, then PHYS32_ENTRY (8 bytes on x86-64). */
+static size_t linux_notes(size_t off, uint64_t pvh_entry)
+{
+	static const uint64_t entry = 0xffffffff81000000ULL;
+	off = note(off, "Xen", 6, "linux", 6);
+	off = note(off, "Xen", 7, "xen-3.0", 8);
+	off = note(off, "Xen", 1, &entry, 8);
+	return note(off, "Xen", XEN_ELFNOTE_PHYS32_ENTRY, &pvh_entry, 8);
+}
+
+static void write_file(const char *dir, const char *name, const void *data, size_t size)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+struct seed_seg {
+	uint32_t type;
+	uint64_t paddr, filesz, memsz, align;
+};
+
+/* Ehdr, program headers, then each segment's bytes; PT_NOTE bytes are
+ * Linux's notes, PT_LOAD bytes a counting pattern. */
+static size_t elf(uint16_t type, uint64_t entry, const struct seed_seg *segs, unsigned n,
+		  const unsigned char pad[3])
+{
+	memset(buf, 0, sizeof(buf));
+	size_t off = sizeof(Elf64_Ehdr) + n * sizeof(Elf64_Phdr);
+	for (unsigned i = 0; i < n; i++) {
+		Elf64_Phdr ph = { .p_type = segs[i].type, .p_flags = PF_R | PF_X,
+				  .p_offset = off, .p_vaddr = segs[i].paddr,
+				  .p_paddr = segs[i].paddr, .p_filesz = segs[i].filesz,
+				  .p_memsz = segs[i].memsz, .p_align = segs[i].align };
+		if (segs[i].type == PT_NOTE) {
+			ph.p_filesz = linux_notes(off, 0x1000010) - off;
+		} else {
+			for (uint64_t b = 0; b < segs[i].filesz; b++)
+				buf[off + b] = (unsigned char)(b + i);
+		}
+		memcpy(buf + sizeof(Elf64_Ehdr) + i * sizeof(ph), &ph, sizeof(ph));
+		off += (ph.p_filesz + 7) & ~7ULL;
+	}
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+			     EV_CURRENT, ELFOSABI_SYSV, 0, pad[0], pad[1], pad[2] },
+		.e_type = type, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+		.e_entry = entry, .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(eh),
+		.e_phentsize = sizeof(Elf64_Phdr), .e_phnum = (uint16_t)n,
+	};
+	memcpy(buf, &eh, sizeof(eh));
+	return off;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR\n", argv[0]);
+		return 2;
+	}
+	static const struct seed_seg vmlinux[] = {
+		{ PT_LOAD, 0x1000000, 0x40, 0x2000, 0x200000 },
+		{ PT_LOAD, 0x1200000, 0x20, 0x20, 0x1000 },
+		{ PT_NOTE, 0, 0, 0, 4 },
+	};
+	static const unsigned char at_link[3] = { 0, 0, 0 };
+	static const unsigned char relocated[3] = { 0x00, 0x21, 21 };  /* 0x2100000, 2 MiB */
+	write_file(argv[1], "seed-vmlinux-pvh.elf", buf,
+		   elf(ET_EXEC, 0x1000000, vmlinux, 3, at_link));
+	write_file(argv[1], "seed-dyn-relocated.elf", buf,
+		   elf(ET_DYN, 0x1000008, vmlinux, 2, relocated));
+	memset(buf, 0, sizeof(buf));
+	write_file(argv[2], "seed-linux-xen.note", buf, linux_notes(0, 0x1000010));
+	return 0;
+}
