@@ -12,6 +12,29 @@
 #define GUEST_CMDLINE_SIZE     2047
 #define GUEST_BOOT_VERSION     0x020f
 
+/* The ELF forms (guest-elf.ld, linked where guests.mk says):
+ * check-elf.elf, entered like a vmlinux through the 64-bit protocol with a
+ * setup header minivmm synthesizes, and check-pvh.elf, entered through its
+ * PVH note (shared/reference F.7). */
+#define GUEST_ELF_BOOT_VERSION 0x020c      /* the synthesized header's */
+
+/* What the form object linked into a guest says it is (guest_form). */
+#define GUEST_FORM_BZIMAGE     1           /* header.S */
+#define GUEST_FORM_ELF         2           /* form-elf.S */
+
+/* PVH (Xen's arch-x86/hvm/start_info.h, elfnote.h). */
+#define GUEST_XEN_ELFNOTE_GUEST_OS       6
+#define GUEST_XEN_ELFNOTE_PHYS32_ENTRY  18
+#define GUEST_PVH_START_MAGIC  0x336ec578
+#define GUEST_EXPECT_START_INFO 0x6000     /* where minivmm puts it (EBX) */
+
+/* Control registers and MSRs the entry code sets up. */
+#define GUEST_MSR_EFER         0xc0000080
+#define GUEST_EFER_LME         0x100
+#define GUEST_CR0_PE           0x1
+#define GUEST_CR0_PG           0x80000000
+#define GUEST_CR4_PAE          0x20
+
 /* What the contract promises at the 64-bit entry. */
 #define GUEST_EXPECT_ZERO_PAGE 0x7000
 #define GUEST_EXPECT_RSP       0x8ff0
@@ -26,5 +49,6 @@
 #define GUEST_EXIT_FAIL        0x7f        /* a check failed: status 255 */
 #define GUEST_EXIT_SERIAL      0x7e        /* UART never ready: status 253 */
 #define GUEST_EXIT_ENTRY32     0x7d        /* entered at the 32-bit entry: 251 */
+#define GUEST_EXIT_ENTRY64     0x7c        /* PVH guest entered at e_entry: 249 */
 
 #endif

@@ -1,14 +1,20 @@
-# Tiny test guests: freestanding x86-64 code wrapped as bzImages that minivmm
-# boots through the 64-bit boot protocol (tests/guests/run-tests.sh runs them).
+# Tiny test guests: freestanding x86-64 code wrapped as bzImages or ELF64
+# kernels that minivmm boots (tests/guests/run-tests.sh runs them).
 # Included by the top Makefile, which sets BUILD and CC.  The guests are built
 # with their own flags, never the host CFLAGS/LDFLAGS: those may carry
 # sanitizers (make asan) or -I/-MMD that have no business in a guest.
 #
-#   check.bzimage         the checking guest (check.c), setup_sects = 1
-#   setup0.bzimage        the same code with setup_sects = 0 (means 4)
+#   check.bzimage         the checking guest (check.c), setup_sects = 1,
+#                         relocatable (position-independent code)
+#   setup0.bzimage        the same code with setup_sects = 0 (means 4), not
+#                         relocatable
 #   triple-fault.bzimage  empty IDT + ud2: minivmm must exit 4
 #   spin.bzimage          loops forever: --timeout must end it (124)
 #   reset.bzimage         i8042 reset (0xfe to port 0x64): exit 0
+#   check-elf.elf         check.c as an ELF64 vmlinux-like kernel without a
+#                         PVH note, linked at 0x200000: the 64-bit protocol
+#   check-pvh.elf         the PVH checking guest (pvh-start.S, pvh.c), linked
+#                         at 0x100000, with the Xen PHYS32_ENTRY note
 
 GUEST_SRC := tests/guests
 GUEST_OUT := $(BUILD)/guests
@@ -16,18 +22,30 @@ GUEST_OBJ := $(GUEST_OUT)/obj
 
 GUEST_CC      ?= $(CC)
 GUEST_OBJCOPY ?= objcopy
+GUEST_READELF ?= readelf
+# -fpie: the checking guest's code runs wherever --kernel-addr puts it.
 GUEST_CFLAGS  := -std=gnu11 -O2 -Wall -Wextra -Werror -m64 \
-	-ffreestanding -fno-builtin -fno-pic -fno-pie -fno-stack-protector \
+	-ffreestanding -fno-builtin -fpie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fcf-protection=none \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small -I$(GUEST_SRC)
-GUEST_LDFLAGS := -nostdlib -static -Wl,--build-id=none \
-	-Wl,-T,$(GUEST_SRC)/guest.ld -Wl,--orphan-handling=error \
-	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096
-GUEST_HDRS    := $(GUEST_SRC)/guest.h $(GUEST_SRC)/lib.h
+GUEST_LDFLAGS_COMMON := -nostdlib -static -Wl,--build-id=none \
+	-Wl,--orphan-handling=error -Wl,-z,noexecstack -Wl,-z,max-page-size=4096
+GUEST_LDFLAGS := $(GUEST_LDFLAGS_COMMON) -Wl,-T,$(GUEST_SRC)/guest.ld
+GUEST_ELF_LDFLAGS := $(GUEST_LDFLAGS_COMMON) -Wl,-T,$(GUEST_SRC)/guest-elf.ld
+GUEST_HDRS    := $(GUEST_SRC)/guest.h $(GUEST_SRC)/lib.h $(GUEST_SRC)/checklib.h \
+	$(GUEST_SRC)/elfnote.h
 
-GUEST_NAMES  := check setup0 triple-fault spin reset
-GUEST_IMAGES := $(GUEST_NAMES:%=$(GUEST_OUT)/%.bzimage)
+# Link addresses of the ELF guests (p_paddr = p_vaddr).
+GUEST_ELF_LINK_ADDR := 0x200000
+GUEST_PVH_LINK_ADDR := 0x100000
+
+GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin reset
+GUEST_ELF_NAMES     := check-elf check-pvh
+GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
+GUEST_IMAGES := $(GUEST_BZIMAGE_NAMES:%=$(GUEST_OUT)/%.bzimage) \
+	$(GUEST_ELF_NAMES:%=$(GUEST_OUT)/%.elf)
 GUEST_COMMON_OBJS := $(GUEST_OBJ)/start.o $(GUEST_OBJ)/lib.o
+GUEST_CHECK_OBJS  := $(GUEST_OBJ)/check.o $(GUEST_OBJ)/checklib.o
 
 .PHONY: guests
 guests: $(GUEST_IMAGES)
@@ -36,17 +54,29 @@ $(GUEST_OBJ)/%.o: $(GUEST_SRC)/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(GUEST_OBJ)/start.o: $(GUEST_SRC)/start.S $(GUEST_SRC)/guest.h
+$(GUEST_OBJ)/%.o: $(GUEST_SRC)/%.S $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-# header-N.o: the setup area with setup_sects = N.
+# header-N.o: the setup area with setup_sects = N; relocatable except for
+# N = 0 (setup0.bzimage keeps the fixed-address path covered).
 $(GUEST_OBJ)/header-%.o: $(GUEST_SRC)/header.S $(GUEST_SRC)/guest.h
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -DSETUP_SECTS=$* -c -o $@ $<
+	$(GUEST_CC) $(GUEST_CFLAGS) -DSETUP_SECTS=$* -DRELOCATABLE=$(if $(filter 0,$*),0,1) -c -o $@ $<
 
-$(GUEST_OUT)/check.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/check.o
-$(GUEST_OUT)/setup0.elf: $(GUEST_OBJ)/header-0.o $(GUEST_OBJ)/check.o
+# The checking guest runs wherever --kernel-addr puts it, so its objects must
+# hold no absolute address: no R_X86_64_64/32/32S/16/8 relocation.  (The
+# bzImage header and the PVH entry are linked for one address on purpose.)
+GUEST_PIC_OBJS := $(GUEST_COMMON_OBJS) $(GUEST_CHECK_OBJS) $(GUEST_OBJ)/form-elf.o
+$(GUEST_OBJ)/%.pic: $(GUEST_OBJ)/%.o
+	@if $(GUEST_READELF) -rW $< | grep -E 'R_X86_64_(64|32|32S|16|8) '; then \
+	  echo "$<: absolute relocations (above): the checking guest must be position-independent" >&2; \
+	  exit 1; \
+	fi
+	@touch $@
+
+$(GUEST_OUT)/check.elf: $(GUEST_OBJ)/header-1.o $(GUEST_CHECK_OBJS) $(GUEST_PIC_OBJS:.o=.pic)
+$(GUEST_OUT)/setup0.elf: $(GUEST_OBJ)/header-0.o $(GUEST_CHECK_OBJS) $(GUEST_PIC_OBJS:.o=.pic)
 $(GUEST_OUT)/triple-fault.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/triple-fault.o
 $(GUEST_OUT)/spin.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/spin.o
 $(GUEST_OUT)/reset.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/reset.o
@@ -61,6 +91,20 @@ $(GUEST_OUT)/%.elf: $(GUEST_COMMON_OBJS) $(GUEST_SRC)/guest.ld
 $(GUEST_OUT)/%.bzimage: $(GUEST_OUT)/%.elf
 	$(GUEST_OBJCOPY) -O binary $< $@
 
-.SECONDARY: $(GUEST_NAMES:%=$(GUEST_OUT)/%.elf) $(GUEST_COMMON_OBJS) \
-  $(GUEST_OBJ)/header-0.o $(GUEST_OBJ)/header-1.o \
-  $(GUEST_OBJ)/check.o $(GUEST_OBJ)/triple-fault.o $(GUEST_OBJ)/spin.o $(GUEST_OBJ)/reset.o
+# The ELF kernels themselves (guest-elf.ld); -e sets e_entry.
+$(GUEST_OUT)/check-elf.elf: $(GUEST_COMMON_OBJS) $(GUEST_CHECK_OBJS) $(GUEST_OBJ)/form-elf.o \
+		$(GUEST_PIC_OBJS:.o=.pic) $(GUEST_SRC)/guest-elf.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_ELF_LDFLAGS) \
+	  -Wl,--defsym=GUEST_LINK_BASE=$(GUEST_ELF_LINK_ADDR) -Wl,-e,startup_64 \
+	  -o $@ $(filter %.o,$^)
+
+$(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_OBJ)/checklib.o \
+		$(GUEST_OBJ)/lib.o $(GUEST_SRC)/guest-elf.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_ELF_LDFLAGS) \
+	  -Wl,--defsym=GUEST_LINK_BASE=$(GUEST_PVH_LINK_ADDR) -Wl,-e,pvh_wrong_entry64 \
+	  -o $@ $(filter %.o,$^)
+
+.SECONDARY: $(GUEST_BZIMAGE_NAMES:%=$(GUEST_OUT)/%.elf) $(GUEST_COMMON_OBJS) $(GUEST_CHECK_OBJS) \
+  $(GUEST_OBJ)/header-0.o $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/form-elf.o \
+  $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_PIC_OBJS:.o=.pic) \
+  $(GUEST_OBJ)/triple-fault.o $(GUEST_OBJ)/spin.o $(GUEST_OBJ)/reset.o

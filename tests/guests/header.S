@@ -4,17 +4,20 @@
  * (shared/reference/boot-devices-dumps.md §F.1), with the offsets checked at
  * assembly time.
  *
- * Assembled with -DSETUP_SECTS=n.  n is what goes into the setup_sects field;
- * n = 0 means 4 (boot.rst), so the setup area is (n ? n : 4) + 1 sectors and
- * the protected-mode code follows it.  Everything in the area past the header
- * is int3 (0xcc): a loader that copies from the wrong file offset lands the
- * 64-bit entry in int3s, which fault through the empty IDT into a triple
- * fault instead of running garbage. */
+ * Assembled with -DSETUP_SECTS=n -DRELOCATABLE=0|1.  n is what goes into the
+ * setup_sects field; n = 0 means 4 (boot.rst), so the setup area is
+ * (n ? n : 4) + 1 sectors and the protected-mode code follows it.
+ * RELOCATABLE goes into relocatable_kernel: the check guest's code is
+ * position-independent, so it runs wherever --kernel-addr puts it.
+ * Everything in the area past the header is int3 (0xcc): a loader that
+ * copies from the wrong file offset lands the 64-bit entry in int3s, which
+ * fault through the empty IDT into a triple fault instead of running
+ * garbage. */
 
 #include "guest.h"
 
-#ifndef SETUP_SECTS
-#error "assemble with -DSETUP_SECTS=n"
+#if !defined(SETUP_SECTS) || !defined(RELOCATABLE)
+#error "assemble with -DSETUP_SECTS=n -DRELOCATABLE=0|1"
 #endif
 
 #if SETUP_SECTS == 0
@@ -58,7 +61,7 @@ setup_start:
 	CHECK_OFFSET(0x22c)
 	.long	GUEST_INITRD_ADDR_MAX	/* 0x22c initrd_addr_max */
 	.long	GUEST_KERNEL_ALIGNMENT	/* 0x230 kernel_alignment */
-	.byte	0			/* 0x234 relocatable_kernel */
+	.byte	RELOCATABLE		/* 0x234 relocatable_kernel */
 	.byte	21			/* 0x235 min_alignment (2 MiB) */
 	.word	0x0001			/* 0x236 xloadflags: XLF_KERNEL_64 */
 	.long	GUEST_CMDLINE_SIZE	/* 0x238 cmdline_size */
@@ -78,10 +81,16 @@ setup_header_end:
 	CHECK_OFFSET(SETUP_SIZE)
 
 	/* The guest's own view of the value it put in setup_sects, so the
-	 * check guest can compare it with the copy in boot_params. */
+	 * check guest can compare it with the copy in boot_params, and of its
+	 * form (form-elf.S is the ELF counterpart). */
 	.section .rodata.guest_setup, "a"
-	.globl	guest_setup_sects
+	.globl	guest_setup_sects, guest_relocatable, guest_form
+	.hidden	guest_setup_sects, guest_relocatable, guest_form
 guest_setup_sects:
 	.byte	SETUP_SECTS
+guest_relocatable:
+	.byte	RELOCATABLE
+guest_form:
+	.byte	GUEST_FORM_BZIMAGE
 
 	.section .note.GNU-stack, "", @progbits

@@ -9,6 +9,12 @@
 
 #include "guest.h"
 
+/* Every symbol a guest uses is its own (one static image, no shared
+ * objects): hidden, so that the -fpie code reaches it PC-relative and never
+ * through a GOT.  Deliberately not popped: it covers the guest's own
+ * declarations after this header too. */
+#pragma GCC visibility push(hidden)
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -34,7 +40,7 @@ static inline uint8_t inb(uint16_t port)
 /* Entry state recorded by start.S. */
 extern uint64_t entry_rsp, entry_rsi, entry_rflags;
 extern uint16_t entry_cs, entry_ds, entry_ss;
-extern const uint8_t guest_setup_sects;
+extern const uint8_t guest_setup_sects, guest_relocatable;
 extern char _end[];
 
 /* Serial console (8250 at COM1): waits for LSR.THRE before each byte. */
