@@ -12,6 +12,11 @@
 #   box: nested KVM works          tests/box/kvm-probe.c: /dev/kvm, a VM, KVM_RUN
 #   boot cloud kernel (default memory)   minivmm --kernel --initrd --timeout 120
 #   boot cloud kernel (--mem 3584M)      the same with --mem 3584M
+#   boot cloud kernel at --kernel-addr 0x2000000
+#   boot cloud kernel piped through stdin  --kernel - with the bzImage on stdin
+#   boot cloud vmlinux (64-bit entry)    the ELF scripts/extract-vmlinux pulls
+#                                        out of the bzImage, --boot linux64
+#   boot cloud vmlinux (PVH)             the same ELF, --boot pvh
 # A boot passes when minivmm exits 0 and the guest printed its marker line
 # MINIVMM-GUEST-USERSPACE-OK. The guest tests run only if the probe passed: a
 # broken box is reported as that, not as a minivmm failure.
@@ -48,10 +53,15 @@ indent() { sed 's/^/    | /'; }
 T_PROBE="box: nested KVM works"
 T_BOOT="boot cloud kernel (default memory)"
 T_BOOT_MEM="boot cloud kernel (--mem 3584M)"
+T_BOOT_ADDR="boot cloud kernel at --kernel-addr 0x2000000"
+T_BOOT_STDIN="boot cloud kernel piped through stdin"
+T_BOOT_ELF="boot cloud vmlinux (64-bit entry)"
+T_BOOT_PVH="boot cloud vmlinux (PVH)"
 if [ "$probe_only" = 1 ]; then
 	tests=("$T_PROBE")
 else
-	tests=("$T_PROBE" "$T_BOOT" "$T_BOOT_MEM")
+	tests=("$T_PROBE" "$T_BOOT" "$T_BOOT_MEM" "$T_BOOT_ADDR" "$T_BOOT_STDIN" "$T_BOOT_ELF"
+		"$T_BOOT_PVH")
 fi
 # fail_all WHY: every test fails for one reason (nothing could run).
 fail_all() {
@@ -114,7 +124,13 @@ if [ "$probe_only" = 0 ] && [ -z "$guest_skip_why" ]; then
 		tests=("${tests[@]:1}")
 		fail_all "cannot build the guest initramfs"
 	fi
-	files+=("$minivmm" "$guest_kernel" "$tmp/guest.cpio.gz")
+	if ! "$repo/scripts/extract-vmlinux" "$guest_kernel" "$tmp/vmlinux" 2>"$tmp/extract.err"; then
+		indent <"$tmp/extract.err"
+		fail "$T_PROBE" "not run: cannot extract the cloud kernel's vmlinux"
+		tests=("${tests[@]:1}")
+		fail_all "scripts/extract-vmlinux failed"
+	fi
+	files+=("$minivmm" "$guest_kernel" "$tmp/guest.cpio.gz" "$tmp/vmlinux")
 	k=${guest_kernel##*/}
 	m=${minivmm##*/}
 	# busybox timeout as a safety net: a minivmm that ignores its own
@@ -123,6 +139,10 @@ if [ "$probe_only" = 0 ] && [ -z "$guest_skip_why" ]; then
 if [ \$r = 0 ]; then
 	t boot timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120
 	t boot-mem timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --mem 3584M
+	t boot-addr timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --kernel-addr 0x2000000 --verbose
+	t boot-stdin sh -c \"timeout -s KILL 150 $m --kernel - --initrd guest.cpio.gz --timeout 120 --verbose < $k\"
+	t boot-elf timeout -s KILL 150 $m --kernel vmlinux --initrd guest.cpio.gz --timeout 120 --boot linux64 --verbose
+	t boot-pvh timeout -s KILL 150 $m --kernel vmlinux --initrd guest.cpio.gz --timeout 120 --boot pvh --verbose
 fi"
 fi
 
@@ -198,9 +218,10 @@ exit_meaning() {
 	esac
 }
 
-# check_boot ID NAME
+# check_boot ID NAME [EXPECT]: EXPECT, when given, is a fixed string that
+# minivmm's --verbose account (in the console, stderr is merged) must hold.
 check_boot() {
-	local id=$1 name=$2 rc
+	local id=$1 name=$2 expect=${3:-} rc
 	rc=$(result "$id")
 	section "$id" >"$tmp/$id.console"
 	if [ -z "$rc" ]; then
@@ -215,6 +236,8 @@ check_boot() {
 		fail "$name" "minivmm exit status $rc$(exit_meaning "$rc"), want 0"
 	elif ! grep -q 'MINIVMM-GUEST-USERSPACE-OK' "$tmp/$id.console"; then
 		fail "$name" "minivmm exit status 0 but no MINIVMM-GUEST-USERSPACE-OK on the console"
+	elif [ -n "$expect" ] && ! grep -qF -- "$expect" "$tmp/$id.console"; then
+		fail "$name" "booted, but minivmm's account lacks '$expect'"
 	else
 		ok "$name"
 		return
@@ -224,4 +247,8 @@ check_boot() {
 }
 check_boot boot "$T_BOOT"
 check_boot boot-mem "$T_BOOT_MEM"
+check_boot boot-addr "$T_BOOT_ADDR" "minivmm: image kernel addr=0x2000000 "
+check_boot boot-stdin "$T_BOOT_STDIN" "minivmm: image kernel addr=0x100000 "
+check_boot boot-elf "$T_BOOT_ELF" "entry=0x1000000 protocol=linux64"
+check_boot boot-pvh "$T_BOOT_PVH" "entry=0x1000850 protocol=pvh"
 finish
