@@ -108,7 +108,7 @@ static size_t image_file_first_capacity(const struct image_source *src)
 	if (src->fd >= 0 && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (unsigned long long)st.st_size < SIZE_MAX / 2)
 		return (size_t)st.st_size + 1;
-	if (src->fd < 0 && src->size < SIZE_MAX)
+	if (src->data && src->size < SIZE_MAX)
 		return src->size + 1;
 	return IMAGE_FILE_FIRST_CHUNK;
 }

@@ -57,6 +57,39 @@ START_TEST(test_control_registers)
 }
 END_TEST
 
+/* A flat 4 GiB segment (base 0, G=1, present, DPL 0) of the given kind. */
+static void assert_flat(const struct kvm_segment *seg, uint16_t selector, uint8_t type,
+			uint8_t db, uint8_t l)
+{
+	ck_assert_uint_eq(seg->selector, selector);
+	ck_assert_uint_eq(seg->type, type);
+	ck_assert_uint_eq(seg->db, db);
+	ck_assert_uint_eq(seg->l, l);
+	ck_assert_uint_eq(seg->base, 0);
+	ck_assert_uint_eq(seg->limit, 0xffffffff);
+	ck_assert_uint_eq(seg->g, 1);
+	ck_assert_uint_eq(seg->s, 1);
+	ck_assert_uint_eq(seg->dpl, 0);
+	ck_assert_uint_eq(seg->present, 1);
+	ck_assert_uint_eq(seg->unusable, 0);
+}
+
+/* Both entries: DS/ES/FS/GS/SS flat data at 0x18, TR the busy TSS at 0x20. */
+static void assert_data_and_tss(const struct kvm_sregs *sregs)
+{
+	const struct kvm_segment *data[] = { &sregs->ds, &sregs->es, &sregs->fs, &sregs->gs,
+					     &sregs->ss };
+	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++)
+		assert_flat(data[i], 0x18, 0x3, 1, 0);
+	ck_assert_uint_eq(sregs->tr.selector, 0x20);
+	ck_assert_uint_eq(sregs->tr.type, 11);
+	ck_assert_uint_eq(sregs->tr.base, 0);
+	ck_assert_uint_eq(sregs->tr.limit, 0x67);
+	ck_assert_uint_eq(sregs->tr.s, 0);
+	ck_assert_uint_eq(sregs->tr.present, 1);
+	ck_assert_uint_eq(sregs->tr.g, 0);
+}
+
 START_TEST(test_segment_registers)
 {
 	struct kvm_regs regs;
@@ -64,26 +97,8 @@ START_TEST(test_segment_registers)
 	reset_sregs(&sregs);
 	struct kvm_segment ldt = sregs.ldt;
 	boot_vcpu_state_linux64(&regs, &sregs, ENTRY, LAYOUT_ZERO_PAGE);
-	ck_assert_uint_eq(sregs.cs.selector, 0x10);
-	ck_assert_uint_eq(sregs.cs.type, 0xb);
-	ck_assert_uint_eq(sregs.cs.l, 1);
-	ck_assert_uint_eq(sregs.cs.db, 0);
-	const struct kvm_segment *data[] = { &sregs.ds, &sregs.es, &sregs.fs, &sregs.gs, &sregs.ss };
-	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
-		ck_assert_uint_eq(data[i]->selector, 0x18);
-		ck_assert_uint_eq(data[i]->type, 0x3);
-		ck_assert_uint_eq(data[i]->db, 1);
-		ck_assert_uint_eq(data[i]->l, 0);
-		ck_assert_uint_eq(data[i]->base, 0);
-		ck_assert_uint_eq(data[i]->limit, 0xffffffff);
-		ck_assert_uint_eq(data[i]->g, 1);
-		ck_assert_uint_eq(data[i]->present, 1);
-		ck_assert_uint_eq(data[i]->unusable, 0);
-	}
-	ck_assert_uint_eq(sregs.tr.selector, 0x20);
-	ck_assert_uint_eq(sregs.tr.type, 11);
-	ck_assert_uint_eq(sregs.tr.limit, 0x67);
-	ck_assert_uint_eq(sregs.tr.s, 0);
+	assert_flat(&sregs.cs, 0x10, 0xb, 0, 1);
+	assert_data_and_tss(&sregs);
 	ck_assert_mem_eq(&sregs.ldt, &ldt, sizeof(ldt));
 }
 END_TEST
@@ -179,39 +194,9 @@ START_TEST(test_pvh_segment_registers)
 	reset_sregs(&sregs);
 	struct kvm_segment ldt = sregs.ldt;
 	boot_vcpu_state_pvh(&regs, &sregs, PVH_ENTRY, LAYOUT_PVH_START_INFO);
-	ck_assert_uint_eq(sregs.cs.selector, 0x30);
-	ck_assert_uint_eq(sregs.cs.type, 0xb);
-	ck_assert_uint_eq(sregs.cs.l, 0);
-	ck_assert_uint_eq(sregs.cs.db, 1);
-	ck_assert_uint_eq(sregs.cs.g, 1);
-	ck_assert_uint_eq(sregs.cs.base, 0);
-	ck_assert_uint_eq(sregs.cs.limit, 0xffffffff);
-	ck_assert_uint_eq(sregs.cs.present, 1);
-	ck_assert_uint_eq(sregs.cs.s, 1);
-	ck_assert_uint_eq(sregs.cs.dpl, 0);
-	ck_assert_uint_eq(sregs.cs.unusable, 0);
-	const struct kvm_segment *data[] = { &sregs.ds, &sregs.es, &sregs.fs, &sregs.gs, &sregs.ss };
-	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
-		ck_assert_uint_eq(data[i]->selector, 0x18);
-		ck_assert_uint_eq(data[i]->type, 0x3);
-		ck_assert_uint_eq(data[i]->db, 1);
-		ck_assert_uint_eq(data[i]->l, 0);
-		ck_assert_uint_eq(data[i]->base, 0);
-		ck_assert_uint_eq(data[i]->limit, 0xffffffff);
-		ck_assert_uint_eq(data[i]->g, 1);
-		ck_assert_uint_eq(data[i]->s, 1);
-		ck_assert_uint_eq(data[i]->dpl, 0);
-		ck_assert_uint_eq(data[i]->present, 1);
-		ck_assert_uint_eq(data[i]->unusable, 0);
-	}
+	assert_flat(&sregs.cs, 0x30, 0xb, 1, 0);
 	/* F.7: "TR 32-bit busy TSS base 0 limit 0x67". */
-	ck_assert_uint_eq(sregs.tr.selector, 0x20);
-	ck_assert_uint_eq(sregs.tr.type, 11);
-	ck_assert_uint_eq(sregs.tr.base, 0);
-	ck_assert_uint_eq(sregs.tr.limit, 0x67);
-	ck_assert_uint_eq(sregs.tr.s, 0);
-	ck_assert_uint_eq(sregs.tr.present, 1);
-	ck_assert_uint_eq(sregs.tr.g, 0);
+	assert_data_and_tss(&sregs);
 	ck_assert_mem_eq(&sregs.ldt, &ldt, sizeof(ldt));
 }
 END_TEST

@@ -14,6 +14,7 @@
 	X(images)        \
 	X(bzimage)       \
 	X(elf)           \
+	X(elf_load)      \
 	X(pvh_note)      \
 	X(initrd)        \
 	X(cmdline)       \
