@@ -67,11 +67,70 @@ int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int index, int ncp
 		    struct error *err);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
 
-/* Register context (KVM_GET/SET_REGS, _SREGS). */
+/* ---- the vCPU register context (pure: kvm/vcpu_context.c) ------------ */
+
+/* One register, as a crash report or a debugger names it.  The general
+ * registers live in struct kvm_regs, the others in struct kvm_sregs; segment
+ * entries are the visible selector only (the descriptor cache is left as it
+ * is), bases and limits are their own entries. */
+enum vcpu_reg {
+	VCPU_REG_RAX, VCPU_REG_RBX, VCPU_REG_RCX, VCPU_REG_RDX,
+	VCPU_REG_RSI, VCPU_REG_RDI, VCPU_REG_RSP, VCPU_REG_RBP,
+	VCPU_REG_R8, VCPU_REG_R9, VCPU_REG_R10, VCPU_REG_R11,
+	VCPU_REG_R12, VCPU_REG_R13, VCPU_REG_R14, VCPU_REG_R15,
+	VCPU_REG_RIP, VCPU_REG_RFLAGS,
+	VCPU_REG_CR0, VCPU_REG_CR2, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_CR8,
+	VCPU_REG_EFER, VCPU_REG_APIC_BASE,
+	VCPU_REG_CS, VCPU_REG_DS, VCPU_REG_ES, VCPU_REG_FS, VCPU_REG_GS, VCPU_REG_SS,
+	VCPU_REG_TR,
+	VCPU_REG_FS_BASE, VCPU_REG_GS_BASE, VCPU_REG_TR_BASE,
+	VCPU_REG_GDT_BASE, VCPU_REG_GDT_LIMIT, VCPU_REG_IDT_BASE, VCPU_REG_IDT_LIMIT,
+	VCPU_REG_COUNT
+};
+
+/* Case-insensitive lookup ("rax", "CR3", "fs_base"); -1 if unknown. */
+int vcpu_reg_by_name(const char *name, enum vcpu_reg *out);
+/* The lower-case name, or NULL for a value outside the enum. */
+const char *vcpu_reg_name(enum vcpu_reg reg);
+
+/* Read or write one register in a context.  The setter checks the value
+ * against the architecture (reserved RFLAGS/CR0/CR4/EFER/APIC_BASE bits,
+ * CR0.PG without PE, NW without CD, CR8 above 15, 16-bit selectors and
+ * limits, canonical RIP and bases when EFER.LMA is set) and leaves the
+ * structs untouched when it refuses, naming the register and the value. */
+int vcpu_context_get_reg(const struct kvm_regs *regs, const struct kvm_sregs *sregs,
+			 enum vcpu_reg reg, uint64_t *out, struct error *err);
+int vcpu_context_set_reg(struct kvm_regs *regs, struct kvm_sregs *sregs, enum vcpu_reg reg,
+			 uint64_t value, struct error *err);
+
+/* Every special register's own check, then the agreement between them that
+ * KVM_SET_SREGS would otherwise reject with a bare EINVAL: EFER.LMA equals
+ * EFER.LME && CR0.PG, long mode needs CR4.PAE, CS.L only in long mode and
+ * never with CS.D. */
+int vcpu_context_check_sregs(const struct kvm_sregs *sregs, struct error *err);
+
+/* ---- the register context of a live vCPU (kvm/vcpu_regs.c) ----------- */
+
+/* Whole contexts (KVM_GET/SET_REGS, _SREGS).  kvm_vcpu_set_sregs runs
+ * vcpu_context_check_sregs first. */
 int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs, struct error *err);
 int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs, struct error *err);
 int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs, struct error *err);
 int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs, struct error *err);
+
+/* One register: reads both contexts, applies vcpu_context_set_reg and
+ * writes back only the struct that changed. */
+int kvm_vcpu_get_reg(struct kvm_vcpu *vcpu, enum vcpu_reg reg, uint64_t *value,
+		     struct error *err);
+int kvm_vcpu_set_reg(struct kvm_vcpu *vcpu, enum vcpu_reg reg, uint64_t value,
+		     struct error *err);
+
+/* One MSR (KVM_GET_MSRS/KVM_SET_MSRS with one entry); an MSR KVM does not
+ * handle is an error naming its index. */
+int kvm_vcpu_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *value,
+		     struct error *err);
+int kvm_vcpu_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t value,
+		     struct error *err);
 
 /* Prints general and special registers to f (crash reports). */
 void kvm_vcpu_dump(struct kvm_vcpu *vcpu, FILE *f);

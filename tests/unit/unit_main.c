@@ -27,7 +27,8 @@
 	X(options)       \
 	X(serial)        \
 	X(devices)       \
-	X(kvm_system)
+	X(kvm_system)    \
+	X(vcpu_context)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
