@@ -126,24 +126,28 @@ static void assert_matches_gdt(const struct test_ram *ram, const struct kvm_sreg
 	ck_assert_uint_eq(seg->avl, d.avl);
 }
 
-START_TEST(test_segments_match_gdt)
+/* Every segment register of an entry state against the GDT gdt_build
+ * writes. */
+static void assert_state_matches_gdt(const struct kvm_sregs *sregs)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
 	struct error err = { { 0 } };
 	ck_assert_int_eq(gdt_build(&ram.mem, &err), 0);
+	const struct kvm_segment *segs[] = { &sregs->cs, &sregs->ds, &sregs->es, &sregs->fs,
+					     &sregs->gs, &sregs->ss, &sregs->tr };
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
+		assert_matches_gdt(&ram, sregs, segs[i]);
+	test_ram_free(&ram);
+}
+
+START_TEST(test_segments_match_gdt)
+{
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	reset_sregs(&sregs);
 	boot_vcpu_state_linux64(&regs, &sregs, ENTRY, LAYOUT_ZERO_PAGE);
-	assert_matches_gdt(&ram, &sregs, &sregs.cs);
-	assert_matches_gdt(&ram, &sregs, &sregs.ds);
-	assert_matches_gdt(&ram, &sregs, &sregs.es);
-	assert_matches_gdt(&ram, &sregs, &sregs.fs);
-	assert_matches_gdt(&ram, &sregs, &sregs.gs);
-	assert_matches_gdt(&ram, &sregs, &sregs.ss);
-	assert_matches_gdt(&ram, &sregs, &sregs.tr);
-	test_ram_free(&ram);
+	assert_state_matches_gdt(&sregs);
 }
 END_TEST
 
@@ -203,22 +207,11 @@ END_TEST
 
 START_TEST(test_pvh_segments_match_gdt)
 {
-	struct test_ram ram;
-	test_ram_init(&ram, 64 * MiB);
-	struct error err = { { 0 } };
-	ck_assert_int_eq(gdt_build(&ram.mem, &err), 0);
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	reset_sregs(&sregs);
 	boot_vcpu_state_pvh(&regs, &sregs, PVH_ENTRY, LAYOUT_PVH_START_INFO);
-	assert_matches_gdt(&ram, &sregs, &sregs.cs);
-	assert_matches_gdt(&ram, &sregs, &sregs.ds);
-	assert_matches_gdt(&ram, &sregs, &sregs.es);
-	assert_matches_gdt(&ram, &sregs, &sregs.fs);
-	assert_matches_gdt(&ram, &sregs, &sregs.gs);
-	assert_matches_gdt(&ram, &sregs, &sregs.ss);
-	assert_matches_gdt(&ram, &sregs, &sregs.tr);
-	test_ram_free(&ram);
+	assert_state_matches_gdt(&sregs);
 }
 END_TEST
 
