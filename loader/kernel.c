@@ -36,10 +36,8 @@ int kernel_choose_protocol(struct guest_kernel_image *k, enum kernel_boot_protoc
 				 "(XEN_ELFNOTE_PHYS32_ENTRY)%s", name,
 				 k->format == KERNEL_FORMAT_BZIMAGE ? "; a bzImage never has one, "
 				 "use the ELF vmlinux" : "");
-	/* The PVH entry runs in 32-bit protected mode (shared/reference F.7). */
-	if (req == KERNEL_BOOT_PVH && k->pvh_entry > UINT32_MAX)
-		return error_set(err, "%s: PVH entry 0x%llx is above 4 GiB", name,
-				 (unsigned long long)k->pvh_entry);
+	/* Unmoved, the PVH entry is the note's 32-bit value: it can be entered
+	 * in 32-bit protected mode as it is. */
 	k->protocol = req;
 	k->entry = req == KERNEL_BOOT_PVH ? k->pvh_entry : k->linux64_entry;
 	return 0;
