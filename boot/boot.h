@@ -43,10 +43,11 @@ int cmdline_write(struct guest_memory *mem, const char *cmdline, uint32_t max_le
 
 /* Builds boot_params at LAYOUT_ZERO_PAGE from the kernel's own setup header:
  * type_of_loader, CAN_USE_HEAP and heap_end_ptr, cmd_line_ptr (and writes the
- * command line), ramdisk fields from initrd (may be NULL), and the e820 map. */
+ * command line), ramdisk fields from initrd (may be NULL), acpi_rsdp_addr
+ * (0: none) and the e820 map. */
 int boot_params_build(struct guest_memory *mem, const struct guest_kernel_image *kernel,
 		      const struct guest_image *initrd, const char *cmdline,
-		      struct error *err);
+		      uint64_t rsdp_paddr, struct error *err);
 
 /* Identity-maps [0, 4 GiB) with 2 MiB pages at LAYOUT_PML4.. */
 int page_tables_build(struct guest_memory *mem, struct error *err);
@@ -124,6 +125,41 @@ int pvh_start_info_build(struct guest_memory *mem, const struct guest_image *ini
  * EIP = entry, EFLAGS = 2.  sregs should come from the vCPU. */
 void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_t entry,
 			 uint64_t start_info_gpa);
+
+/* ---- ACPI (ACPI 6.4 chapter 5) ------------------------------------------
+ *
+ * A hardware-reduced platform (§4.1): no PM timer, no SCI, no fixed-feature
+ * event blocks; power-off and reset through the FADT's sleep control and
+ * reset registers (§4.8.3.7, §5.2.9), which vmm/devices/acpi_pm.c traps at
+ * LAYOUT_PORT_ACPI_*. */
+
+/* Sleep control register (§4.8.3.7): the guest writes
+ * SLP_EN | (SLP_TYP << 2); SLP_TYP comes from the DSDT's \_Sx package.
+ * minivmm's DSDT offers only \_S5 (soft off). */
+#define ACPI_SLEEP_CONTROL_SLP_EN        0x20
+#define ACPI_SLEEP_CONTROL_SLP_TYP_SHIFT 2
+#define ACPI_SLEEP_CONTROL_SLP_TYP_MASK  0x1c
+#define ACPI_SLEEP_TYPE_S5               5
+/* Sleep status register: WAK_STS (bit 7). */
+#define ACPI_SLEEP_STATUS_WAK_STS        0x80
+/* The FADT's RESET_VALUE for its RESET_REG (§5.2.9). */
+#define ACPI_RESET_VALUE                 0x01
+
+/* The ISA IRQs the MADT overrides (§5.2.12.5), matching the GSI routing
+ * kvm/vm.c gives KVM: the PIT's IRQ 0 arrives on IOAPIC pin 2, as on every
+ * PC since the 8259 cascade took pin 2. */
+#define ACPI_ISA_IRQ0_GSI 2
+
+/* Writes RSDP (revision 2) at LAYOUT_ACPI_TABLES, then XSDT, FADT
+ * (revision 6, HW_REDUCED_ACPI), MADT (one Processor Local APIC per vCPU,
+ * APIC ID = index, the IOAPIC at LAYOUT_IOAPIC with GSI base 0, the ISA
+ * interrupt source overrides) and DSDT (AML: \_S5, and under \_SB the
+ * devices minivmm has: COM1, the i8042 keyboard controller, the RTC, and
+ * pvpanic QEMU0001 at LAYOUT_PORT_PVPANIC), each with its checksum.
+ * ncpus is 1..255.  *rsdp_paddr gets LAYOUT_ACPI_TABLES.  Every table must
+ * fit below LAYOUT_ACPI_END, else an error. */
+int acpi_tables_build(struct guest_memory *mem, int ncpus, uint64_t *rsdp_paddr,
+		      struct error *err);
 
 /* Records the structures boot/ generates (zero page or PVH start info,
  * command line, page tables, GDT and IDT) in the image list, so that no

@@ -47,7 +47,7 @@ static void boot_params_ramdisk(struct boot_params *bp, const struct guest_image
 
 int boot_params_build(struct guest_memory *mem, const struct guest_kernel_image *kernel,
 		      const struct guest_image *initrd, const char *cmdline,
-		      struct error *err)
+		      uint64_t rsdp_paddr, struct error *err)
 {
 	/* code32_start is 32 bits wide. */
 	if (kernel->image.load_paddr > UINT32_MAX)
@@ -63,6 +63,9 @@ int boot_params_build(struct guest_memory *mem, const struct guest_kernel_image 
 	boot_params_loader_fields(&bp, kernel->image.load_paddr);
 	if (initrd)
 		boot_params_ramdisk(&bp, initrd);
+	/* zero-page.rst 0x070: read by kernels of boot protocol 2.14 and later,
+	 * which then skip the scan of the BIOS area. */
+	bp.acpi_rsdp_addr = rsdp_paddr;
 
 	int n = e820_build(mem, bp.e820_table, E820_MAX_ENTRIES_ZEROPAGE, err);
 	if (n < 0)

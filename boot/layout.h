@@ -20,15 +20,33 @@
 #define LAYOUT_EBDA_START     0x9fc00ULL  /* e820: RAM below, reserved above */
 #define LAYOUT_VGA_START      0xa0000ULL  /* legacy VGA/ROM hole ... */
 #define LAYOUT_HIGH_MEMORY    0x100000ULL /* ... up to 1 MiB, where RAM resumes */
-#define LAYOUT_BIOS_START     0xf0000ULL  /* e820-reserved BIOS area */
+#define LAYOUT_BIOS_START     0xe0000ULL  /* e820-reserved BIOS area, up to 1 MiB */
+/* ACPI tables, RSDP first: the RSDP must lie on a 16-byte boundary in the
+ * BIOS read-only area 0xE0000-0xFFFFF for the legacy scan to find it (ACPI
+ * 6.4 §5.2.5.1); boot_params.acpi_rsdp_addr and PVH's rsdp_paddr point here
+ * too.  The tables follow it, up to LAYOUT_ACPI_END. */
+#define LAYOUT_ACPI_TABLES    0xe0000ULL
+#define LAYOUT_ACPI_END       0x100000ULL
 
 /* 32-bit MMIO hole [3 GiB, 4 GiB): IOAPIC, LAPIC, KVM's TSS and identity map
  * live here; RAM beyond 3 GiB continues at 4 GiB (as QEMU microvm and
  * Firecracker do). */
 #define LAYOUT_MMIO_HOLE_START 0xc0000000ULL
 #define LAYOUT_MMIO_HOLE_END   0x100000000ULL
+#define LAYOUT_IOAPIC          0xfec00000ULL /* KVM's in-kernel IOAPIC (MADT) */
+#define LAYOUT_LAPIC           0xfee00000ULL /* every local APIC's default base (MADT) */
 #define LAYOUT_IDENTITY_MAP    0xfeffc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, 1 page */
 #define LAYOUT_TSS             0xfeffd000ULL /* KVM_SET_TSS_ADDR, 3 pages */
+
+/* I/O ports the ACPI tables announce, so the guest finds the devices that
+ * answer there (vmm/devices/).  Other fixed ports (COM1 0x3f8, i8042
+ * 0x60/0x64, the RTC 0x70, debug-exit 0xf4) are the PC's own. */
+#define LAYOUT_PORT_PVPANIC    0x505  /* QEMU's pvpanic ISA port, 1 byte */
+#define LAYOUT_PORT_ACPI_PM    0x600  /* hardware-reduced sleep/reset registers: */
+#define LAYOUT_PORT_ACPI_SLEEP_CONTROL (LAYOUT_PORT_ACPI_PM + 0)  /* 1 byte */
+#define LAYOUT_PORT_ACPI_SLEEP_STATUS  (LAYOUT_PORT_ACPI_PM + 1)  /* 1 byte */
+#define LAYOUT_PORT_ACPI_RESET         (LAYOUT_PORT_ACPI_PM + 2)  /* 1 byte */
+#define LAYOUT_PORT_ACPI_PM_LEN 3
 
 /* Default RAM: enough for Debian's cloud kernel and a busybox initramfs. */
 #define LAYOUT_DEFAULT_RAM     (256ULL << 20)

@@ -6,7 +6,7 @@ PACKAGES=(
 	check libfdt-dev                                   # unit tests, device trees
 	qemu-system-x86 busybox-static cpio kmod           # the KVM box and test initramfs
 	xz-utils zstd lz4 gzip bzip2                       # kernel payload decompressors
-	binutils jq                                        # readelf: vmlinux notes; jq: JSON in the tests
+	binutils jq acpica-tools                           # readelf: vmlinux notes; jq: JSON in the tests; iasl -d: ACPI tables
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

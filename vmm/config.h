@@ -28,12 +28,19 @@ struct vm_config {
 	enum print_images print_images;
 	const char *user_cmdline;    /* appended to the default; NULL: none */
 	uint64_t mem_size;           /* bytes */
+	int ncpus;                   /* --cpus: 1..VM_CPUS_MAX */
 	enum console_kind console;
 	const char *console_path;    /* CONSOLE_FILE */
 	double timeout_sec;          /* 0: none */
 	bool verbose;
+	const char *expect;          /* --expect: stop with 0 once the console shows it */
+	const char *result_json_path;  /* --result-json: where the outcome goes */
 	const char *kvm_path;        /* "/dev/kvm" */
 };
+
+/* xAPIC IDs are 8 bits and 0xff is the broadcast ID: IDs 0..254 (MADT
+ * Processor Local APIC entries, ACPI 6.4 §5.2.12.2). */
+#define VM_CPUS_MAX 255
 
 enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_ERROR };
 

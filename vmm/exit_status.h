@@ -4,10 +4,11 @@
 #define MINIVMM_VMM_EXIT_STATUS_H
 
 enum exit_status {
-	EXIT_GUEST_OFF     = 0,   /* guest powered off or asked for a reset */
+	EXIT_GUEST_OFF     = 0,   /* guest powered off or asked for a reset; --expect matched */
 	/* odd values: (v << 1) | 1 for a value v written to the debug-exit port */
 	EXIT_USAGE         = 2,   /* bad option, bad image, /dev/kvm trouble */
-	EXIT_GUEST_CRASHED = 4,   /* triple fault, failed entry, internal error */
+	EXIT_GUEST_CRASHED = 4,   /* pvpanic, triple fault, failed entry, internal error */
+	EXIT_EXPECT_MISSING = 6,  /* --expect: the guest ended before the console showed it */
 	EXIT_HOST_FAILED   = 8,   /* minivmm itself failed while the guest ran */
 	EXIT_TIMEOUT       = 124, /* --timeout expired (as timeout(1)) */
 	EXIT_INTERRUPTED   = 130, /* SIGINT/SIGTERM/SIGHUP or Ctrl-A x */

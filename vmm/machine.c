@@ -109,7 +109,7 @@ static int machine_boot_state(struct machine *m, struct error *err)
 			return -1;
 		boot_vcpu_state_pvh(&regs, &sregs, m->kernel.entry, LAYOUT_PVH_START_INFO);
 	} else {
-		if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, err) < 0 ||
+		if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, 0, err) < 0 ||
 		    page_tables_build(mem, err) < 0)
 			return -1;
 		boot_vcpu_state_linux64(&regs, &sregs, m->kernel.entry, LAYOUT_ZERO_PAGE);

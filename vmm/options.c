@@ -24,8 +24,12 @@ static const char options_help[] =
 	"  --cmdline STR        appended to the default command line:\n"
 	"                       \"" DEFAULT_CMDLINE "\"\n"
 	"  --mem SIZE           guest RAM, K/M/G suffix (default 256M)\n"
+	"  --cpus N             virtual CPUs, 1 to 255 (default 1)\n"
 	"  --console KIND       stdio (default), file:PATH or none\n"
 	"  --timeout SECONDS    stop the guest after SECONDS (exit 124)\n"
+	"  --expect STRING      stop with 0 as soon as the console shows STRING\n"
+	"  --result-json PATH   write the outcome (status, reason, console tail,\n"
+	"                       timings, images) to PATH as JSON\n"
 	"  --boot PROTOCOL      auto (default: PVH when the ELF has the note), linux64, pvh\n"
 	"  --kernel-addr ADDR   load the kernel at ADDR (rounded up to the alignment)\n"
 	"  --kernel-align N     alignment for --kernel-addr (default: the image's own)\n"
@@ -39,10 +43,12 @@ static const char options_help[] =
 	"  --version            minivmm's version\n"
 	"\n"
 	"Exit status:\n"
-	"  0    the guest powered off or asked for a reset\n"
+	"  0    the guest powered off or asked for a reset, or --expect matched\n"
 	"  odd  the guest wrote v to the debug-exit port 0xf4: (v << 1) | 1\n"
 	"  2    usage or setup error (bad option, bad image, /dev/kvm trouble)\n"
-	"  4    the guest crashed (triple fault, failed entry, internal error)\n"
+	"  4    the guest crashed (kernel panic reported through pvpanic, triple\n"
+	"       fault, failed entry, internal error)\n"
+	"  6    --expect: the guest powered off or reset before the console showed STRING\n"
 	"  8    minivmm failed on the host while the guest ran\n"
 	"  124  --timeout expired\n"
 	"  130  interrupted (SIGINT, SIGTERM, SIGHUP, or Ctrl-A x on a terminal)\n";
@@ -100,6 +106,15 @@ static int options_parse_timeout(const char *s, double *out)
  * and must fit KVM's address space with the MMIO hole. */
 #define MEM_MIN (8ULL << 20)
 #define MEM_MAX (1ULL << 40)
+
+static int options_set_cpus(struct vm_config *cfg, const char *v, struct error *err)
+{
+	uint64_t n;
+	if (options_parse_number(v, 10, &n) < 0 || n < 1 || n > VM_CPUS_MAX)
+		return error_set(err, "--cpus '%s': expected a number from 1 to %d", v, VM_CPUS_MAX);
+	cfg->ncpus = (int)n;
+	return 0;
+}
 
 static int options_set_console(struct vm_config *cfg, const char *v, struct error *err)
 {
@@ -203,7 +218,8 @@ void options_free(struct vm_config *cfg)
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIMEOUT,
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
-       OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES };
+       OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
+       OPT_RESULT_JSON };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -219,13 +235,16 @@ static const struct option options_long[] = {
 	{ "initrd-align", required_argument, NULL, OPT_INITRD_ALIGN },
 	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "print-images", optional_argument, NULL, OPT_PRINT_IMAGES },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "result-json", required_argument, NULL, OPT_RESULT_JSON },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The image placement options. */
+/* The options past the first few: placement, CPUs, CI mode. */
 static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 {
 	switch (opt) {
@@ -244,6 +263,17 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 					     err);
 	case OPT_LOAD: return options_add_raw_load(cfg, optarg, err);
 	case OPT_PRINT_IMAGES: return options_set_print_images(cfg, optarg, err);
+	case OPT_CPUS: return options_set_cpus(cfg, optarg, err);
+	case OPT_EXPECT:
+		if (optarg[0] == '\0')
+			return error_set(err, "--expect: the string must not be empty");
+		cfg->expect = optarg;
+		return 0;
+	case OPT_RESULT_JSON:
+		if (optarg[0] == '\0')
+			return error_set(err, "--result-json: the path must not be empty");
+		cfg->result_json_path = optarg;
+		return 0;
 	}
 	return error_set(err, "internal error: option %d not handled", opt);
 }
@@ -253,6 +283,7 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = LAYOUT_DEFAULT_RAM;
+	cfg->ncpus = 1;
 	cfg->console = CONSOLE_STDIO;
 	cfg->kvm_path = "/dev/kvm";
 

@@ -50,7 +50,7 @@ START_TEST(test_loader_fields)
 	h->hardware_subarch = 3;
 	h->hardware_subarch_data = 0x77;
 	ck_assert_msg(boot_params_build(&f.ram.mem, &f.kernel, &f.initrd, "console=ttyS0",
-					&err) == 0, "%s", err.msg);
+					LAYOUT_ACPI_TABLES, &err) == 0, "%s", err.msg);
 	const struct boot_params *bp = zero_page(&f);
 	ck_assert_uint_eq(bp->hdr.type_of_loader, 0xff);
 	ck_assert_uint_eq(bp->hdr.loadflags, LOADED_HIGH | CAN_USE_HEAP);
@@ -69,6 +69,7 @@ START_TEST(test_loader_fields)
 	ck_assert_uint_eq(bp->hdr.hardware_subarch, 0);
 	ck_assert_uint_eq(bp->hdr.hardware_subarch_data, 0);
 	ck_assert_uint_eq(bp->sentinel, 0);
+	ck_assert_uint_eq(bp->acpi_rsdp_addr, LAYOUT_ACPI_TABLES);
 	test_ram_free(&f.ram);
 }
 END_TEST
@@ -78,7 +79,7 @@ START_TEST(test_setup_header_copied)
 	struct fixture f;
 	fixture_init(&f);
 	struct error err = { { 0 } };
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", &err), 0);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), 0);
 	const struct setup_header *h = &zero_page(&f)->hdr;
 	ck_assert_uint_eq(h->init_size, TEST_INIT_SIZE);
 	ck_assert_uint_eq(h->pref_address, TEST_PREF_ADDR);
@@ -100,7 +101,7 @@ START_TEST(test_everything_else_zero)
 	struct fixture f;
 	fixture_init(&f);
 	struct error err = { { 0 } };
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", &err), 0);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), 0);
 	const struct boot_params *bp = zero_page(&f);
 	const uint8_t *raw = (const uint8_t *)bp;
 	/* Before the header only e820_entries (0x1e8) is set. */
@@ -124,7 +125,7 @@ START_TEST(test_e820_in_zero_page)
 	struct fixture f;
 	fixture_init(&f);
 	struct error err = { { 0 } };
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", &err), 0);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), 0);
 	const struct boot_params *bp = zero_page(&f);
 	struct boot_e820_entry expect[E820_MAX_ENTRIES_ZEROPAGE];
 	int n = e820_build(&f.ram.mem, expect, E820_MAX_ENTRIES_ZEROPAGE, &err);
@@ -142,7 +143,7 @@ START_TEST(test_initrd_above_4g_uses_ext_fields)
 	fixture_init(&f);
 	struct guest_image high = { .load_paddr = 0x123456000ULL, .size = 0x100000005ULL };
 	struct error err = { { 0 } };
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, &high, "", &err), 0);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, &high, "", 0, &err), 0);
 	const struct boot_params *bp = zero_page(&f);
 	ck_assert_uint_eq(bp->hdr.ramdisk_image, 0x23456000);
 	ck_assert_uint_eq(bp->ext_ramdisk_image, 1);
@@ -161,15 +162,15 @@ START_TEST(test_cmdline_limit_from_kernel)
 	memset(line, 'a', sizeof(line));
 	line[256] = '\0';
 	f.kernel.setup_header.cmdline_size = 255;
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, line, &err), -1);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, line, 0, &err), -1);
 	ck_assert_str_eq(err.msg, "command line is 256 bytes, the kernel accepts at most 255");
 	/* Before 2.06 cmdline_size is not a field: the limit is 255 whatever
 	 * its bytes say. */
 	f.kernel.setup_header.cmdline_size = 0x7ff;
 	f.kernel.setup_header.version = 0x0205;
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, line, &err), -1);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, line, 0, &err), -1);
 	line[255] = '\0';
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, line, &err), 0);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, line, 0, &err), 0);
 	test_ram_free(&f.ram);
 }
 END_TEST
@@ -180,7 +181,7 @@ START_TEST(test_kernel_above_4g_refused)
 	fixture_init(&f);
 	struct error err = { { 0 } };
 	f.kernel.image.load_paddr = 4 * GiB;
-	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", &err), -1);
+	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), -1);
 	ck_assert_str_eq(err.msg, "kernel load address 0x100000000 is above 4 GiB");
 	test_ram_free(&f.ram);
 }

@@ -12,16 +12,16 @@ static const struct {
 	struct boot_e820_entry e[5];
 } maps[] = {
 	{ 64 * MiB, 4, {
-		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xf0000, 0x10000, RES },
+		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xe0000, 0x20000, RES },
 		{ 0x100000, 64 * MiB - 0x100000, RAM } } },
 	{ 1 * GiB, 4, {
-		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xf0000, 0x10000, RES },
+		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xe0000, 0x20000, RES },
 		{ 0x100000, 1 * GiB - 0x100000, RAM } } },
 	{ 3584 * MiB, 5, {
-		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xf0000, 0x10000, RES },
+		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xe0000, 0x20000, RES },
 		{ 0x100000, 3 * GiB - 0x100000, RAM }, { 4 * GiB, 512 * MiB, RAM } } },
 	{ 8 * GiB, 5, {
-		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xf0000, 0x10000, RES },
+		{ 0, 0x9fc00, RAM }, { 0x9fc00, 0x400, RES }, { 0xe0000, 0x20000, RES },
 		{ 0x100000, 3 * GiB - 0x100000, RAM }, { 4 * GiB, 5 * GiB, RAM } } },
 };
 

@@ -28,7 +28,13 @@
 	X(serial)        \
 	X(devices)       \
 	X(kvm_system)    \
-	X(vcpu_context)
+	X(vcpu_context)  \
+	X(vcpu_cpuid)    \
+	X(acpi)          \
+	X(aml)           \
+	X(power_devices) \
+	X(expect)        \
+	X(run_report)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
