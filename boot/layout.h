@@ -38,9 +38,19 @@
 #define LAYOUT_IDENTITY_MAP    0xfeffc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, 1 page */
 #define LAYOUT_TSS             0xfeffd000ULL /* KVM_SET_TSS_ADDR, 3 pages */
 
-/* I/O ports the ACPI tables announce, so the guest finds the devices that
- * answer there (vmm/devices/).  Other fixed ports (COM1 0x3f8, i8042
- * 0x60/0x64, the RTC 0x70, debug-exit 0xf4) are the PC's own. */
+/* I/O ports and ISA IRQs of minivmm's devices (vmm/devices/), which the
+ * ACPI tables announce (boot/acpi_*.c).  The first ones are the PC's own. */
+#define LAYOUT_PORT_COM1       0x3f8  /* 8250 UART, 8 ports */
+#define LAYOUT_PORT_COM1_LEN   8
+#define LAYOUT_IRQ_COM1        4
+#define LAYOUT_PORT_I8042_DATA    0x60
+#define LAYOUT_PORT_I8042_COMMAND 0x64
+#define LAYOUT_IRQ_I8042_KBD   1
+#define LAYOUT_PORT_RTC        0x70   /* CMOS index, data at +1 */
+#define LAYOUT_PORT_RTC_LEN    2
+#define LAYOUT_IRQ_RTC         8
+#define LAYOUT_PORT_DEBUG_EXIT 0xf4   /* QEMU's isa-debug-exit convention, 4 ports */
+#define LAYOUT_PORT_DEBUG_EXIT_LEN 4
 #define LAYOUT_PORT_PVPANIC    0x505  /* QEMU's pvpanic ISA port, 1 byte */
 #define LAYOUT_PORT_ACPI_PM    0x600  /* hardware-reduced sleep/reset registers: */
 #define LAYOUT_PORT_ACPI_SLEEP_CONTROL (LAYOUT_PORT_ACPI_PM + 0)  /* 1 byte */

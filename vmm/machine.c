@@ -48,7 +48,7 @@ static int machine_read_images(struct machine *m, struct error *err)
 static void machine_serial_irq(void *opaque, int level)
 {
 	struct machine *m = opaque;
-	kvm_vm_set_irq_line(&m->vm, SERIAL_COM1_IRQ, level);
+	kvm_vm_set_irq_line(&m->vm, LAYOUT_IRQ_COM1, level);
 }
 
 static void machine_serial_output(void *opaque, uint8_t byte)
@@ -63,11 +63,14 @@ static int machine_add_devices(struct machine *m, struct error *err)
 	serial_init(&m->serial, machine_serial_irq, machine_serial_output, m);
 	i8042_init(&m->i8042, &m->stop);
 	rtc_init(&m->rtc);
-	if (io_bus_add(&m->bus, SERIAL_COM1_BASE, SERIAL_PORTS, serial_io, &m->serial, "serial") < 0 ||
-	    io_bus_add(&m->bus, I8042_DATA_PORT, 1, i8042_data_io, &m->i8042, "i8042") < 0 ||
-	    io_bus_add(&m->bus, I8042_COMMAND_PORT, 1, i8042_command_io, &m->i8042, "i8042") < 0 ||
-	    io_bus_add(&m->bus, RTC_INDEX_PORT, RTC_PORTS, rtc_io, &m->rtc, "rtc") < 0 ||
-	    io_bus_add(&m->bus, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, debug_exit_io, &m->stop, "debug-exit") < 0)
+	_Static_assert(LAYOUT_PORT_COM1_LEN == SERIAL_PORTS && LAYOUT_PORT_RTC_LEN == RTC_PORTS,
+		       "the layout's port ranges are the devices' own");
+	if (io_bus_add(&m->bus, LAYOUT_PORT_COM1, SERIAL_PORTS, serial_io, &m->serial, "serial") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_I8042_DATA, 1, i8042_data_io, &m->i8042, "i8042") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_I8042_COMMAND, 1, i8042_command_io, &m->i8042, "i8042") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_RTC, RTC_PORTS, rtc_io, &m->rtc, "rtc") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_DEBUG_EXIT, LAYOUT_PORT_DEBUG_EXIT_LEN, debug_exit_io,
+		       &m->stop, "debug-exit") < 0)
 		return error_set(err, "internal error: overlapping device ports");
 	return 0;
 }

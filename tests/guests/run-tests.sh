@@ -27,6 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 
 for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage reset.bzimage \
+	 smp.bzimage acpi-off.bzimage pvpanic.bzimage \
 	 check-elf.elf check-pvh.elf; do
 	if [ ! -f "$GUESTDIR/$g" ]; then
 		echo "$0: $GUESTDIR/$g is missing (make guests)" >&2
@@ -63,6 +64,10 @@ fi
 . "$here/cases-placement.sh"
 # shellcheck source=tests/guests/cases-exit-console.sh
 . "$here/cases-exit-console.sh"
+# shellcheck source=tests/guests/cases-smp.sh
+. "$here/cases-smp.sh"
+# shellcheck source=tests/guests/cases-platform.sh
+. "$here/cases-platform.sh"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

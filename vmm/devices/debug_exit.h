@@ -7,9 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DEBUG_EXIT_PORT 0xf4
-#define DEBUG_EXIT_LEN  4
-
 /* io_bus handler; opaque is the struct vm_stop. */
 void debug_exit_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
 

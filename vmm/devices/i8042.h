@@ -10,9 +10,6 @@
 
 #include "vmm/stop.h"
 
-#define I8042_DATA_PORT    0x60
-#define I8042_COMMAND_PORT 0x64
-
 struct i8042 {
 	uint8_t ctr;           /* controller configuration byte */
 	uint8_t pending_cmd;   /* command waiting for its data byte, or 0 */

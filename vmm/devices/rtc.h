@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RTC_INDEX_PORT 0x70
 #define RTC_PORTS      2
 #define RTC_CMOS_SIZE  128
 

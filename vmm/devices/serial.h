@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SERIAL_COM1_BASE 0x3f8
-#define SERIAL_COM1_IRQ  4
 #define SERIAL_PORTS     8
 #define SERIAL_RX_BUFFER 256
 

@@ -1,0 +1,2 @@
+# shellcheck shell=bash
+# Placeholder: the platform cases come with their guests.

@@ -1,0 +1,2 @@
+# shellcheck shell=bash
+# Placeholder: the smp cases come with their guests.

@@ -1,0 +1,2 @@
+/* Placeholder until the SMP guest is written. */
+	.text
