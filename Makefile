@@ -21,7 +21,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
-.PHONY: all test unit-test cli-test guest-test box-test asan run clean
+.PHONY: all test unit-test acpi-test cli-test guest-test box-test asan run clean
 all: $(BUILD)/minivmm
 
 $(BUILD)/%.o: %.c
@@ -46,10 +46,17 @@ include tests/guests/guests.mk
 include images/images.mk
 include tests/fuzz/fuzz.mk
 
-test: unit-test script-test cli-test guest-test box-test
+test: unit-test acpi-test script-test cli-test guest-test box-test
 
 unit-test: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
+
+# The ACPI tables as iasl disassembles them (tests/acpi/run-tests.sh).
+$(BUILD)/tests/acpi/acpi-dump: $(BUILD)/tests/acpi/acpi-dump.o $(BUILD)/libminivmm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+acpi-test: $(BUILD)/tests/acpi/acpi-dump
+	tests/acpi/run-tests.sh $(BUILD)/tests/acpi/acpi-dump
 
 # scripts/extract-vmlinux on synthetic bzImages (and Debian's, when cached).
 .PHONY: script-test
@@ -77,4 +84,4 @@ run: $(BUILD)/minivmm
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/vmm/main.d
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/vmm/main.d $(BUILD)/tests/acpi/acpi-dump.d

@@ -157,7 +157,9 @@ void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_
  * devices minivmm has: COM1, the i8042 keyboard controller, the RTC, and
  * pvpanic QEMU0001 at LAYOUT_PORT_PVPANIC), each with its checksum.
  * ncpus is 1..255.  *rsdp_paddr gets LAYOUT_ACPI_TABLES.  Every table must
- * fit below LAYOUT_ACPI_END, else an error. */
+ * fit below LAYOUT_ACPI_END, else an error.  The tables follow one another
+ * 16-byte aligned (acpi_tables.c has the layout); the whole area is e820
+ * reserved and recorded as "acpi-tables" by boot_reserve_images. */
 int acpi_tables_build(struct guest_memory *mem, int ncpus, uint64_t *rsdp_paddr,
 		      struct error *err);
 

@@ -4,7 +4,8 @@
  * message naming what it would overwrite, and --print-images shows them.
  * Each record covers exactly what the builders for that protocol write
  * (gdt.c, boot_params.c, page_tables.c, cmdline.c, pvh_start_info.c), plus
- * the 64-bit entry's initial stack, which the guest writes. */
+ * the 64-bit entry's initial stack, which the guest writes, and the whole
+ * ACPI area (acpi_tables.c), whose use grows with the vCPU count. */
 #include <stdbool.h>
 
 #include "boot/boot.h"
@@ -75,6 +76,12 @@ int boot_reserve_images(struct image_list *list, enum kernel_boot_protocol proto
 			     BOOT_IMAGES_PAGE, err) < 0 ||
 	     boot_images_add(list, "page-tables", LAYOUT_PML4, BOOT_IMAGES_PT_END - LAYOUT_PML4,
 			     BOOT_IMAGES_PAGE, err) < 0))
+		return -1;
+	/* Both entries find the RSDP (boot_params.acpi_rsdp_addr or the
+	 * start info's rsdp_paddr), and the tables stay the guest's for good:
+	 * the e820 map reserves them (e820.c). */
+	if (boot_images_add(list, "acpi-tables", LAYOUT_ACPI_TABLES,
+			    LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES, 16, err) < 0)
 		return -1;
 	/* The string and its NUL (cmdline_write). */
 	return boot_images_add(list, "cmdline", LAYOUT_CMDLINE, (uint64_t)cmdline_len + 1, 1, err);

@@ -1,7 +1,396 @@
-/* Placeholder: filled in by the change that adds acpi. */
+/* The ACPI tables (boot/acpi_tables.c, boot/acpi_dsdt.c), read back from
+ * guest RAM the way a guest finds them: RSDP -> XSDT -> FADT, MADT; FADT ->
+ * DSDT.  Field offsets are typed in from ACPI 6.4 here rather than taken
+ * from the builder's structs, so that a wrong struct fails. */
+#include <string.h>
+
+#include "boot/aml.h"
+#include "boot/boot.h"
 #include "tests/unit/unit.h"
+
+#define RAM_SIZE (16 * MiB)
+
+/* §5.2.6 System Description Table Header. */
+#define HDR_LENGTH     4
+#define HDR_REVISION   8
+#define HDR_OEM_ID     10
+#define HDR_SIZE       36
+/* §5.2.5.3 RSDP. */
+#define RSDP_CHECKSUM  8
+#define RSDP_OEM_ID    9
+#define RSDP_REVISION  15
+#define RSDP_RSDT      16
+#define RSDP_LENGTH    20
+#define RSDP_XSDT      24
+/* Table 5.9 FADT. */
+#define FADT_DSDT         40
+#define FADT_SCI_INT      46
+#define FADT_PM1A_EVT     56
+#define FADT_PM1A_CNT     64
+#define FADT_PM_TMR       76
+#define FADT_CENTURY      108
+#define FADT_BOOT_ARCH    109
+#define FADT_FLAGS        112
+#define FADT_RESET_REG    116
+#define FADT_RESET_VALUE  128
+#define FADT_MINOR        131
+#define FADT_X_DSDT       140
+#define FADT_SLEEP_CONTROL 244
+#define FADT_SLEEP_STATUS 256
+#define FADT_HYPERVISOR   268
+#define FADT_SIZE         276
+/* Table 5.43 MADT. */
+#define MADT_LAPIC_ADDR 36
+#define MADT_FLAGS      40
+#define MADT_ENTRIES    44
+
+struct tables {
+	struct test_ram ram;
+	uint64_t rsdp;
+	const uint8_t *xsdt, *fadt, *madt, *dsdt;
+	uint64_t xsdt_paddr, fadt_paddr, madt_paddr, dsdt_paddr;
+};
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static uint8_t sum(const uint8_t *p, size_t len)
+{
+	uint8_t s = 0;
+	for (size_t i = 0; i < len; i++)
+		s = (uint8_t)(s + p[i]);
+	return s;
+}
+
+/* The table at paddr: inside the ACPI area, 16-byte aligned, signature sig,
+ * its length in range and its bytes summing to 0 (§5.2.6). */
+static const uint8_t *table_at(const struct test_ram *ram, uint64_t paddr, const char *sig)
+{
+	ck_assert_msg(paddr >= LAYOUT_ACPI_TABLES && paddr < LAYOUT_ACPI_END,
+		      "%s at 0x%llx", sig, (unsigned long long)paddr);
+	ck_assert_uint_eq(paddr % 16, 0);
+	const uint8_t *t = ram->host + paddr;
+	ck_assert_mem_eq(t, sig, 4);
+	uint32_t len = rd32(t + HDR_LENGTH);
+	ck_assert_uint_ge(len, HDR_SIZE);
+	ck_assert_uint_le(paddr + len, LAYOUT_ACPI_END);
+	ck_assert_msg(sum(t, len) == 0, "%s checksum: bytes sum to 0x%02x", sig, sum(t, len));
+	ck_assert_mem_eq(t + HDR_OEM_ID, "MINVMM", 6);
+	return t;
+}
+
+static void build(struct tables *t, int ncpus)
+{
+	struct error err = { { 0 } };
+	memset(t, 0, sizeof(*t));
+	test_ram_init(&t->ram, RAM_SIZE);
+	ck_assert_msg(acpi_tables_build(&t->ram.mem, ncpus, &t->rsdp, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(t->rsdp, LAYOUT_ACPI_TABLES);
+	const uint8_t *r = t->ram.host + t->rsdp;
+	t->xsdt_paddr = rd64(r + RSDP_XSDT);
+	t->xsdt = table_at(&t->ram, t->xsdt_paddr, "XSDT");
+	ck_assert_uint_eq(rd32(t->xsdt + HDR_LENGTH), HDR_SIZE + 2 * 8);
+	t->fadt_paddr = rd64(t->xsdt + HDR_SIZE);
+	t->madt_paddr = rd64(t->xsdt + HDR_SIZE + 8);
+	t->fadt = table_at(&t->ram, t->fadt_paddr, "FACP");
+	t->madt = table_at(&t->ram, t->madt_paddr, "APIC");
+	t->dsdt_paddr = rd64(t->fadt + FADT_X_DSDT);
+	t->dsdt = table_at(&t->ram, t->dsdt_paddr, "DSDT");
+}
+
+START_TEST(test_rsdp)
+{
+	struct tables t;
+	build(&t, 1);
+	const uint8_t *r = t.ram.host + LAYOUT_ACPI_TABLES;
+	ck_assert_mem_eq(r, "RSD PTR ", 8);
+	ck_assert_uint_eq(r[RSDP_REVISION], 2);
+	ck_assert_mem_eq(r + RSDP_OEM_ID, "MINVMM", 6);
+	ck_assert_uint_eq(rd32(r + RSDP_LENGTH), 36);
+	ck_assert_uint_eq(rd32(r + RSDP_RSDT), 0);
+	/* §5.2.5.3: the checksum covers the ACPI 1.0 part, the extended one
+	 * all 36 bytes; a wrong byte breaks both. */
+	ck_assert_uint_eq(sum(r, 20), 0);
+	ck_assert_uint_eq(sum(r, 36), 0);
+	ck_assert_uint_ne(r[RSDP_CHECKSUM], 0);
+	ck_assert_uint_eq(t.xsdt_paddr, LAYOUT_ACPI_TABLES + 0x30);
+	test_ram_free(&t.ram);
+}
+END_TEST
+
+/* No two tables overlap, and each starts past the RSDP. */
+START_TEST(test_layout)
+{
+	struct tables t;
+	build(&t, 32);
+	uint64_t start[] = { t.rsdp, t.xsdt_paddr, t.fadt_paddr, t.madt_paddr, t.dsdt_paddr };
+	uint64_t len[] = { 36, rd32(t.xsdt + HDR_LENGTH), rd32(t.fadt + HDR_LENGTH),
+			   rd32(t.madt + HDR_LENGTH), rd32(t.dsdt + HDR_LENGTH) };
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < i; j++)
+			ck_assert_msg(start[i] + len[i] <= start[j] || start[j] + len[j] <= start[i],
+				      "tables %d and %d overlap", i, j);
+	test_ram_free(&t.ram);
+}
+END_TEST
+
+static void assert_gas_io8(const uint8_t *gas, uint64_t port)
+{
+	ck_assert_uint_eq(gas[0], 1);   /* System I/O */
+	ck_assert_uint_eq(gas[1], 8);   /* bit width */
+	ck_assert_uint_eq(gas[2], 0);   /* bit offset */
+	ck_assert_uint_eq(gas[3], 1);   /* byte access */
+	ck_assert_uint_eq(rd64(gas + 4), port);
+}
+
+START_TEST(test_fadt)
+{
+	struct tables t;
+	build(&t, 1);
+	const uint8_t *f = t.fadt;
+	ck_assert_uint_eq(rd32(f + HDR_LENGTH), FADT_SIZE);
+	ck_assert_uint_eq(f[HDR_REVISION], 6);
+	ck_assert_uint_eq(f[FADT_MINOR], 4);
+	/* Table 5.10: HW_REDUCED_ACPI (20) and RESET_REG_SUP (10), nothing else. */
+	ck_assert_uint_eq(rd32(f + FADT_FLAGS), (1u << 20) | (1u << 10));
+	/* Table 5.11: 8042 (1) and VGA Not Present (2); CMOS RTC Not Present (5)
+	 * clear. */
+	ck_assert_uint_eq(rd16(f + FADT_BOOT_ARCH), (1u << 1) | (1u << 2));
+	ck_assert_uint_eq(rd32(f + FADT_DSDT), t.dsdt_paddr);
+	ck_assert_uint_eq(rd64(f + FADT_X_DSDT), t.dsdt_paddr);
+	assert_gas_io8(f + FADT_SLEEP_CONTROL, LAYOUT_PORT_ACPI_SLEEP_CONTROL);
+	assert_gas_io8(f + FADT_SLEEP_STATUS, LAYOUT_PORT_ACPI_SLEEP_STATUS);
+	assert_gas_io8(f + FADT_RESET_REG, LAYOUT_PORT_ACPI_RESET);
+	ck_assert_uint_eq(f[FADT_RESET_VALUE], ACPI_RESET_VALUE);
+	ck_assert_uint_eq(rd16(f + FADT_SCI_INT), 9);
+	ck_assert_uint_eq(f[FADT_CENTURY], 0x32);
+	ck_assert_mem_eq(f + FADT_HYPERVISOR, "MINIVMM", 8);
+	/* Hardware-reduced: no fixed-feature blocks. */
+	ck_assert_uint_eq(rd32(f + FADT_PM1A_EVT), 0);
+	ck_assert_uint_eq(rd32(f + FADT_PM1A_CNT), 0);
+	ck_assert_uint_eq(rd32(f + FADT_PM_TMR), 0);
+	test_ram_free(&t.ram);
+}
+END_TEST
+
+/* Walks the MADT's entries, checking each, and counts them by type. */
+static void assert_madt(int ncpus)
+{
+	struct tables t;
+	build(&t, ncpus);
+	const uint8_t *m = t.madt;
+	uint32_t len = rd32(m + HDR_LENGTH);
+	ck_assert_uint_eq(len, 44 + 8 * ncpus + 12 + 2 * 10 + 6);
+	ck_assert_uint_eq(rd32(m + MADT_LAPIC_ADDR), LAYOUT_LAPIC);
+	ck_assert_uint_eq(rd32(m + MADT_FLAGS), 1);  /* PCAT_COMPAT */
+
+	int lapics = 0, ioapics = 0, nmis = 0;
+	int irq0 = 0, irq9 = 0;
+	for (uint32_t off = MADT_ENTRIES; off < len;) {
+		const uint8_t *e = m + off;
+		ck_assert_uint_ge(e[1], 2);
+		ck_assert_uint_le(off + e[1], len);
+		switch (e[0]) {
+		case 0:  /* §5.2.12.2 Processor Local APIC, in vCPU order */
+			ck_assert_uint_eq(e[1], 8);
+			ck_assert_uint_eq(e[2], lapics);       /* ACPI processor UID */
+			ck_assert_uint_eq(e[3], lapics);       /* APIC ID */
+			ck_assert_uint_eq(rd32(e + 4), 1);     /* enabled */
+			lapics++;
+			break;
+		case 1:  /* §5.2.12.3 I/O APIC */
+			ck_assert_uint_eq(e[1], 12);
+			ck_assert_uint_eq(e[2], 0);
+			ck_assert_uint_eq(rd32(e + 4), LAYOUT_IOAPIC);
+			ck_assert_uint_eq(rd32(e + 8), 0);     /* GSI base */
+			ioapics++;
+			break;
+		case 2:  /* §5.2.12.5 Interrupt Source Override */
+			ck_assert_uint_eq(e[1], 10);
+			ck_assert_uint_eq(e[2], 0);            /* ISA */
+			if (e[3] == 0) {
+				ck_assert_uint_eq(rd32(e + 4), ACPI_ISA_IRQ0_GSI);
+				ck_assert_uint_eq(rd16(e + 8), 0);       /* conforming */
+				irq0++;
+			} else {
+				ck_assert_uint_eq(e[3], 9);
+				ck_assert_uint_eq(rd32(e + 4), 9);
+				ck_assert_uint_eq(rd16(e + 8), 0x000d);  /* level, active high */
+				irq9++;
+			}
+			break;
+		case 4:  /* §5.2.12.7 Local APIC NMI */
+			ck_assert_uint_eq(e[1], 6);
+			ck_assert_uint_eq(e[2], 0xff);         /* all processors */
+			ck_assert_uint_eq(e[5], 1);            /* LINT1 */
+			nmis++;
+			break;
+		default:
+			ck_abort_msg("MADT entry type %u", e[0]);
+		}
+		off += e[1];
+	}
+	ck_assert_int_eq(lapics, ncpus);
+	ck_assert_int_eq(ioapics, 1);
+	ck_assert_int_eq(irq0, 1);
+	ck_assert_int_eq(irq9, 1);
+	ck_assert_int_eq(nmis, 1);
+	test_ram_free(&t.ram);
+}
+
+START_TEST(test_madt_1)
+{
+	assert_madt(1);
+}
+END_TEST
+
+START_TEST(test_madt_2)
+{
+	assert_madt(2);
+}
+END_TEST
+
+START_TEST(test_madt_32)
+{
+	assert_madt(32);
+}
+END_TEST
+
+START_TEST(test_madt_255)
+{
+	assert_madt(255);
+}
+END_TEST
+
+static int contains(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
+{
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(hay + i, needle, m) == 0)
+			return 1;
+	return 0;
+}
+
+#define assert_contains(t, ...) do { \
+	const uint8_t needle_[] = { __VA_ARGS__ }; \
+	ck_assert_msg(contains((t), rd32((t) + HDR_LENGTH), needle_, sizeof(needle_)), \
+		      "DSDT lacks %s", #__VA_ARGS__); \
+} while (0)
+
+START_TEST(test_dsdt)
+{
+	struct tables t;
+	build(&t, 1);
+	const uint8_t *d = t.dsdt;
+	ck_assert_uint_eq(d[HDR_REVISION], 2);
+	/* Name (\_S5, Package (4) { 5, 5, 0, 0 }) right after the header. */
+	ck_assert_uint_eq(ACPI_SLEEP_TYPE_S5, 5);
+	const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+			       0x0a, ACPI_SLEEP_TYPE_S5, 0x0a, ACPI_SLEEP_TYPE_S5, 0x00, 0x00 };
+	ck_assert_mem_eq(d + HDR_SIZE, s5, sizeof(s5));
+	/* Scope (\_SB) */
+	assert_contains(d, 0x10);
+	assert_contains(d, '\\', '_', 'S', 'B', '_');
+	/* _HID EisaId ("PNP0501"), _UID 1, and the others' _HIDs. */
+	assert_contains(d, 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01);
+	assert_contains(d, 0x08, '_', 'U', 'I', 'D', 0x01);
+	assert_contains(d, 0x0c, 0x41, 0xd0, 0x03, 0x03);
+	assert_contains(d, 0x0c, 0x41, 0xd0, 0x0b, 0x00);
+	/* _HID "QEMU0001", a string. */
+	assert_contains(d, 0x08, '_', 'H', 'I', 'D', 0x0d, 'Q', 'E', 'M', 'U', '0', '0', '0', '1',
+			0x00);
+	/* The resources layout.h gives: IO descriptors and IRQ masks. */
+	assert_contains(d, 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, 0x22, 0x10, 0x00);
+	assert_contains(d, 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01,
+			0x47, 0x01, 0x64, 0x00, 0x64, 0x00, 0x01, 0x01, 0x22, 0x02, 0x00);
+	assert_contains(d, 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, 0x22, 0x00, 0x01);
+	assert_contains(d, 0x47, 0x01, 0x05, 0x05, 0x05, 0x05, 0x01, 0x01, 0x79);
+	test_ram_free(&t.ram);
+}
+END_TEST
+
+/* The DSDT body on its own: every construct closed, and only the table
+ * header is missing from what acpi_tables_build writes. */
+START_TEST(test_dsdt_aml)
+{
+	struct tables t;
+	build(&t, 1);
+	struct error err = { { 0 } };
+	struct aml_buf b;
+	aml_buf_init(&b, 1 << 20, &err);
+	ck_assert_msg(acpi_dsdt_aml(&b) == 0, "%s", err.msg);
+	ck_assert_uint_eq(b.len + HDR_SIZE, rd32(t.dsdt + HDR_LENGTH));
+	ck_assert_mem_eq(b.data, t.dsdt + HDR_SIZE, b.len);
+	aml_buf_free(&b);
+	test_ram_free(&t.ram);
+}
+END_TEST
+
+static void assert_refused(int ncpus)
+{
+	struct test_ram ram;
+	struct error err = { { 0 } };
+	uint64_t rsdp = 0x1234;
+	test_ram_init(&ram, RAM_SIZE);
+	ck_assert_int_eq(acpi_tables_build(&ram.mem, ncpus, &rsdp, &err), -1);
+	test_assert_error(err.msg, "ACPI tables: ", "vCPUs", "1 to 255");
+	ck_assert_uint_eq(rsdp, 0x1234);
+	/* Nothing written. */
+	static const uint8_t zero[64];
+	ck_assert_mem_eq(ram.host + LAYOUT_ACPI_TABLES, zero, sizeof(zero));
+	test_ram_free(&ram);
+}
+
+START_TEST(test_ncpus_refused)
+{
+	assert_refused(0);
+	assert_refused(256);
+	assert_refused(-1);
+}
+END_TEST
+
+/* RAM that ends where the ACPI area starts (guest RAM comes in whole
+ * pages, and the tables for one vCPU fit in the first): an error naming
+ * the RSDP, not a write past the end. */
+START_TEST(test_small_ram)
+{
+	struct test_ram ram;
+	struct error err = { { 0 } };
+	uint64_t rsdp = 0;
+	test_ram_init(&ram, LAYOUT_ACPI_TABLES);
+	ck_assert_int_eq(acpi_tables_build(&ram.mem, 1, &rsdp, &err), -1);
+	test_assert_error(err.msg, "guest RAM too small for the ACPI RSDP at 0xe0000");
+	ck_assert_uint_eq(rsdp, 0);
+	test_ram_free(&ram);
+}
+END_TEST
 
 Suite *acpi_suite(void)
 {
-	return suite_create("acpi");
+	Suite *s = suite_create("acpi");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_rsdp);
+	tcase_add_test(tc, test_layout);
+	tcase_add_test(tc, test_fadt);
+	tcase_add_test(tc, test_madt_1);
+	tcase_add_test(tc, test_madt_2);
+	tcase_add_test(tc, test_madt_32);
+	tcase_add_test(tc, test_madt_255);
+	tcase_add_test(tc, test_dsdt);
+	tcase_add_test(tc, test_dsdt_aml);
+	tcase_add_test(tc, test_ncpus_refused);
+	tcase_add_test(tc, test_small_ram);
+	suite_add_tcase(s, tc);
+	return s;
 }

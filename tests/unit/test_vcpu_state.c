@@ -279,9 +279,10 @@ START_TEST(test_reserve_linux64)
 {
 	struct image_list list;
 	reserve(&list, KERNEL_BOOT_LINUX64);
-	ck_assert_uint_eq(list.count, 5);
+	ck_assert_uint_eq(list.count, 6);
 	assert_records_sane(&list);
 	assert_record(&list, "gdt+idt", LAYOUT_GDT, LAYOUT_IDT + 8 - LAYOUT_GDT);
+	assert_record(&list, "acpi-tables", LAYOUT_ACPI_TABLES, LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES);
 	assert_record(&list, "zero-page", LAYOUT_ZERO_PAGE, 0x1000);
 	assert_record(&list, "boot-stack", 0x8000, 0x1000);
 	assert_record(&list, "page-tables", LAYOUT_PML4, (2 + LAYOUT_PD_COUNT) * 0x1000);
@@ -307,9 +308,10 @@ START_TEST(test_reserve_pvh)
 {
 	struct image_list list;
 	reserve(&list, KERNEL_BOOT_PVH);
-	ck_assert_uint_eq(list.count, 3);
+	ck_assert_uint_eq(list.count, 4);
 	assert_records_sane(&list);
 	assert_record(&list, "gdt+idt", LAYOUT_GDT, LAYOUT_IDT + 8 - LAYOUT_GDT);
+	assert_record(&list, "acpi-tables", LAYOUT_ACPI_TABLES, LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES);
 	assert_record(&list, "pvh-start-info", LAYOUT_PVH_START_INFO, 0x1000);
 	assert_record(&list, "cmdline", LAYOUT_CMDLINE, CMDLINE_LEN + 1);
 	/* No zero page, stack or page tables: the PVH entry uses none. */
@@ -382,7 +384,7 @@ START_TEST(test_reserve_appends)
 	};
 	ck_assert_int_eq(image_list_add(&list, &kernel, &err), 0);
 	ck_assert_int_eq(boot_reserve_images(&list, KERNEL_BOOT_PVH, 4, &err), 0);
-	ck_assert_uint_eq(list.count, 4);
+	ck_assert_uint_eq(list.count, 5);
 	ck_assert_str_eq(list.items[0].path, "vmlinux");
 	image_list_free(&list);
 }

@@ -1,0 +1,118 @@
+/* The DSDT's AML: the \_S5 sleep package the guest needs to power off
+ * through the FADT's sleep control register, and under \_SB the devices
+ * minivmm emulates (vmm/devices/), each with the resources layout.h gives
+ * it.  In ASL (ACPI 6.4 chapter 19):
+ *
+ *	Name (\_S5, Package (4) { ACPI_SLEEP_TYPE_S5, ACPI_SLEEP_TYPE_S5, 0, 0 })
+ *	Scope (\_SB) {
+ *		Device (COM1) { _HID EisaId ("PNP0501"), _UID 1, _CRS { IO, IRQNoFlags } }
+ *		Device (KBD_) { _HID EisaId ("PNP0303"), _CRS { IO data, IO command, IRQNoFlags } }
+ *		Device (RTC_) { _HID EisaId ("PNP0B00"), _CRS { IO, IRQNoFlags } }
+ *		Device (PEVT) { _HID "QEMU0001", _STA 0x0F, _CRS { IO } }
+ *	}
+ *
+ * To add a device: one function below that opens aml_device_begin, names
+ * its _HID and _CRS, and one call to it in acpi_dsdt_aml. */
+#include "boot/aml.h"
+#include "boot/boot.h"
+
+/* _STA (§6.3.7): present, enabled, shown in the UI, functioning. */
+#define ACPI_DSDT_STA_PRESENT 0x0f
+
+/* IO(Decode16, port, port, 1, len): a fixed range of ports. */
+static void acpi_dsdt_io(struct aml_buf *b, uint16_t port, uint8_t len)
+{
+	aml_io_decode16(b, port, port, 1, len);
+}
+
+static void acpi_dsdt_hid_eisaid(struct aml_buf *b, const char *id)
+{
+	aml_name(b, "_HID");
+	aml_eisaid(b, id);
+}
+
+/* \_S5 (§7.4.2): SLP_TYPa, SLP_TYPb, reserved.  On a hardware-reduced
+ * platform the guest writes SLP_TYPa into the sleep control register
+ * (§4.8.3.7); vmm/devices/acpi_pm.c powers off on ACPI_SLEEP_TYPE_S5. */
+static void acpi_dsdt_s5(struct aml_buf *b)
+{
+	aml_name(b, "\\_S5");
+	struct aml_mark pkg = aml_package_begin(b, 4);
+	aml_integer(b, ACPI_SLEEP_TYPE_S5);
+	aml_integer(b, ACPI_SLEEP_TYPE_S5);
+	aml_integer(b, 0);
+	aml_integer(b, 0);
+	aml_end(b, pkg);
+}
+
+/* The 16550 UART COM1 (PNP0501, "16550A-compatible COM port"). */
+static void acpi_dsdt_com1(struct aml_buf *b)
+{
+	struct aml_mark dev = aml_device_begin(b, "COM1");
+	acpi_dsdt_hid_eisaid(b, "PNP0501");
+	aml_name(b, "_UID");
+	aml_integer(b, 1);
+	aml_name(b, "_CRS");
+	struct aml_mark crs = aml_resource_template_begin(b);
+	acpi_dsdt_io(b, LAYOUT_PORT_COM1, LAYOUT_PORT_COM1_LEN);
+	aml_irq_no_flags(b, LAYOUT_IRQ_COM1);
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
+/* The i8042 keyboard controller (PNP0303): Linux's i8042 driver takes the
+ * data port from the first IO range and the command port from the second. */
+static void acpi_dsdt_i8042(struct aml_buf *b)
+{
+	struct aml_mark dev = aml_device_begin(b, "KBD");
+	acpi_dsdt_hid_eisaid(b, "PNP0303");
+	aml_name(b, "_CRS");
+	struct aml_mark crs = aml_resource_template_begin(b);
+	acpi_dsdt_io(b, LAYOUT_PORT_I8042_DATA, 1);
+	acpi_dsdt_io(b, LAYOUT_PORT_I8042_COMMAND, 1);
+	aml_irq_no_flags(b, LAYOUT_IRQ_I8042_KBD);
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
+/* The MC146818 RTC and CMOS (PNP0B00, "AT real-time clock"). */
+static void acpi_dsdt_rtc(struct aml_buf *b)
+{
+	struct aml_mark dev = aml_device_begin(b, "RTC");
+	acpi_dsdt_hid_eisaid(b, "PNP0B00");
+	aml_name(b, "_CRS");
+	struct aml_mark crs = aml_resource_template_begin(b);
+	acpi_dsdt_io(b, LAYOUT_PORT_RTC, LAYOUT_PORT_RTC_LEN);
+	aml_irq_no_flags(b, LAYOUT_IRQ_RTC);
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
+/* QEMU's pvpanic ISA device: Linux's pvpanic driver binds the ACPI _HID
+ * "QEMU0001" (a string: it is no EISA id) and takes its port from _CRS. */
+static void acpi_dsdt_pvpanic(struct aml_buf *b)
+{
+	struct aml_mark dev = aml_device_begin(b, "PEVT");
+	aml_name(b, "_HID");
+	aml_string(b, "QEMU0001");
+	aml_name(b, "_STA");
+	aml_integer(b, ACPI_DSDT_STA_PRESENT);
+	aml_name(b, "_CRS");
+	struct aml_mark crs = aml_resource_template_begin(b);
+	acpi_dsdt_io(b, LAYOUT_PORT_PVPANIC, 1);
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
+int acpi_dsdt_aml(struct aml_buf *b)
+{
+	acpi_dsdt_s5(b);
+	/* §5.3.1: \_SB holds the system's devices. */
+	struct aml_mark sb = aml_scope_begin(b, "\\_SB");
+	acpi_dsdt_com1(b);
+	acpi_dsdt_i8042(b);
+	acpi_dsdt_rtc(b);
+	acpi_dsdt_pvpanic(b);
+	aml_end(b, sb);
+	return aml_buf_status(b);
+}
