@@ -34,7 +34,8 @@
 	X(aml)           \
 	X(power_devices) \
 	X(expect)        \
-	X(run_report)
+	X(run_report)    \
+	X(json)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
