@@ -18,12 +18,19 @@
 struct kvm_system {
 	int fd;
 	int vcpu_mmap_size;
+	int max_vcpus;       /* vCPUs one VM may have (KVM_CAP_MAX_VCPUS) */
+	bool tsc_deadline;   /* KVM_CAP_TSC_DEADLINE_TIMER: the LAPIC timer has it */
 };
 
 /* Opens path (normally "/dev/kvm"), checks the API version and the
- * capabilities minivmm relies on.  Each failure names its cause. */
+ * capabilities minivmm relies on, and records the optional ones above.
+ * Each failure names its cause. */
 int kvm_system_open(struct kvm_system *sys, const char *path, struct error *err);
 void kvm_system_close(struct kvm_system *sys);
+
+/* A VM of ncpus vCPUs fits what KVM allows (sys->max_vcpus); otherwise an
+ * error naming both numbers. */
+int kvm_system_check_vcpus(const struct kvm_system *sys, int ncpus, struct error *err);
 
 /* ---- the VM ----------------------------------------------------------- */
 
@@ -42,14 +49,25 @@ struct kvm_vm {
 };
 
 /* Creates the VM with TSS and identity-map addresses, the in-kernel irqchip
- * and PIT, and guest RAM as one anonymous mapping with one memory slot per
- * RAM region. */
+ * with the PC's GSI routing (kvm_vm_gsi_routing) and PIT, and guest RAM as
+ * one anonymous mapping with one memory slot per RAM region. */
 int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 		  const struct kvm_vm_config *cfg, struct error *err);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
 /* Drives an interrupt line of the in-kernel PIC/IOAPIC (KVM_IRQ_LINE). */
 int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level);
+
+/* The GSI routing a PC has, as kvmtool and QEMU give KVM (pure, for tests):
+ * GSIs 0-15 to the 8259 pair (irqchip 0/1, pin gsi % 8) and to the IOAPIC
+ * (irqchip 2) at pin gsi, GSIs 16-23 to the IOAPIC only; except that the
+ * PIT's GSI 0 arrives on IOAPIC pin 2 (the MADT's interrupt source override
+ * for ISA IRQ 0, boot.h ACPI_ISA_IRQ0_GSI) and GSI 2, the 8259 cascade,
+ * goes nowhere.  Fills at most max entries and returns how many the table
+ * has (KVM_VM_GSI_ROUTES). */
+#define KVM_VM_IOAPIC_PINS 24
+#define KVM_VM_GSI_ROUTES  (15 + KVM_VM_IOAPIC_PINS - 1)
+size_t kvm_vm_gsi_routing(struct kvm_irq_routing_entry *entries, size_t max);
 
 /* ---- vCPUs ------------------------------------------------------------ */
 
@@ -66,6 +84,23 @@ struct kvm_vcpu {
 int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int index, int ncpus,
 		    struct error *err);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
+
+/* The CPUID vCPU index of ncpus sees (pure, in kvm/vcpu.c), from what
+ * KVM_GET_SUPPORTED_CPUID gave.  The topology is one package of ncpus
+ * cores, one thread each, APIC ID = index: leaf 1 (initial APIC ID, logical
+ * processor count, HTT), leaf 4 and AMD's 0x8000001D (who shares a cache),
+ * leaves 0xB and 0x1F (rewritten as SMT and core levels when present),
+ * AMD's 0x80000008 (core count, APIC ID size) and 0x8000001E (extended
+ * APIC ID, core ID).  Besides: the hypervisor bit, TSC-deadline as
+ * tsc_deadline says, no energy-performance bias.  The rewritten 0xB/0x1F
+ * may need up to VCPU_CPUID_EXTRA_ENTRIES entries beyond cpuid->nent;
+ * capacity is how many entries cpuid has room for.  -1 (and cpuid
+ * untouched) when that room is missing or index/ncpus are out of range. */
+#define VCPU_CPUID_EXTRA_ENTRIES 6
+int vcpu_cpuid_adjust(struct kvm_cpuid2 *cpuid, uint32_t capacity, int index, int ncpus,
+		      bool tsc_deadline);
+/* Bits of APIC ID that number the cores: ceil(log2(ncpus)). */
+int vcpu_cpuid_core_shift(int ncpus);
 
 /* ---- the vCPU register context (pure: kvm/vcpu_context.c) ------------ */
 

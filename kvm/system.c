@@ -23,7 +23,19 @@ static const struct {
 	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
 	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
 	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
 };
+
+/* api.rst 4.7 KVM_CREATE_VCPU: the most vCPUs a VM may have is
+ * KVM_CAP_MAX_VCPUS; without that capability, KVM_CAP_NR_VCPUS (otherwise
+ * only the recommended number); without either, 4. */
+static int kvm_system_max_vcpus(int fd)
+{
+	int n = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (n <= 0)
+		n = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	return n > 0 ? n : 4;
+}
 
 int kvm_system_open(struct kvm_system *sys, const char *path, struct error *err)
 {
@@ -48,6 +60,8 @@ int kvm_system_open(struct kvm_system *sys, const char *path, struct error *err)
 			goto fail;
 		}
 	}
+	sys->max_vcpus = kvm_system_max_vcpus(sys->fd);
+	sys->tsc_deadline = ioctl(sys->fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	sys->vcpu_mmap_size = ioctl(sys->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sys->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
 		error_set(err, "%s: KVM_GET_VCPU_MMAP_SIZE: %s", path, strerror(errno));
@@ -65,4 +79,14 @@ void kvm_system_close(struct kvm_system *sys)
 	if (sys->fd >= 0)
 		close(sys->fd);
 	sys->fd = -1;
+}
+
+int kvm_system_check_vcpus(const struct kvm_system *sys, int ncpus, struct error *err)
+{
+	if (ncpus < 1)
+		return error_set(err, "%d vCPUs asked for: a VM needs at least one", ncpus);
+	if (ncpus > sys->max_vcpus)
+		return error_set(err, "%d vCPUs asked for, but this KVM allows at most %d per VM",
+				 ncpus, sys->max_vcpus);
+	return 0;
 }

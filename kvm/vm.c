@@ -2,6 +2,7 @@
  * irqchip and PIT, and guest RAM (api.rst sections 4.2, 4.24, 4.35, 4.40,
  * 4.48, 4.55). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -47,6 +48,61 @@ static int vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct
 	return 0;
 }
 
+/* GSI numbers of the 8259 pair: 0-7 on the master, 8-15 on the slave,
+ * whose output arrives on the master's pin 2 (the cascade). */
+#define PIC_GSIS        16
+#define PIC_CASCADE_GSI 2
+/* The PIT raises GSI 0; a PC wires its output to IOAPIC pin 2, and the
+ * MADT says so (boot.h ACPI_ISA_IRQ0_GSI). */
+#define PIT_GSI         0
+#define PIT_IOAPIC_PIN  2
+
+static struct kvm_irq_routing_entry vm_route(uint32_t gsi, uint32_t irqchip, uint32_t pin)
+{
+	return (struct kvm_irq_routing_entry){
+		.gsi = gsi,
+		.type = KVM_IRQ_ROUTING_IRQCHIP,
+		.u.irqchip = { .irqchip = irqchip, .pin = pin },
+	};
+}
+
+size_t kvm_vm_gsi_routing(struct kvm_irq_routing_entry *entries, size_t max)
+{
+	size_t n = 0;
+	for (uint32_t gsi = 0; gsi < PIC_GSIS; gsi++) {
+		if (gsi == PIC_CASCADE_GSI)
+			continue;
+		uint32_t chip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		if (n < max)
+			entries[n] = vm_route(gsi, chip, gsi % 8);
+		n++;
+	}
+	for (uint32_t gsi = 0; gsi < KVM_VM_IOAPIC_PINS; gsi++) {
+		if (gsi == PIC_CASCADE_GSI)
+			continue;
+		uint32_t pin = gsi == PIT_GSI ? PIT_IOAPIC_PIN : gsi;
+		if (n < max)
+			entries[n] = vm_route(gsi, KVM_IRQCHIP_IOAPIC, pin);
+		n++;
+	}
+	return n;
+}
+
+/* KVM's default routing sends GSI 0 to IOAPIC pin 0, where no guest that
+ * read the MADT looks for the timer; KVM_SET_GSI_ROUTING replaces the whole
+ * table (api.rst, KVM_SET_GSI_ROUTING). */
+static int vm_set_gsi_routing(struct kvm_vm *vm, struct error *err)
+{
+	struct kvm_irq_routing *table =
+		calloc(1, sizeof(*table) + KVM_VM_GSI_ROUTES * sizeof(table->entries[0]));
+	if (!table)
+		return error_set(err, "out of memory for the GSI routing table");
+	table->nr = (uint32_t)kvm_vm_gsi_routing(table->entries, KVM_VM_GSI_ROUTES);
+	int r = vm_ioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)table, "KVM_SET_GSI_ROUTING", err);
+	free(table);
+	return r;
+}
+
 int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 		  const struct kvm_vm_config *cfg, struct error *err)
 {
@@ -64,6 +120,7 @@ int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 	    vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&identity,
 		     "KVM_SET_IDENTITY_MAP_ADDR", err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err) < 0 ||
+	    vm_set_gsi_routing(vm, err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err) < 0 ||
 	    vm_map_ram(vm, cfg, err) < 0) {
 		kvm_vm_destroy(vm);

@@ -2,9 +2,11 @@
  * context API on a live vCPU, which needs one (skipped outside CI when it is
  * missing, a failure under CI=true, as tests/kvm-device.sh does). */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "boot/layout.h"
@@ -27,6 +29,89 @@ START_TEST(not_a_kvm_device)
 	ck_assert_int_lt(kvm_system_open(&sys, "/dev/null", &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/null: KVM API version -1, minivmm needs 12"));
 	ck_assert_int_eq(sys.fd, -1);
+}
+END_TEST
+
+START_TEST(too_many_vcpus_named)
+{
+	struct kvm_system sys = { .fd = -1, .max_vcpus = 4 };
+	struct error err = { "" };
+	ck_assert_int_eq(kvm_system_check_vcpus(&sys, 1, &err), 0);
+	ck_assert_int_eq(kvm_system_check_vcpus(&sys, 4, &err), 0);
+	ck_assert_int_eq(kvm_system_check_vcpus(&sys, 5, &err), -1);
+	ck_assert_str_eq(err.msg, "5 vCPUs asked for, but this KVM allows at most 4 per VM");
+	ck_assert_int_eq(kvm_system_check_vcpus(&sys, 0, &err), -1);
+}
+END_TEST
+
+/* The routes for one GSI: which irqchip pins it reaches. */
+struct gsi_pins {
+	int pic_chip, pic_pin, ioapic_pin;   /* -1: none */
+};
+
+static struct gsi_pins gsi_pins(const struct kvm_irq_routing_entry *e, size_t n, uint32_t gsi)
+{
+	struct gsi_pins p = { -1, -1, -1 };
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].gsi != gsi)
+			continue;
+		ck_assert_uint_eq(e[i].type, KVM_IRQ_ROUTING_IRQCHIP);
+		ck_assert_uint_eq(e[i].flags, 0);
+		if (e[i].u.irqchip.irqchip == KVM_IRQCHIP_IOAPIC) {
+			ck_assert_msg(p.ioapic_pin < 0, "GSI %u routed to two IOAPIC pins", gsi);
+			p.ioapic_pin = (int)e[i].u.irqchip.pin;
+		} else {
+			ck_assert_msg(p.pic_chip < 0, "GSI %u routed to two PIC pins", gsi);
+			p.pic_chip = (int)e[i].u.irqchip.irqchip;
+			p.pic_pin = (int)e[i].u.irqchip.pin;
+		}
+	}
+	return p;
+}
+
+START_TEST(gsi_routing_is_a_pc)
+{
+	struct kvm_irq_routing_entry e[KVM_VM_GSI_ROUTES + 1];
+	memset(e, 0xa5, sizeof(e));
+	size_t n = kvm_vm_gsi_routing(e, KVM_VM_GSI_ROUTES);
+	ck_assert_uint_eq(n, KVM_VM_GSI_ROUTES);
+	ck_assert_uint_eq(e[KVM_VM_GSI_ROUTES].gsi, 0xa5a5a5a5);   /* stays inside max */
+
+	/* The PIT's GSI 0: PIC IRQ 0 and IOAPIC pin 2, as the MADT's
+	 * override says (boot.h ACPI_ISA_IRQ0_GSI). */
+	struct gsi_pins p = gsi_pins(e, n, 0);
+	ck_assert_int_eq(p.pic_chip, KVM_IRQCHIP_PIC_MASTER);
+	ck_assert_int_eq(p.pic_pin, 0);
+	ck_assert_int_eq(p.ioapic_pin, 2);
+	/* The cascade goes nowhere. */
+	p = gsi_pins(e, n, 2);
+	ck_assert_int_eq(p.pic_chip, -1);
+	ck_assert_int_eq(p.ioapic_pin, -1);
+	/* The other ISA IRQs: their PIC pin and the same IOAPIC pin, the
+	 * serial port's IRQ 4 (KVM_IRQ_LINE) among them. */
+	bool ioapic_pin_used[KVM_VM_IOAPIC_PINS] = { false };
+	ioapic_pin_used[2] = true;
+	for (uint32_t gsi = 1; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		p = gsi_pins(e, n, gsi);
+		ck_assert_int_eq(p.pic_chip, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE);
+		ck_assert_int_eq(p.pic_pin, (int)(gsi % 8));
+		ck_assert_int_eq(p.ioapic_pin, (int)gsi);
+		ioapic_pin_used[gsi] = true;
+	}
+	/* PCI-style GSIs 16-23: the IOAPIC only. */
+	for (uint32_t gsi = 16; gsi < KVM_VM_IOAPIC_PINS; gsi++) {
+		p = gsi_pins(e, n, gsi);
+		ck_assert_int_eq(p.pic_chip, -1);
+		ck_assert_int_eq(p.ioapic_pin, (int)gsi);
+		ioapic_pin_used[gsi] = true;
+	}
+	ck_assert(!ioapic_pin_used[0]);   /* nothing reaches pin 0 */
+	ck_assert_int_eq(gsi_pins(e, n, KVM_VM_IOAPIC_PINS).ioapic_pin, -1);
+
+	/* Asked for fewer, it fills no more and still says how many. */
+	ck_assert_uint_eq(kvm_vm_gsi_routing(e, 3), KVM_VM_GSI_ROUTES);
 }
 END_TEST
 
@@ -81,6 +166,71 @@ START_TEST(context_on_a_live_vcpu)
 }
 END_TEST
 
+/* Two vCPUs on a real KVM: vCPU 1 waits for its SIPI, each has its own
+ * APIC ID in CPUID, and the VM took the GSI routing. */
+START_TEST(two_vcpus_on_a_live_kvm)
+{
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		const char *ci = getenv("CI");
+		ck_assert_msg(!(ci && strcmp(ci, "true") == 0), "/dev/kvm is not usable (CI=true)");
+		fprintf(stderr, "skip two_vcpus_on_a_live_kvm: /dev/kvm is not usable\n");
+		return;
+	}
+	struct kvm_system sys;
+	struct kvm_vm vm;
+	struct kvm_vcpu vcpu[2];
+	struct error err = { "" };
+	struct kvm_vm_config cfg = {
+		.ram_size = 16 << 20, .mmio_hole_start = LAYOUT_MMIO_HOLE_START,
+		.mmio_hole_end = LAYOUT_MMIO_HOLE_END, .tss_addr = LAYOUT_TSS,
+		.identity_map_addr = LAYOUT_IDENTITY_MAP,
+	};
+	ck_assert_msg(kvm_system_open(&sys, "/dev/kvm", &err) == 0, "%s", err.msg);
+	ck_assert_int_ge(sys.max_vcpus, 1);
+	ck_assert_int_eq(kvm_system_check_vcpus(&sys, sys.max_vcpus, &err), 0);
+	ck_assert_int_eq(kvm_system_check_vcpus(&sys, sys.max_vcpus + 1, &err), -1);
+	ck_assert_msg(kvm_vm_create(&vm, &sys, &cfg, &err) == 0, "%s", err.msg);
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(kvm_vcpu_create(&vcpu[i], &vm, i, 2, &err) == 0, "%s", err.msg);
+
+	/* api.rst KVM_GET_MP_STATE: with the in-kernel irqchip the BSP runs,
+	 * an AP is uninitialized until INIT/SIPI. */
+	struct kvm_mp_state mp;
+	ck_assert_int_eq(ioctl(vcpu[0].fd, KVM_GET_MP_STATE, &mp), 0);
+	ck_assert_uint_eq(mp.mp_state, KVM_MP_STATE_RUNNABLE);
+	ck_assert_int_eq(ioctl(vcpu[1].fd, KVM_GET_MP_STATE, &mp), 0);
+	ck_assert_uint_eq(mp.mp_state, KVM_MP_STATE_UNINITIALIZED);
+
+	/* The CPUID KVM took for each (KVM_GET_CPUID2). */
+	enum { CAP = 512 };
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CAP * sizeof(c->entries[0]));
+	ck_assert_ptr_nonnull(c);
+	for (int i = 0; i < 2; i++) {
+		c->nent = CAP;
+		ck_assert_int_eq(ioctl(vcpu[i].fd, KVM_GET_CPUID2, c), 0);
+		bool seen = false;
+		for (uint32_t k = 0; k < c->nent; k++) {
+			if (c->entries[k].function == 1) {
+				ck_assert_uint_eq(c->entries[k].ebx >> 24, (uint32_t)i);
+				ck_assert_uint_eq((c->entries[k].ebx >> 16) & 0xff, 2);
+				seen = true;
+			}
+		}
+		ck_assert(seen);
+	}
+	free(c);
+
+	/* A line the routing knows: the serial port's IRQ 4. */
+	ck_assert_int_eq(kvm_vm_set_irq_line(&vm, 4, 1), 0);
+	ck_assert_int_eq(kvm_vm_set_irq_line(&vm, 4, 0), 0);
+
+	for (int i = 0; i < 2; i++)
+		kvm_vcpu_destroy(&vcpu[i]);
+	kvm_vm_destroy(&vm);
+	kvm_system_close(&sys);
+}
+END_TEST
+
 Suite *kvm_system_suite(void)
 {
 	Suite *s = suite_create("kvm_system");
@@ -88,6 +238,9 @@ Suite *kvm_system_suite(void)
 	tcase_add_test(t, missing_device_named);
 	tcase_add_test(t, not_a_kvm_device);
 	tcase_add_test(t, context_on_a_live_vcpu);
+	tcase_add_test(t, too_many_vcpus_named);
+	tcase_add_test(t, gsi_routing_is_a_pc);
+	tcase_add_test(t, two_vcpus_on_a_live_kvm);
 	suite_add_tcase(s, t);
 	return s;
 }
