@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# guest-initramfs.sh OUT — build the guest's busybox initramfs (gzip'd newc cpio).
+# guest-initramfs.sh OUT [KERNEL_ROOT] — build the guest's busybox initramfs
+# (gzip'd newc cpio).
 #
-# Its /init mounts proc, sys and dev, prints the marker line
+# KERNEL_ROOT, when given, is an unpacked Debian kernel package (what
+# scripts/fetch-kernel.sh prints): the modules in GUEST_MODULES below are
+# copied from its lib/modules/<version>/ and loaded by /init in that order,
+# so the guest kernel must be that package's kernel.  Today that is the
+# pvpanic driver (Debian builds it as a module), so a guest panic reaches
+# minivmm as exit status 4.
+#
+# Its /init mounts proc, sys and dev, loads the modules, prints the marker line
 #
 #     MINIVMM-GUEST-USERSPACE-OK cpus=<online CPUs> kernel=<uname -r>
 #
-# and then, if the kernel command line holds `minivmm.shell`, runs an interactive
-# shell on the console and reboots when it exits; otherwise reboots at once.
-# minivmm boots with reboot=k, so `reboot -f` is the i8042 reset and minivmm
-# exits 0: a boot test needs only the exit status and the marker.
+# and then ends the way the kernel command line asks:
+#   minivmm.shell          an interactive shell on the console; reboot when it exits
+#   minivmm.end=reboot     reboot -f (the default): the i8042 reset, exit status 0
+#                          (minivmm boots with reboot=k)
+#   minivmm.end=poweroff   poweroff -f: ACPI S5 through the FADT's sleep
+#                          control register, exit status 0
+#   minivmm.end=panic      writes a line to /dev/kmsg, then crashes the kernel
+#                          (echo c > /proc/sysrq-trigger): pvpanic, exit status 4
+#   minivmm.end=hang       sleeps forever: only --expect or --timeout end it
+# A boot test needs only the exit status and the marker.
 #
 # Needs busybox-static, cpio and gzip (scripts/install-deps.sh installs them).
 set -euo pipefail
 
 die() { echo "guest-initramfs: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: guest-initramfs.sh OUT.cpio.gz"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: guest-initramfs.sh OUT.cpio.gz [KERNEL_ROOT]"
 out=$1
+kernel_root=${2:-}
+# Module paths under lib/modules/<version>/kernel/, in load order (a module
+# after the ones it depends on: modinfo's depends=).
+GUEST_MODULES=(drivers/misc/pvpanic/pvpanic.ko drivers/misc/pvpanic/pvpanic-mmio.ko)
 
 busybox=${BUSYBOX:-/bin/busybox}
 [ -x "$busybox" ] || die "$busybox not found (install busybox-static)"
@@ -38,6 +56,18 @@ for applet in $("$busybox" --list); do
 	[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 done
 
+if [ -n "$kernel_root" ]; then
+	moddirs=("$kernel_root"/lib/modules/*/)
+	[ ${#moddirs[@]} -eq 1 ] && [ -d "${moddirs[0]}" ] ||
+		die "$kernel_root: expected exactly one lib/modules/<version>/ folder"
+	mkdir -p "$root/lib/modules"
+	for m in "${GUEST_MODULES[@]}"; do
+		[ -f "${moddirs[0]}kernel/$m" ] || die "$kernel_root: module $m is missing"
+		cp "${moddirs[0]}kernel/$m" "$root/lib/modules/"
+		echo "${m##*/}" >>"$root/lib/modules/load-order"
+	done
+fi
+
 cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
 # minivmm guest /init (built by images/guest-initramfs.sh)
@@ -45,19 +75,45 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
+if [ -f /lib/modules/load-order ]; then
+	while read -r m; do
+		insmod "/lib/modules/$m" || echo "minivmm guest: insmod $m failed"
+	done </lib/modules/load-order
+fi
 cpus=$(nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo)
 echo "MINIVMM-GUEST-USERSPACE-OK cpus=$cpus kernel=$(uname -r)"
+end=reboot
 for word in $(cat /proc/cmdline); do
-	if [ "$word" = minivmm.shell ]; then
-		echo "minivmm guest shell: 'exit' or Ctrl-D reboots (and ends minivmm)"
-		export HOME=/root PS1='minivmm-guest:\w# '
-		cd /root
-		# cttyhack gives the shell the console's real tty as its controlling
-		# terminal, so Ctrl-C and job control work.
-		setsid cttyhack sh -l
-		break
-	fi
+	case "$word" in
+	minivmm.shell) end=shell ;;
+	minivmm.end=*) end=${word#minivmm.end=} ;;
+	esac
 done
+case "$end" in
+shell)
+	echo "minivmm guest shell: 'exit' or Ctrl-D reboots (and ends minivmm)"
+	export HOME=/root PS1='minivmm-guest:\w# '
+	cd /root
+	# cttyhack gives the shell the console's real tty as its controlling
+	# terminal, so Ctrl-C and job control work.
+	setsid cttyhack sh -l
+	;;
+poweroff)
+	sync
+	poweroff -f
+	;;
+panic)
+	[ -e /sys/bus/platform/drivers/pvpanic-mmio/QEMU0001:00 ] &&
+		echo "minivmm guest: pvpanic is bound to QEMU0001"
+	echo "minivmm-guest: panicking on purpose" >/dev/kmsg
+	echo c >/proc/sysrq-trigger
+	;;
+hang)
+	while :; do sleep 3600; done
+	;;
+reboot) ;;
+*) echo "minivmm guest: unknown minivmm.end=$end, rebooting" ;;
+esac
 sync
 reboot -f
 EOF

@@ -23,7 +23,7 @@ kernel=$(find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$repo/images/guest-initramfs.sh" "$tmp/guest.cpio.gz" || die "cannot build the guest initramfs"
+"$repo/images/guest-initramfs.sh" "$tmp/guest.cpio.gz" "$kdir" || die "cannot build the guest initramfs"
 
 mem_args=()
 if [ -n "${DEMO_MEM:-}" ]; then

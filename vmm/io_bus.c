@@ -3,6 +3,17 @@
 
 #include "vmm/io_bus.h"
 
+void io_bus_init(struct io_bus *bus)
+{
+	memset(bus, 0, sizeof(*bus));
+	pthread_mutex_init(&bus->lock, NULL);
+}
+
+void io_bus_destroy(struct io_bus *bus)
+{
+	pthread_mutex_destroy(&bus->lock);
+}
+
 int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *handler,
 	       void *opaque, const char *name)
 {
@@ -23,7 +34,9 @@ void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *da
 	for (int i = 0; i < bus->nranges; i++) {
 		const struct io_range *r = &bus->ranges[i];
 		if (port >= r->base && port - r->base < r->len) {
+			pthread_mutex_lock(&bus->lock);
 			r->handler(r->opaque, (uint16_t)(port - r->base), is_write, data, size);
+			pthread_mutex_unlock(&bus->lock);
 			return;
 		}
 	}

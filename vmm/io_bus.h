@@ -2,6 +2,7 @@
 #ifndef MINIVMM_VMM_IO_BUS_H
 #define MINIVMM_VMM_IO_BUS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,18 +20,27 @@ struct io_range {
 
 #define IO_BUS_MAX_RANGES 16
 
+/* Ranges are added before the vCPUs run and never after; accesses come
+ * from every vCPU thread at once and are serialized by lock, since the
+ * devices were written for one caller at a time. */
 struct io_bus {
 	int nranges;
 	struct io_range ranges[IO_BUS_MAX_RANGES];
 	bool verbose;   /* name accesses to ports nobody owns */
+	pthread_mutex_t lock;
 };
+
+/* An empty bus.  (A zero-filled struct io_bus also works where the C
+ * library's PTHREAD_MUTEX_INITIALIZER is all zeros, as in glibc and musl.) */
+void io_bus_init(struct io_bus *bus);
+void io_bus_destroy(struct io_bus *bus);
 
 /* -1 when the table is full or the range overlaps one already there. */
 int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *handler,
 	       void *opaque, const char *name);
 
-/* Dispatches one access.  A port nobody owns reads as all ones and ignores
- * writes, as an empty ISA bus does. */
+/* Dispatches one access, one vCPU at a time.  A port nobody owns reads as
+ * all ones and ignores writes, as an empty ISA bus does. */
 void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
 		   uint32_t size);
 

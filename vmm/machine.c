@@ -51,24 +51,39 @@ static void machine_serial_irq(void *opaque, int level)
 	kvm_vm_set_irq_line(&m->vm, LAYOUT_IRQ_COM1, level);
 }
 
+/* Every byte the guest prints: the console, the tail kept for
+ * --result-json, and the --expect matcher.  Runs under the UART's lock, so
+ * one byte at a time. */
 static void machine_serial_output(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
+	run_timeline_mark(m->timeline, RUN_EVENT_FIRST_CONSOLE_BYTE);
+	console_tail_add(&m->tail, byte);
 	console_output(&m->console, byte);
+	if (m->expect_on && expect_feed(&m->expect, byte)) {
+		run_timeline_mark(m->timeline, RUN_EVENT_MARKER);
+		vm_stop_request(&m->stop, EXIT_GUEST_OFF, "--expect: the console showed \"%.100s\"",
+				m->cfg->expect);
+	}
 }
 
 static int machine_add_devices(struct machine *m, struct error *err)
 {
+	io_bus_init(&m->bus);
 	m->bus.verbose = m->cfg->verbose;
 	serial_init(&m->serial, machine_serial_irq, machine_serial_output, m);
 	i8042_init(&m->i8042, &m->stop);
 	rtc_init(&m->rtc);
+	pvpanic_init(&m->pvpanic, &m->stop);
+	acpi_pm_init(&m->acpi_pm, &m->stop);
 	_Static_assert(LAYOUT_PORT_COM1_LEN == SERIAL_PORTS && LAYOUT_PORT_RTC_LEN == RTC_PORTS,
 		       "the layout's port ranges are the devices' own");
 	if (io_bus_add(&m->bus, LAYOUT_PORT_COM1, SERIAL_PORTS, serial_io, &m->serial, "serial") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_I8042_DATA, 1, i8042_data_io, &m->i8042, "i8042") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_I8042_COMMAND, 1, i8042_command_io, &m->i8042, "i8042") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_RTC, RTC_PORTS, rtc_io, &m->rtc, "rtc") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_PVPANIC, 1, pvpanic_io, &m->pvpanic, "pvpanic") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_ACPI_PM, LAYOUT_PORT_ACPI_PM_LEN, acpi_pm_io, &m->acpi_pm, "acpi-pm") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_DEBUG_EXIT, LAYOUT_PORT_DEBUG_EXIT_LEN, debug_exit_io,
 		       &m->stop, "debug-exit") < 0)
 		return error_set(err, "internal error: overlapping device ports");
@@ -96,29 +111,52 @@ static int machine_load(struct machine *m, struct error *err)
 	return 0;
 }
 
-/* The boot structures and the first vCPU's registers for the kernel's entry
- * protocol. */
+/* Every vCPU as KVM creates it, after KVM_CREATE_IRQCHIP (api.rst 4.7
+ * KVM_CREATE_VCPU), vCPU id = APIC ID = index. */
+static int machine_create_vcpus(struct machine *m, struct error *err)
+{
+	int n = m->cfg->ncpus;
+	m->vcpus = calloc((size_t)n, sizeof(*m->vcpus));
+	if (!m->vcpus)
+		return error_set(err, "out of memory for %d vCPUs", n);
+	for (int i = 0; i < n; i++) {
+		m->vcpus[i].m = m;
+		if (kvm_vcpu_create(&m->vcpus[i].vcpu, &m->vm, i, n, err) < 0)
+			return -1;
+		m->nvcpus = i + 1;
+	}
+	return 0;
+}
+
+/* The boot structures and the bootstrap processor's registers for the
+ * kernel's entry protocol.  The application processors keep the state KVM
+ * gave them: with the in-kernel irqchip they stay in
+ * KVM_MP_STATE_UNINITIALIZED, KVM_RUN waiting in the kernel, until the
+ * guest sends them INIT and SIPI (api.rst 4.38 KVM_GET_MP_STATE), as a
+ * PC's firmware leaves them. */
 static int machine_boot_state(struct machine *m, struct error *err)
 {
+	struct kvm_vcpu *bsp = &m->vcpus[0].vcpu;
 	struct guest_memory *mem = &m->vm.mem;
 	const struct guest_image *initrd = m->cfg->initrd_path ? &m->initrd : NULL;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	if (gdt_build(mem, err) < 0 || kvm_vcpu_get_sregs(&m->vcpu, &sregs, err) < 0)
+	uint64_t rsdp = 0;
+	if (gdt_build(mem, err) < 0 || kvm_vcpu_get_sregs(bsp, &sregs, err) < 0 ||
+	    acpi_tables_build(mem, m->cfg->ncpus, &rsdp, err) < 0)
 		return -1;
 	if (m->kernel.protocol == KERNEL_BOOT_PVH) {
 		if (pvh_start_info_build(mem, initrd, m->cmdline,
-					 cmdline_limit(&m->kernel.setup_header), 0, err) < 0)
+					 cmdline_limit(&m->kernel.setup_header), rsdp, err) < 0)
 			return -1;
 		boot_vcpu_state_pvh(&regs, &sregs, m->kernel.entry, LAYOUT_PVH_START_INFO);
 	} else {
-		if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, 0, err) < 0 ||
+		if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, rsdp, err) < 0 ||
 		    page_tables_build(mem, err) < 0)
 			return -1;
 		boot_vcpu_state_linux64(&regs, &sregs, m->kernel.entry, LAYOUT_ZERO_PAGE);
 	}
-	if (kvm_vcpu_set_sregs(&m->vcpu, &sregs, err) < 0 ||
-	    kvm_vcpu_set_regs(&m->vcpu, &regs, err) < 0)
+	if (kvm_vcpu_set_sregs(bsp, &sregs, err) < 0 || kvm_vcpu_set_regs(bsp, &regs, err) < 0)
 		return -1;
 	return 0;
 }
@@ -145,18 +183,31 @@ static void machine_print_layout(struct machine *m)
 			e820[i].type);
 }
 
-int machine_setup(struct machine *m, const struct vm_config *cfg, struct error *err)
+int machine_setup(struct machine *m, const struct vm_config *cfg,
+		  struct run_timeline *timeline, struct error *err)
 {
 	memset(m, 0, sizeof(*m));
+	console_tail_init(&m->tail);
 	m->cfg = cfg;
+	m->timeline = timeline;
 	m->sys.fd = -1;
 	m->vm.fd = -1;
-	m->vcpu.fd = -1;
 	image_list_init(&m->images);
 	if (vm_stop_init(&m->stop) < 0)
 		return error_set(err, "eventfd: %s", strerror(errno));
+	/* The report first, so that every later setup error is reported in it. */
+	if (cfg->result_json_path) {
+		if (run_report_open(&m->report, cfg->result_json_path, err) < 0)
+			return -1;
+		m->report_on = true;
+	}
 	if (machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0)
 		return -1;
+	if (cfg->expect) {
+		if (expect_init(&m->expect, cfg->expect, err) < 0)
+			return -1;
+		m->expect_on = true;
+	}
 
 	struct kvm_vm_config vm_cfg = {
 		.ram_size = cfg->mem_size,
@@ -166,9 +217,12 @@ int machine_setup(struct machine *m, const struct vm_config *cfg, struct error *
 		.identity_map_addr = LAYOUT_IDENTITY_MAP,
 	};
 	if (kvm_system_open(&m->sys, cfg->kvm_path, err) < 0 ||
+	    kvm_system_check_vcpus(&m->sys, cfg->ncpus, err) < 0 ||
 	    kvm_vm_create(&m->vm, &m->sys, &vm_cfg, err) < 0 ||
+	    (run_timeline_mark(timeline, RUN_EVENT_VM_CREATED), 0) ||
 	    machine_load(m, err) < 0 ||
-	    kvm_vcpu_create(&m->vcpu, &m->vm, 0, 1, err) < 0 ||
+	    (run_timeline_mark(timeline, RUN_EVENT_IMAGES_LOADED), 0) ||
+	    machine_create_vcpus(m, err) < 0 ||
 	    machine_boot_state(m, err) < 0 ||
 	    machine_add_devices(m, err) < 0)
 		return -1;
@@ -253,6 +307,36 @@ static void machine_wait(struct machine *m, int sig_fd)
 	}
 }
 
+/* Kicks every started vCPU thread out of KVM_RUN and joins it.  Called
+ * once the stop was requested, so that no thread goes back in. */
+static void machine_stop_vcpus(struct machine *m)
+{
+	for (int i = 0; i < m->nvcpus; i++)
+		if (m->vcpus[i].running)
+			vcpu_kick(&m->vcpus[i]);
+	for (int i = 0; i < m->nvcpus; i++) {
+		if (m->vcpus[i].running)
+			pthread_join(m->vcpus[i].thread, NULL);
+		m->vcpus[i].running = false;
+	}
+}
+
+/* One thread per vCPU.  When one cannot be started, the VM stops and the
+ * threads already running are stopped with it. */
+static int machine_start_vcpus(struct machine *m)
+{
+	for (int i = 0; i < m->nvcpus; i++) {
+		int e = pthread_create(&m->vcpus[i].thread, NULL, vcpu_loop, &m->vcpus[i]);
+		if (e != 0) {
+			vm_stop_request(&m->stop, EXIT_HOST_FAILED,
+					"cannot start the thread of vCPU %d: %s", i, strerror(e));
+			return -1;
+		}
+		m->vcpus[i].running = true;
+	}
+	return 0;
+}
+
 int machine_run(struct machine *m)
 {
 	/* SIGINT/SIGTERM/SIGHUP arrive through a signalfd; SIGUSR1 only kicks
@@ -267,31 +351,47 @@ int machine_run(struct machine *m)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigdelset(&set, SIGUSR1);
 	int sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
-	/* The kick handler must exist before the thread can be kicked. */
-	int err_no = 0;
+	/* The kick handler must exist before a thread can be kicked. */
 	if (sig_fd < 0 || vcpu_kick_install() < 0)
-		err_no = errno;
-	else
-		err_no = pthread_create(&m->vcpu_thread, NULL, vcpu_loop, m);
-	if (err_no != 0) {
-		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "cannot start the vCPU thread: %s",
-				strerror(err_no));
-	} else {
+		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "cannot start the vCPU threads: %s",
+				strerror(errno));
+	else if (machine_start_vcpus(m) == 0)
 		machine_wait(m, sig_fd);
-		vcpu_kick(m);
-		pthread_join(m->vcpu_thread, NULL);
+	machine_stop_vcpus(m);
+	/* With --expect, a guest that ended on its own (power-off, reset)
+	 * without showing the string has not passed; a crash or a debug-exit
+	 * status says more and stays. */
+	if (m->expect_on && !expect_found(&m->expect) && m->stop.status == EXIT_GUEST_OFF) {
+		char why[sizeof(m->stop.reason)];
+		snprintf(why, sizeof(why), "%.200s before the console showed the --expect string",
+			 m->stop.reason);
+		memcpy(m->stop.reason, why, sizeof(why));
+		m->stop.status = EXIT_EXPECT_MISSING;
 	}
 	if (sig_fd >= 0)
 		close(sig_fd);
 	return m->stop.status;
 }
 
+int machine_report(struct machine *m, int status, const char *reason, struct error *err)
+{
+	if (!m->report_on)
+		return 0;
+	return run_report_write(&m->report, status, reason, m->cfg->expect,
+				m->expect_on && expect_found(&m->expect), m->timeline, &m->tail,
+				&m->images, m->cfg->ncpus, err);
+}
+
 void machine_teardown(struct machine *m)
 {
 	console_close(&m->console);
 	serial_destroy(&m->serial);
-	if (m->vcpu.fd >= 0)
-		kvm_vcpu_destroy(&m->vcpu);
+	io_bus_destroy(&m->bus);
+	for (int i = 0; i < m->nvcpus; i++)
+		kvm_vcpu_destroy(&m->vcpus[i].vcpu);
+	free(m->vcpus);
+	m->vcpus = NULL;
+	m->nvcpus = 0;
 	if (m->vm.fd >= 0)
 		kvm_vm_destroy(&m->vm);
 	kvm_system_close(&m->sys);
@@ -303,4 +403,6 @@ void machine_teardown(struct machine *m)
 	image_list_free(&m->images);
 	free(m->cmdline);
 	vm_stop_destroy(&m->stop);
+	expect_free(&m->expect);
+	run_report_close(&m->report);
 }

@@ -23,6 +23,8 @@ static void main_guard_std_fds(void)
 
 int main(int argc, char **argv)
 {
+	static struct run_timeline timeline;
+	run_timeline_start(&timeline);
 	main_guard_std_fds();
 	struct vm_config cfg;
 	struct error err = { "" };
@@ -40,17 +42,25 @@ int main(int argc, char **argv)
 
 	static struct machine m;
 	int status;
-	if (machine_setup(&m, &cfg, &err) < 0) {
-		fprintf(stderr, "minivmm: %s\n", err.msg);
+	const char *reason;
+	if (machine_setup(&m, &cfg, &timeline, &err) < 0) {
 		status = EXIT_USAGE;
+		reason = err.msg;
+		fprintf(stderr, "minivmm: %s\n", reason);
 	} else {
 		status = machine_run(&m);
+		reason = m.stop.reason;
 		/* Terminal back to normal before the last word. */
 		console_close(&m.console);
-		if (status != 0)
-			fprintf(stderr, "minivmm: %s\n", m.stop.reason);
-		else if (cfg.verbose)
-			fprintf(stderr, "minivmm: %s\n", m.stop.reason);
+		if (status != 0 || cfg.verbose)
+			fprintf(stderr, "minivmm: %s\n", reason);
+	}
+	run_timeline_mark(&timeline, RUN_EVENT_END);
+	struct error report_err = { "" };
+	if (machine_report(&m, status, reason, &report_err) < 0) {
+		fprintf(stderr, "minivmm: %s\n", report_err.msg);
+		if (status == EXIT_GUEST_OFF)
+			status = EXIT_HOST_FAILED;
 	}
 	machine_teardown(&m);
 	options_free(&cfg);

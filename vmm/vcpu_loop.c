@@ -1,5 +1,7 @@
-/* The vCPU thread: KVM_RUN until the guest stops, turning each exit into
- * device work or a stop reason (api.rst 5. "The kvm_run structure"). */
+/* The vCPU threads, one per vCPU: KVM_RUN until the guest stops, turning
+ * each exit into device work or a stop reason (api.rst 5. "The kvm_run
+ * structure").  What the threads share is locked where it lives: the io bus
+ * serializes device accesses, struct vm_stop the stop reason. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,22 +72,30 @@ static int vcpu_handle_io(struct machine *m, struct kvm_run *run)
 	return 0;
 }
 
-static void vcpu_crash(struct machine *m, const char *fmt, const char *detail)
+/* The crashed vCPU's registers, then the reason naming it.  Only the first
+ * crash is dumped: the VM is stopping, and another vCPU's registers would
+ * not match the reason that wins. */
+static void vcpu_crash(struct machine_vcpu *v, const char *what, const char *detail)
 {
-	kvm_vcpu_dump(&m->vcpu, stderr);
-	vm_stop_request(&m->stop, EXIT_GUEST_CRASHED, fmt, detail);
+	struct machine *m = v->m;
+	if (!vm_stop_requested(&m->stop) &&
+	    !__atomic_exchange_n(&m->crash_dumped, true, __ATOMIC_ACQ_REL))
+		kvm_vcpu_dump(&v->vcpu, stderr);
+	vm_stop_request(&m->stop, EXIT_GUEST_CRASHED, "vCPU %d: %s: %s", v->vcpu.index, what,
+			detail);
 }
 
 /* Returns false when the loop must end. */
-static bool vcpu_handle_exit(struct machine *m, struct kvm_run *run)
+static bool vcpu_handle_exit(struct machine_vcpu *v, struct kvm_run *run)
 {
+	struct machine *m = v->m;
 	char detail[128];
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		if (vcpu_handle_io(m, run) < 0) {
 			vm_stop_request(&m->stop, EXIT_HOST_FAILED,
-					"KVM reported a port access outside kvm_run (size %u, count %u)",
-					run->io.size, run->io.count);
+					"vCPU %d: KVM reported a port access outside kvm_run (size %u, count %u)",
+					v->vcpu.index, run->io.size, run->io.count);
 			return false;
 		}
 		return true;
@@ -94,24 +104,24 @@ static bool vcpu_handle_exit(struct machine *m, struct kvm_run *run)
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 		if (m->cfg->verbose)
-			fprintf(stderr, "minivmm: unhandled MMIO %s at 0x%llx\n",
-				run->mmio.is_write ? "write" : "read",
+			fprintf(stderr, "minivmm: vCPU %d: unhandled MMIO %s at 0x%llx\n",
+				v->vcpu.index, run->mmio.is_write ? "write" : "read",
 				(unsigned long long)run->mmio.phys_addr);
 		return true;
 	case KVM_EXIT_INTR:
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		vcpu_crash(m, "guest crashed: triple fault (%s)", "KVM_EXIT_SHUTDOWN");
+		vcpu_crash(v, "guest crashed", "triple fault (KVM_EXIT_SHUTDOWN)");
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(detail, sizeof(detail), "hardware entry failure reason 0x%llx",
 			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		vcpu_crash(m, "guest crashed: KVM_EXIT_FAIL_ENTRY: %s", detail);
+		vcpu_crash(v, "guest crashed: KVM_EXIT_FAIL_ENTRY", detail);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(detail, sizeof(detail), "suberror %u, %s", run->internal.suberror,
 			 internal_error_name(run->internal.suberror));
-		vcpu_crash(m, "guest crashed: KVM_EXIT_INTERNAL_ERROR: %s", detail);
+		vcpu_crash(v, "guest crashed: KVM_EXIT_INTERNAL_ERROR", detail);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
@@ -120,12 +130,12 @@ static bool vcpu_handle_exit(struct machine *m, struct kvm_run *run)
 			return false;
 		}
 		snprintf(detail, sizeof(detail), "system event type %u", run->system_event.type);
-		vcpu_crash(m, "guest crashed: KVM_EXIT_SYSTEM_EVENT: %s", detail);
+		vcpu_crash(v, "guest crashed: KVM_EXIT_SYSTEM_EVENT", detail);
 		return false;
 	default:
 		snprintf(detail, sizeof(detail), "%s (%u)", exit_reason_name(run->exit_reason),
 			 run->exit_reason);
-		vcpu_crash(m, "guest stopped with an exit minivmm cannot handle: %s", detail);
+		vcpu_crash(v, "guest stopped with an exit minivmm cannot handle", detail);
 		return false;
 	}
 }
@@ -137,8 +147,9 @@ static void vcpu_kick_handler(int sig)
 
 void *vcpu_loop(void *arg)
 {
-	struct machine *m = arg;
-	struct kvm_run *run = m->vcpu.run;
+	struct machine_vcpu *v = arg;
+	struct machine *m = v->m;
+	struct kvm_run *run = v->vcpu.run;
 
 	/* machine_run blocks the kick signal everywhere; this thread takes it. */
 	sigset_t kick;
@@ -146,28 +157,35 @@ void *vcpu_loop(void *arg)
 	sigaddset(&kick, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
+	/* The boot processor's first entry is the guest's first instruction
+	 * (as near as userspace can tell). */
+	if (v->vcpu.index == 0)
+		run_timeline_mark(m->timeline, RUN_EVENT_FIRST_INSTRUCTION);
 	while (!vm_stop_requested(&m->stop)) {
-		if (ioctl(m->vcpu.fd, KVM_RUN, 0) < 0) {
+		if (ioctl(v->vcpu.fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				run->immediate_exit = 0;
+				/* A kick: the loop condition says whether it
+				 * was the stop. */
+				__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}
-			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "KVM_RUN failed: %s",
-					strerror(errno));
+			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "vCPU %d: KVM_RUN failed: %s",
+					v->vcpu.index, strerror(errno));
 			break;
 		}
-		if (!vcpu_handle_exit(m, run))
+		if (!vcpu_handle_exit(v, run))
 			break;
 	}
 	return NULL;
 }
 
-/* Makes the vCPU thread leave KVM_RUN: immediate_exit covers the window
- * before it enters, the signal the time inside (api.rst, immediate_exit). */
-void vcpu_kick(struct machine *m)
+/* Makes a vCPU thread leave KVM_RUN: immediate_exit covers the window
+ * before it enters, the signal the time inside, also an application
+ * processor that waits there for its SIPI (api.rst, immediate_exit). */
+void vcpu_kick(struct machine_vcpu *v)
 {
-	m->vcpu.run->immediate_exit = 1;
-	pthread_kill(m->vcpu_thread, SIGUSR1);
+	__atomic_store_n(&v->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(v->thread, SIGUSR1);
 }
 
 int vcpu_kick_install(void)

@@ -17,8 +17,14 @@
 #   boot cloud vmlinux (64-bit entry)    the ELF scripts/extract-vmlinux pulls
 #                                        out of the bzImage, --boot linux64
 #   boot cloud vmlinux (PVH)             the same ELF, --boot pvh
-# A boot passes when minivmm exits 0 and the guest printed its marker line
-# MINIVMM-GUEST-USERSPACE-OK. The guest tests run only if the probe passed: a
+#   cloud kernel with --cpus 4 sees 4 CPUs   the marker says cpus=4
+#   guest poweroff -f ends minivmm with 0    ACPI S5 (minivmm.end=poweroff)
+#   guest kernel panic ends minivmm with 4   pvpanic (minivmm.end=panic)
+#   --expect ends a guest that never stops   minivmm.end=hang, --expect the
+#                                            marker, --result-json read back
+# A boot passes when minivmm exits with the status wanted (0 unless said) and
+# the guest printed its marker line MINIVMM-GUEST-USERSPACE-OK.  The initramfs
+# carries the cloud kernel's pvpanic modules (images/guest-initramfs.sh). The guest tests run only if the probe passed: a
 # broken box is reported as that, not as a minivmm failure.
 #
 # Prints `ok NAME` or `FAIL NAME: why` (with the tail of that test's console)
@@ -57,11 +63,15 @@ T_BOOT_ADDR="boot cloud kernel at --kernel-addr 0x2000000"
 T_BOOT_STDIN="boot cloud kernel piped through stdin"
 T_BOOT_ELF="boot cloud vmlinux (64-bit entry)"
 T_BOOT_PVH="boot cloud vmlinux (PVH)"
+T_CPUS="cloud kernel with --cpus 4 sees 4 CPUs"
+T_POWEROFF="guest poweroff -f ends minivmm with 0"
+T_PANIC="guest kernel panic ends minivmm with 4"
+T_EXPECT="--expect ends a guest that never stops"
 if [ "$probe_only" = 1 ]; then
 	tests=("$T_PROBE")
 else
 	tests=("$T_PROBE" "$T_BOOT" "$T_BOOT_MEM" "$T_BOOT_ADDR" "$T_BOOT_STDIN" "$T_BOOT_ELF"
-		"$T_BOOT_PVH")
+		"$T_BOOT_PVH" "$T_CPUS" "$T_POWEROFF" "$T_PANIC" "$T_EXPECT")
 fi
 # fail_all WHY: every test fails for one reason (nothing could run).
 fail_all() {
@@ -79,6 +89,7 @@ if [ ! -x /bin/busybox ] || LC_ALL=C ldd /bin/busybox >/dev/null 2>&1; then
 	missing+=("busybox-static")
 fi
 command -v depmod >/dev/null || [ -x /sbin/depmod ] || missing+=("depmod (kmod)")
+command -v jq >/dev/null || missing+=("jq")
 if [ ${#missing[@]} -gt 0 ]; then
 	fail_all "missing ${missing[*]} (run scripts/install-deps.sh)"
 fi
@@ -118,7 +129,7 @@ if [ "$probe_only" = 0 ] && [ -z "$guest_skip_why" ]; then
 		fail_all "cannot fetch the cloud kernel"
 	fi
 	guest_kernel=$(find "$cloud_kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
-	if ! "$repo/images/guest-initramfs.sh" "$tmp/guest.cpio.gz" 2>"$tmp/initramfs.err"; then
+	if ! "$repo/images/guest-initramfs.sh" "$tmp/guest.cpio.gz" "$cloud_kdir" 2>"$tmp/initramfs.err"; then
 		indent <"$tmp/initramfs.err"
 		fail "$T_PROBE" "not run: no guest initramfs"
 		tests=("${tests[@]:1}")
@@ -143,6 +154,11 @@ if [ \$r = 0 ]; then
 	t boot-stdin sh -c \"timeout -s KILL 150 $m --kernel - --initrd guest.cpio.gz --timeout 120 --verbose < $k\"
 	t boot-elf timeout -s KILL 150 $m --kernel vmlinux --initrd guest.cpio.gz --timeout 120 --boot linux64 --verbose
 	t boot-pvh timeout -s KILL 150 $m --kernel vmlinux --initrd guest.cpio.gz --timeout 120 --boot pvh --verbose
+	t cpus timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cpus 4
+	t poweroff timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=poweroff --verbose
+	t panic timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=panic
+	t expect timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=hang --expect MINIVMM-GUEST-USERSPACE-OK --result-json result.json
+	echo RESULT-JSON-BEGIN; cat result.json; echo; echo RESULT-JSON-END
 fi"
 fi
 
@@ -218,37 +234,63 @@ exit_meaning() {
 	esac
 }
 
-# check_boot ID NAME [EXPECT]: EXPECT, when given, is a fixed string that
-# minivmm's --verbose account (in the console, stderr is merged) must hold.
+# check_boot ID NAME STATUS [EXPECT...]: the test passes when minivmm exited
+# with STATUS, the guest printed its marker, and the console (with
+# minivmm's stderr merged) holds every fixed string EXPECT.  When all that
+# holds and $extra_check names a function, it must succeed too (it prints
+# why not).
+extra_check=
 check_boot() {
-	local id=$1 name=$2 expect=${3:-} rc
+	local id=$1 name=$2 want=$3 rc e why=
+	shift 3
 	rc=$(result "$id")
 	section "$id" >"$tmp/$id.console"
 	if [ -z "$rc" ]; then
-		if began "$id"; then
-			fail "$name" "$(no_result); it was running this test"
-		else
-			fail "$name" "$(no_result)"
-		fi
+		why="$(no_result)"
+		began "$id" && why+="; it was running this test"
 	elif [ "$rc" = 137 ]; then
-		fail "$name" "minivmm did not end within 150 s despite --timeout 120 (killed)"
-	elif [ "$rc" != 0 ]; then
-		fail "$name" "minivmm exit status $rc$(exit_meaning "$rc"), want 0"
+		why="minivmm did not end within 150 s despite --timeout 120 (killed)"
+	elif [ "$rc" != "$want" ]; then
+		why="minivmm exit status $rc$(exit_meaning "$rc"), want $want"
 	elif ! grep -q 'MINIVMM-GUEST-USERSPACE-OK' "$tmp/$id.console"; then
-		fail "$name" "minivmm exit status 0 but no MINIVMM-GUEST-USERSPACE-OK on the console"
-	elif [ -n "$expect" ] && ! grep -qF -- "$expect" "$tmp/$id.console"; then
-		fail "$name" "booted, but minivmm's account lacks '$expect'"
+		why="minivmm exit status $rc but no MINIVMM-GUEST-USERSPACE-OK on the console"
 	else
+		for e in "$@"; do
+			grep -qF -- "$e" "$tmp/$id.console" || why+="the console lacks '$e'; "
+		done
+		if [ -z "$why" ] && [ -n "$extra_check" ]; then
+			why=$("$extra_check")
+		fi
+	fi
+	if [ -z "$why" ]; then
 		ok "$name"
 		return
 	fi
+	fail "$name" "$why"
 	echo "    console tail:"
 	tail -n 30 "$tmp/$id.console" | indent
 }
-check_boot boot "$T_BOOT"
-check_boot boot-mem "$T_BOOT_MEM"
-check_boot boot-addr "$T_BOOT_ADDR" "minivmm: image kernel addr=0x2000000 "
-check_boot boot-stdin "$T_BOOT_STDIN" "minivmm: image kernel addr=0x100000 "
-check_boot boot-elf "$T_BOOT_ELF" "entry=0x1000000 protocol=linux64"
-check_boot boot-pvh "$T_BOOT_PVH" "entry=0x1000850 protocol=pvh"
+check_boot boot "$T_BOOT" 0
+check_boot boot-mem "$T_BOOT_MEM" 0
+check_boot boot-addr "$T_BOOT_ADDR" 0 "minivmm: image kernel addr=0x2000000 "
+check_boot boot-stdin "$T_BOOT_STDIN" 0 "minivmm: image kernel addr=0x100000 "
+check_boot boot-elf "$T_BOOT_ELF" 0 "entry=0x1000000 protocol=linux64"
+check_boot boot-pvh "$T_BOOT_PVH" 0 "entry=0x1000850 protocol=pvh"
+check_boot cpus "$T_CPUS" 0 "MINIVMM-GUEST-USERSPACE-OK cpus=4 "
+check_boot poweroff "$T_POWEROFF" 0 "minivmm: guest powered off (ACPI S5)"
+# The line the guest wrote to /dev/kmsg shows the kernel got that far;
+# minivmm's last word names the panic.
+check_boot panic "$T_PANIC" 4 "minivmm-guest: panicking on purpose" "minivmm: guest kernel panicked"
+# --expect: the guest sleeps forever after its marker, so only the match
+# can have ended it with 0 (--timeout gives 124).  The result file agrees.
+sed -n '/^RESULT-JSON-BEGIN$/,/^RESULT-JSON-END$/p' "$tmp/console" | sed '1d;$d' >"$tmp/result.json"
+expect_result_json() {
+	jq -e '.status == 0 and .expect_matched == true and .timings_ms.marker != null
+		and (.console_tail | map(select(contains("MINIVMM-GUEST-USERSPACE-OK"))) | length) > 0' \
+		"$tmp/result.json" >/dev/null 2>&1 ||
+		echo "--result-json does not say status 0, matched, with the marker's time and line: $(head -c 600 "$tmp/result.json")"
+}
+extra_check=expect_result_json
+check_boot expect "$T_EXPECT" 0
+extra_check=
 finish

@@ -322,6 +322,34 @@ if needs_check timeout-negative; then
 	expect_error timeout-negative -E 'timeout' --kernel "$CHECK" --timeout -5
 fi
 
+# --cpus: 1 to 255 (xAPIC IDs, vmm/config.h VM_CPUS_MAX).
+for c in "zero 0" "too-many 256" "not-a-number abc" "empty ''" "negative -1" "suffix 2K"; do
+	read -r cname cval <<<"$c"
+	[ "$cval" = "''" ] && cval=""
+	if needs_check "cpus-$cname"; then
+		expect_error "cpus-$cname" -F "--cpus '$cval'" --kernel "$CHECK" --cpus "$cval"
+	fi
+done
+
+# CI mode.
+if needs_check expect-empty; then
+	expect_error expect-empty -F '--expect' --kernel "$CHECK" --expect ''
+fi
+if needs_check result-json-empty; then
+	expect_error result-json-empty -F '--result-json' --kernel "$CHECK" --result-json ''
+fi
+# The report's file is created at setup, so a path that cannot be written
+# fails before the guest runs (and leaves nothing behind).
+if needs_check result-json-missing-directory; then
+	expect_error result-json-missing-directory -F "$tmp/no-such-dir/result.json" \
+		--kernel "$CHECK" --result-json "$tmp/no-such-dir/result.json"
+fi
+if needs_check result-json-directory; then
+	mkdir -p "$tmp/a-directory"
+	expect_error result-json-directory -F "$tmp/a-directory" \
+		--kernel "$CHECK" --result-json "$tmp/a-directory"
+fi
+
 if needs_check console-bad-kind; then
 	expect_error console-bad-kind -E 'console' --kernel "$CHECK" --console bogus
 fi

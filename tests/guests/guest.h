@@ -43,6 +43,7 @@
 #define GUEST_PORT_COM1        0x3f8       /* 8250 THR; LSR at +5 */
 #define GUEST_PORT_DEBUG_EXIT  0xf4        /* isa-debug-exit: status (v << 1) | 1 */
 #define GUEST_PORT_I8042_CMD   0x64        /* 0xfe: pulse the reset line */
+#define GUEST_PORT_PVPANIC     0x505       /* QEMU's pvpanic: events supported / event */
 
 /* Debug-exit values the guests use for their own trouble (odd statuses
  * the tests recognise). */
