@@ -64,8 +64,12 @@ START_TEST(defaults_and_all_options)
 	ck_assert_int_eq(cfg.console, CONSOLE_STDIO);
 	ck_assert_ptr_null(cfg.initrd_path);
 	ck_assert(cfg.timeout_sec == 0);
+	ck_assert_int_eq(cfg.ncpus, 1);
+	ck_assert_ptr_null(cfg.expect);
+	ck_assert_ptr_null(cfg.result_json_path);
 }
 END_TEST
+
 
 static void expect_error(char **argv, const char *needle)
 {
@@ -107,6 +111,26 @@ START_TEST(usage_errors)
 	expect_error(ARGV("--kernel", "-", "--initrd", "-"), "stdin ('-') can feed only one image, not 2");
 	expect_error(ARGV("--kernel", "k", "--initrd", "-", "--load", "-@0x1000"), "not 2");
 	expect_error(ARGV("--kernel", "k", "--print-images=yaml"), "--print-images='yaml'");
+}
+END_TEST
+
+START_TEST(cpus_and_ci_mode)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--cpus", "4", "--expect", "login: ",
+				    "--result-json", "out/r.json"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.ncpus, 4);
+	ck_assert_str_eq(cfg.expect, "login: ");
+	ck_assert_str_eq(cfg.result_json_path, "out/r.json");
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--cpus", "255"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.ncpus, VM_CPUS_MAX);
+	expect_error(ARGV("--kernel", "k", "--cpus", "0"), "--cpus '0': expected a number from 1 to 255");
+	expect_error(ARGV("--kernel", "k", "--cpus", "256"), "--cpus '256'");
+	expect_error(ARGV("--kernel", "k", "--cpus", "2K"), "--cpus '2K'");
+	expect_error(ARGV("--kernel", "k", "--cpus", "0x4"), "--cpus '0x4'");
+	expect_error(ARGV("--kernel", "k", "--expect", ""), "--expect: the string must not be empty");
+	expect_error(ARGV("--kernel", "k", "--result-json", ""), "--result-json: the path must not be empty");
 }
 END_TEST
 
@@ -168,6 +192,7 @@ Suite *options_suite(void)
 	tcase_add_test(t, size_rejects);
 	tcase_add_test(t, defaults_and_all_options);
 	tcase_add_test(t, usage_errors);
+	tcase_add_test(t, cpus_and_ci_mode);
 	tcase_add_test(t, placement_options);
 	tcase_add_test(t, cmdline_default_first);
 	suite_add_tcase(s, t);
