@@ -66,7 +66,8 @@ int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level);
  * goes nowhere.  Fills at most max entries and returns how many the table
  * has (KVM_VM_GSI_ROUTES). */
 #define KVM_VM_IOAPIC_PINS 24
-#define KVM_VM_GSI_ROUTES  (15 + KVM_VM_IOAPIC_PINS - 1)
+/* 16 PIC GSIs and the IOAPIC's pins, each without the cascade GSI 2. */
+#define KVM_VM_GSI_ROUTES  ((16 - 1) + (KVM_VM_IOAPIC_PINS - 1))
 size_t kvm_vm_gsi_routing(struct kvm_irq_routing_entry *entries, size_t max);
 
 /* ---- vCPUs ------------------------------------------------------------ */

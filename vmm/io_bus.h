@@ -30,8 +30,7 @@ struct io_bus {
 	pthread_mutex_t lock;
 };
 
-/* An empty bus.  (A zero-filled struct io_bus also works where the C
- * library's PTHREAD_MUTEX_INITIALIZER is all zeros, as in glibc and musl.) */
+/* An empty bus. */
 void io_bus_init(struct io_bus *bus);
 void io_bus_destroy(struct io_bus *bus);
 

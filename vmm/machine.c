@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,24 @@
 #include "vmm/devices/debug_exit.h"
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
+
+/* --result-json truncates its file at once (no stale result may survive a
+ * killed run), so it must not be one of the images still to be read. */
+static int machine_check_report_path(const struct vm_config *cfg, struct error *err)
+{
+	struct stat report, image;
+	if (stat(cfg->result_json_path, &report) < 0 || !S_ISREG(report.st_mode))
+		return 0;
+	const char *inputs[2] = { cfg->kernel_path, cfg->initrd_path };
+	for (size_t i = 0; i < 2 + cfg->nraw_loads; i++) {
+		const char *p = i < 2 ? inputs[i] : cfg->raw_loads[i - 2].path;
+		if (p && strcmp(p, "-") != 0 && stat(p, &image) == 0 &&
+		    image.st_dev == report.st_dev && image.st_ino == report.st_ino)
+			return error_set(err, "--result-json %s: that is the image %s; the "
+					 "report would overwrite it", cfg->result_json_path, p);
+	}
+	return 0;
+}
 
 /* What the user handed in, checked before /dev/kvm is touched so that a bad
  * image is reported the same on every machine. */
@@ -69,7 +88,6 @@ static void machine_serial_output(void *opaque, uint8_t byte)
 
 static int machine_add_devices(struct machine *m, struct error *err)
 {
-	io_bus_init(&m->bus);
 	m->bus.verbose = m->cfg->verbose;
 	serial_init(&m->serial, machine_serial_irq, machine_serial_output, m);
 	i8042_init(&m->i8042, &m->stop);
@@ -82,7 +100,7 @@ static int machine_add_devices(struct machine *m, struct error *err)
 	    io_bus_add(&m->bus, LAYOUT_PORT_I8042_DATA, 1, i8042_data_io, &m->i8042, "i8042") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_I8042_COMMAND, 1, i8042_command_io, &m->i8042, "i8042") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_RTC, RTC_PORTS, rtc_io, &m->rtc, "rtc") < 0 ||
-	    io_bus_add(&m->bus, LAYOUT_PORT_PVPANIC, 1, pvpanic_io, &m->pvpanic, "pvpanic") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_PVPANIC, PVPANIC_PORTS, pvpanic_io, &m->pvpanic, "pvpanic") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_ACPI_PM, LAYOUT_PORT_ACPI_PM_LEN, acpi_pm_io, &m->acpi_pm, "acpi-pm") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_DEBUG_EXIT, LAYOUT_PORT_DEBUG_EXIT_LEN, debug_exit_io,
 		       &m->stop, "debug-exit") < 0)
@@ -187,6 +205,7 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		  struct run_timeline *timeline, struct error *err)
 {
 	memset(m, 0, sizeof(*m));
+	io_bus_init(&m->bus);
 	console_tail_init(&m->tail);
 	m->cfg = cfg;
 	m->timeline = timeline;
@@ -197,7 +216,8 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		return error_set(err, "eventfd: %s", strerror(errno));
 	/* The report first, so that every later setup error is reported in it. */
 	if (cfg->result_json_path) {
-		if (run_report_open(&m->report, cfg->result_json_path, err) < 0)
+		if (machine_check_report_path(cfg, err) < 0 ||
+		    run_report_open(&m->report, cfg->result_json_path, err) < 0)
 			return -1;
 		m->report_on = true;
 	}

@@ -45,7 +45,6 @@ struct machine {
 	 * guest's INIT/SIPI. */
 	struct machine_vcpu *vcpus;
 	int nvcpus;       /* created so far */
-	bool crash_dumped;   /* one register dump per crash, not one per vCPU */
 
 	struct vm_stop stop;
 	struct io_bus bus;

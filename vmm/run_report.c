@@ -189,7 +189,9 @@ int run_report_open(struct run_report *r, const char *path, struct error *err)
 	r->path = strdup(path);
 	if (!r->path)
 		return error_set(err, "--result-json %s: out of memory", path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/* O_NONBLOCK: a FIFO nobody reads is an error now (ENXIO), not a
+	 * setup that waits forever. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0666);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		error_set(err, "--result-json %s: cannot create: %s", path, strerror(errno));
@@ -197,6 +199,10 @@ int run_report_open(struct run_report *r, const char *path, struct error *err)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		/* A device or a FIFO cannot be renamed over: write in place. */
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+			error_set(err, "--result-json %s: %s", path, strerror(errno));
+			goto fail;
+		}
 		r->direct_fd = fd;
 		return 0;
 	}

@@ -26,10 +26,11 @@ void vm_stop_destroy(struct vm_stop *s)
 	pthread_mutex_destroy(&s->lock);
 }
 
-void vm_stop_request(struct vm_stop *s, int status, const char *fmt, ...)
+bool vm_stop_request(struct vm_stop *s, int status, const char *fmt, ...)
 {
 	pthread_mutex_lock(&s->lock);
-	if (!s->stopped) {
+	bool first = !s->stopped;
+	if (first) {
 		va_list ap;
 		va_start(ap, fmt);
 		vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
@@ -42,6 +43,7 @@ void vm_stop_request(struct vm_stop *s, int status, const char *fmt, ...)
 		(void)r;
 	}
 	pthread_mutex_unlock(&s->lock);
+	return first;
 }
 
 /* Read on every vCPU exit: an atomic load, not the lock.  The release

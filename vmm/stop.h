@@ -16,7 +16,8 @@ struct vm_stop {
 
 int vm_stop_init(struct vm_stop *s);
 void vm_stop_destroy(struct vm_stop *s);
-void vm_stop_request(struct vm_stop *s, int status, const char *fmt, ...)
+/* True when this request is the one that stops the VM (the first). */
+bool vm_stop_request(struct vm_stop *s, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool vm_stop_requested(struct vm_stop *s);
 

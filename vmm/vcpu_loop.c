@@ -72,17 +72,15 @@ static int vcpu_handle_io(struct machine *m, struct kvm_run *run)
 	return 0;
 }
 
-/* The crashed vCPU's registers, then the reason naming it.  Only the first
- * crash is dumped: the VM is stopping, and another vCPU's registers would
- * not match the reason that wins. */
+/* The reason naming the crashed vCPU, then its registers, only when this
+ * crash is what stops the VM: another vCPU's registers would not match the
+ * reason that wins.  main prints the reason after the threads are joined,
+ * so the dump still comes first on stderr. */
 static void vcpu_crash(struct machine_vcpu *v, const char *what, const char *detail)
 {
-	struct machine *m = v->m;
-	if (!vm_stop_requested(&m->stop) &&
-	    !__atomic_exchange_n(&m->crash_dumped, true, __ATOMIC_ACQ_REL))
+	if (vm_stop_request(&v->m->stop, EXIT_GUEST_CRASHED, "vCPU %d: %s: %s", v->vcpu.index,
+			    what, detail))
 		kvm_vcpu_dump(&v->vcpu, stderr);
-	vm_stop_request(&m->stop, EXIT_GUEST_CRASHED, "vCPU %d: %s: %s", v->vcpu.index, what,
-			detail);
 }
 
 /* Returns false when the loop must end. */

@@ -349,6 +349,20 @@ if needs_check result-json-directory; then
 	expect_error result-json-directory -F "$tmp/a-directory" \
 		--kernel "$CHECK" --result-json "$tmp/a-directory"
 fi
+# The report truncates its file at setup: pointed at an image, that would
+# destroy the image before it is read.
+if needs_check result-json-is-the-kernel; then
+	cp "$CHECK" "$tmp/kernel-copy"
+	expect_error result-json-is-the-kernel -F "that is the image" \
+		--kernel "$tmp/kernel-copy" --result-json "$tmp/kernel-copy"
+	cmp -s "$CHECK" "$tmp/kernel-copy" || fail result-json-is-the-kernel "the kernel file was changed"
+fi
+# A FIFO nobody reads must not hang setup.
+if needs_check result-json-fifo-without-reader; then
+	mkfifo "$tmp/report.fifo"
+	expect_error result-json-fifo-without-reader -F "$tmp/report.fifo" \
+		--kernel "$CHECK" --result-json "$tmp/report.fifo"
+fi
 
 if needs_check console-bad-kind; then
 	expect_error console-bad-kind -E 'console' --kernel "$CHECK" --console bogus

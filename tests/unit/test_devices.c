@@ -126,7 +126,8 @@ static void probe(void *opaque, uint16_t offset, bool is_write, uint8_t *data, u
 
 START_TEST(io_bus_dispatch)
 {
-	struct io_bus bus = { 0 };
+	struct io_bus bus;
+	io_bus_init(&bus);
 	int seen = -1;
 	ck_assert_int_eq(io_bus_add(&bus, 0x3f8, 8, probe, &seen, "a"), 0);
 	ck_assert_int_lt(io_bus_add(&bus, 0x3fc, 8, probe, &seen, "overlap"), 0);
@@ -137,6 +138,7 @@ START_TEST(io_bus_dispatch)
 	ck_assert_uint_eq(d[0], 0x42);
 	io_bus_access(&bus, 0x80, false, d, 4);   /* nobody: all ones */
 	ck_assert_uint_eq(d[0] & d[1] & d[2] & d[3], 0xff);
+	io_bus_destroy(&bus);
 }
 END_TEST
 

@@ -32,12 +32,14 @@ static void acpi_pm_sleep_control(struct acpi_pm *pm, uint8_t v)
 		vm_stop_request(pm->stop, EXIT_GUEST_OFF, "guest powered off (ACPI S5)");
 		return;
 	}
-	if (!__atomic_exchange_n(&pm->other_sleep_noted, true, __ATOMIC_RELAXED))
+	if (!pm->other_sleep_noted) {
+		pm->other_sleep_noted = true;
 		fprintf(pm->log, "minivmm: guest asked for ACPI sleep type %u, which minivmm does "
 			"not offer (only S5, power off); the guest keeps running\n", type);
+	}
 	/* No sleep happened: report a wake at once, or the guest's wait for
 	 * WAK_STS (acpi_hw_extended_sleep) would never end. */
-	__atomic_or_fetch(&pm->sleep_status, ACPI_SLEEP_STATUS_WAK_STS, __ATOMIC_RELAXED);
+	pm->sleep_status |= ACPI_SLEEP_STATUS_WAK_STS;
 }
 
 static void acpi_pm_write(struct acpi_pm *pm, unsigned reg, uint8_t v)
@@ -48,8 +50,7 @@ static void acpi_pm_write(struct acpi_pm *pm, unsigned reg, uint8_t v)
 		break;
 	case ACPI_PM_SLEEP_STATUS:
 		/* Write 1 to clear; the reserved bits 0-6 hold nothing. */
-		__atomic_and_fetch(&pm->sleep_status, (uint8_t)~(v & ACPI_SLEEP_STATUS_WAK_STS),
-				   __ATOMIC_RELAXED);
+		pm->sleep_status &= (uint8_t)~(v & ACPI_SLEEP_STATUS_WAK_STS);
 		break;
 	case ACPI_PM_RESET:
 		if (v == ACPI_RESET_VALUE)
@@ -67,7 +68,7 @@ static uint8_t acpi_pm_read(struct acpi_pm *pm, unsigned reg)
 	case ACPI_PM_RESET:
 		return 0;   /* write-only registers */
 	case ACPI_PM_SLEEP_STATUS:
-		return __atomic_load_n(&pm->sleep_status, __ATOMIC_RELAXED);
+		return pm->sleep_status;
 	default:
 		return 0xff;
 	}

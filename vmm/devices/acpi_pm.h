@@ -30,7 +30,7 @@
 struct acpi_pm {
 	struct vm_stop *stop;
 	FILE *log;                  /* stderr; replaceable for tests */
-	/* Atomics: any vCPU thread may touch the registers. */
+	/* Serialized by the io_bus lock, like every device's registers. */
 	uint8_t sleep_status;       /* WAK_STS or 0 */
 	bool other_sleep_noted;     /* the unsupported-state note was said */
 };

@@ -26,10 +26,11 @@ static void pvpanic_event(struct pvpanic *p, uint8_t event)
 	/* The guest records the crash itself (docs/specs/pvpanic.rst bit 1:
 	 * "the host should record it or report it, but should not affect the
 	 * execution of the guest").  Said once: a guest can write it in a loop. */
-	if ((event & PVPANIC_CRASH_LOADED) &&
-	    !__atomic_exchange_n(&p->crash_loaded_noted, true, __ATOMIC_RELAXED))
+	if ((event & PVPANIC_CRASH_LOADED) && !p->crash_loaded_noted) {
+		p->crash_loaded_noted = true;
 		fprintf(p->log, "minivmm: pvpanic: the guest reports a panic its crash kernel "
 			"handles (CRASH_LOADED); the guest keeps running\n");
+	}
 }
 
 void pvpanic_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)

@@ -27,7 +27,7 @@
 struct pvpanic {
 	struct vm_stop *stop;
 	FILE *log;                  /* stderr; replaceable for tests */
-	bool crash_loaded_noted;    /* atomic: vCPU threads may race to say it */
+	bool crash_loaded_noted;    /* serialized by the io_bus lock */
 };
 
 void pvpanic_init(struct pvpanic *p, struct vm_stop *stop);
