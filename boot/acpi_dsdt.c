@@ -7,12 +7,13 @@
  *	Scope (\_SB) {
  *		Device (COM1) { _HID EisaId ("PNP0501"), _UID 1, _CRS { IO, IRQNoFlags } }
  *		Device (KBD_) { _HID EisaId ("PNP0303"), _CRS { IO data, IO command, IRQNoFlags } }
- *		Device (RTC_) { _HID EisaId ("PNP0B00"), _CRS { IO, IRQNoFlags } }
+ *		Device (RTC_) { _HID EisaId ("PNP0B00"), _CRS { IO } }
  *		Device (PEVT) { _HID "QEMU0001", _STA 0x0F, _CRS { IO } }
  *	}
  *
- * To add a device: one function below that opens aml_device_begin, names
- * its _HID and _CRS, and one call to it in acpi_dsdt_aml. */
+ * To add a device: a row in acpi_dsdt_pc_devices when it has an EisaId
+ * _HID, IO ranges and at most one IRQ; otherwise a function like
+ * acpi_dsdt_pvpanic and one call to it in acpi_dsdt_aml. */
 #include "boot/aml.h"
 #include "boot/boot.h"
 
@@ -23,12 +24,6 @@
 static void acpi_dsdt_io(struct aml_buf *b, uint16_t port, uint8_t len)
 {
 	aml_io_decode16(b, port, port, 1, len);
-}
-
-static void acpi_dsdt_hid_eisaid(struct aml_buf *b, const char *id)
-{
-	aml_name(b, "_HID");
-	aml_eisaid(b, id);
 }
 
 /* \_S5 (§7.4.2): SLP_TYPa, SLP_TYPb, reserved.  On a hardware-reduced
@@ -45,45 +40,57 @@ static void acpi_dsdt_s5(struct aml_buf *b)
 	aml_end(b, pkg);
 }
 
-/* The 16550 UART COM1 (PNP0501, "16550A-compatible COM port"). */
-static void acpi_dsdt_com1(struct aml_buf *b)
-{
-	struct aml_mark dev = aml_device_begin(b, "COM1");
-	acpi_dsdt_hid_eisaid(b, "PNP0501");
-	aml_name(b, "_UID");
-	aml_integer(b, 1);
-	aml_name(b, "_CRS");
-	struct aml_mark crs = aml_resource_template_begin(b);
-	acpi_dsdt_io(b, LAYOUT_PORT_COM1, LAYOUT_PORT_COM1_LEN);
-	aml_irq_no_flags(b, LAYOUT_IRQ_COM1);
-	aml_end(b, crs);
-	aml_end(b, dev);
-}
+/* The PC devices a table can describe: Device (name) with _HID EisaId,
+ * an optional _UID, and a _CRS of fixed IO ranges and at most one ISA IRQ. */
+#define ACPI_DSDT_NONE (-1)
+#define ACPI_DSDT_MAX_IO 2
 
-/* The i8042 keyboard controller (PNP0303): Linux's i8042 driver takes the
- * data port from the first IO range and the command port from the second. */
-static void acpi_dsdt_i8042(struct aml_buf *b)
-{
-	struct aml_mark dev = aml_device_begin(b, "KBD");
-	acpi_dsdt_hid_eisaid(b, "PNP0303");
-	aml_name(b, "_CRS");
-	struct aml_mark crs = aml_resource_template_begin(b);
-	acpi_dsdt_io(b, LAYOUT_PORT_I8042_DATA, 1);
-	acpi_dsdt_io(b, LAYOUT_PORT_I8042_COMMAND, 1);
-	aml_irq_no_flags(b, LAYOUT_IRQ_I8042_KBD);
-	aml_end(b, crs);
-	aml_end(b, dev);
-}
+struct acpi_dsdt_pc_device {
+	const char *name;
+	const char *eisaid;
+	int uid;                        /* _UID, or ACPI_DSDT_NONE */
+	struct {
+		uint16_t port;
+		uint8_t len;            /* 0: no more ranges */
+	} io[ACPI_DSDT_MAX_IO];
+	int irq;                        /* ISA IRQ, or ACPI_DSDT_NONE */
+};
 
-/* The MC146818 RTC and CMOS (PNP0B00, "AT real-time clock"). */
-static void acpi_dsdt_rtc(struct aml_buf *b)
+static const struct acpi_dsdt_pc_device acpi_dsdt_pc_devices[] = {
+	/* The 16550 UART COM1 (PNP0501, "16550A-compatible COM port"). */
+	{ .name = "COM1", .eisaid = "PNP0501", .uid = 1,
+	  .io = { { LAYOUT_PORT_COM1, LAYOUT_PORT_COM1_LEN } },
+	  .irq = LAYOUT_IRQ_COM1 },
+	/* The i8042 keyboard controller (PNP0303): Linux's i8042 driver takes
+	 * the data port from the first IO range and the command port from the
+	 * second. */
+	{ .name = "KBD", .eisaid = "PNP0303", .uid = ACPI_DSDT_NONE,
+	  .io = { { LAYOUT_PORT_I8042_DATA, 1 }, { LAYOUT_PORT_I8042_COMMAND, 1 } },
+	  .irq = LAYOUT_IRQ_I8042_KBD },
+	/* The MC146818 RTC and CMOS (PNP0B00, "AT real-time clock").  No IRQ:
+	 * vmm/devices/rtc.c raises none.  Linux's rtc-cmos then falls back to
+	 * IRQ 8 only with a legacy PIC, which a hardware-reduced platform
+	 * has not (nr_legacy_irqs() is 0), so it runs without alarms. */
+	{ .name = "RTC", .eisaid = "PNP0B00", .uid = ACPI_DSDT_NONE,
+	  .io = { { LAYOUT_PORT_RTC, LAYOUT_PORT_RTC_LEN } },
+	  .irq = ACPI_DSDT_NONE },
+};
+
+static void acpi_dsdt_pc_device(struct aml_buf *b, const struct acpi_dsdt_pc_device *d)
 {
-	struct aml_mark dev = aml_device_begin(b, "RTC");
-	acpi_dsdt_hid_eisaid(b, "PNP0B00");
+	struct aml_mark dev = aml_device_begin(b, d->name);
+	aml_name(b, "_HID");
+	aml_eisaid(b, d->eisaid);
+	if (d->uid != ACPI_DSDT_NONE) {
+		aml_name(b, "_UID");
+		aml_integer(b, (uint64_t)d->uid);
+	}
 	aml_name(b, "_CRS");
 	struct aml_mark crs = aml_resource_template_begin(b);
-	acpi_dsdt_io(b, LAYOUT_PORT_RTC, LAYOUT_PORT_RTC_LEN);
-	aml_irq_no_flags(b, LAYOUT_IRQ_RTC);
+	for (int i = 0; i < ACPI_DSDT_MAX_IO && d->io[i].len; i++)
+		acpi_dsdt_io(b, d->io[i].port, d->io[i].len);
+	if (d->irq != ACPI_DSDT_NONE)
+		aml_irq_no_flags(b, (unsigned)d->irq);
 	aml_end(b, crs);
 	aml_end(b, dev);
 }
@@ -109,9 +116,8 @@ int acpi_dsdt_aml(struct aml_buf *b)
 	acpi_dsdt_s5(b);
 	/* §5.3.1: \_SB holds the system's devices. */
 	struct aml_mark sb = aml_scope_begin(b, "\\_SB");
-	acpi_dsdt_com1(b);
-	acpi_dsdt_i8042(b);
-	acpi_dsdt_rtc(b);
+	for (size_t i = 0; i < sizeof(acpi_dsdt_pc_devices) / sizeof(acpi_dsdt_pc_devices[0]); i++)
+		acpi_dsdt_pc_device(b, &acpi_dsdt_pc_devices[i]);
 	acpi_dsdt_pvpanic(b);
 	aml_end(b, sb);
 	return aml_buf_status(b);

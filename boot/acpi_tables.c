@@ -219,7 +219,6 @@ _Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "§5.2.12.7: 6 bytes");
 #define ACPI_XSDT_REVISION 1
 #define ACPI_DSDT_REVISION 2   /* §5.2.11.1: 2 and up: 64-bit AML integers */
 #define ACPI_ALIGN         16
-#define ACPI_MAX_CPUS      255 /* APIC IDs 0..254; 0xff is the broadcast ID */
 
 /* What the MADT holds besides one Processor Local APIC per vCPU. */
 #define ACPI_MADT_OVERRIDES 2
@@ -426,8 +425,9 @@ static int acpi_write_madt(struct guest_memory *mem, const struct acpi_layout *l
 }
 
 /* §5.2.11.1: the header, then the definition block's AML.  dsdt holds the
- * whole table (header space included); it is built before the layout is
- * fixed because its size decides where nothing else may go. */
+ * whole table (header space included).  It is built before the tables are
+ * placed because acpi_place needs its size; the DSDT is placed last, so
+ * that size only decides whether the tables fit below LAYOUT_ACPI_END. */
 static int acpi_dsdt_build(struct aml_buf *dsdt, struct error *err)
 {
 	aml_buf_init(dsdt, LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES, err);

@@ -150,6 +150,10 @@ void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_
  * PC since the 8259 cascade took pin 2. */
 #define ACPI_ISA_IRQ0_GSI 2
 
+/* The most vCPUs the MADT describes: xAPIC IDs are 8 bits and 0xff is the
+ * broadcast ID, so IDs 0..254 (§5.2.12.2 Processor Local APIC). */
+#define ACPI_MAX_CPUS 255
+
 /* Writes RSDP (revision 2) at LAYOUT_ACPI_TABLES, then XSDT, FADT
  * (revision 6, HW_REDUCED_ACPI), MADT (one Processor Local APIC per vCPU,
  * APIC ID = index, the IOAPIC at LAYOUT_IOAPIC with GSI base 0, the ISA

@@ -48,7 +48,6 @@
 #define LAYOUT_IRQ_I8042_KBD   1
 #define LAYOUT_PORT_RTC        0x70   /* CMOS index, data at +1 */
 #define LAYOUT_PORT_RTC_LEN    2
-#define LAYOUT_IRQ_RTC         8
 #define LAYOUT_PORT_DEBUG_EXIT 0xf4   /* QEMU's isa-debug-exit convention, 4 ports */
 #define LAYOUT_PORT_DEBUG_EXIT_LEN 4
 #define LAYOUT_PORT_PVPANIC    0x505  /* QEMU's pvpanic ISA port, 1 byte */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot/boot.h"
 #include "common/error.h"
 #include "loader/loader.h"
 
@@ -38,9 +39,8 @@ struct vm_config {
 	const char *kvm_path;        /* "/dev/kvm" */
 };
 
-/* xAPIC IDs are 8 bits and 0xff is the broadcast ID: IDs 0..254 (MADT
- * Processor Local APIC entries, ACPI 6.4 §5.2.12.2). */
-#define VM_CPUS_MAX 255
+/* --cpus: as many as the ACPI tables can describe. */
+#define VM_CPUS_MAX ACPI_MAX_CPUS
 
 enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_ERROR };
 

@@ -299,9 +299,15 @@ START_TEST(test_dsdt)
 	const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
 			       0x0a, ACPI_SLEEP_TYPE_S5, 0x0a, ACPI_SLEEP_TYPE_S5, 0x00, 0x00 };
 	ck_assert_mem_eq(d + HDR_SIZE, s5, sizeof(s5));
-	/* Scope (\_SB) */
-	assert_contains(d, 0x10);
-	assert_contains(d, '\\', '_', 'S', 'B', '_');
+	/* Scope (\_SB) after it, running to the end of the table: ScopeOp, a
+	 * two-byte PkgLength (§20.2.4: lead byte 0x40 | bits 0-3, then bits
+	 * 4-11; it counts itself, not the ScopeOp), the NameString. */
+	const uint8_t *sb = d + HDR_SIZE + sizeof(s5);
+	size_t sb_len = rd32(d + HDR_LENGTH) - HDR_SIZE - sizeof(s5) - 1;
+	ck_assert_uint_lt(sb_len, 0x1000);
+	const uint8_t scope[] = { 0x10, (uint8_t)(0x40 | (sb_len & 0x0f)), (uint8_t)(sb_len >> 4),
+				  '\\', '_', 'S', 'B', '_' };
+	ck_assert_mem_eq(sb, scope, sizeof(scope));
 	/* _HID EisaId ("PNP0501"), _UID 1, and the others' _HIDs. */
 	assert_contains(d, 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01);
 	assert_contains(d, 0x08, '_', 'U', 'I', 'D', 0x01);
@@ -314,7 +320,8 @@ START_TEST(test_dsdt)
 	assert_contains(d, 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, 0x22, 0x10, 0x00);
 	assert_contains(d, 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01,
 			0x47, 0x01, 0x64, 0x00, 0x64, 0x00, 0x01, 0x01, 0x22, 0x02, 0x00);
-	assert_contains(d, 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, 0x22, 0x00, 0x01);
+	/* The RTC raises no interrupt: its IO range, then the End Tag. */
+	assert_contains(d, 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, 0x79);
 	assert_contains(d, 0x47, 0x01, 0x05, 0x05, 0x05, 0x05, 0x01, 0x01, 0x79);
 	test_ram_free(&t.ram);
 }

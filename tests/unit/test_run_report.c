@@ -65,6 +65,10 @@ static void *race_mark(void *arg)
 	return NULL;
 }
 
+/* Eight threads mark the same event 1000 times each: afterwards the event
+ * has one recorded time, and a later mark keeps it (first mark only).  It
+ * does not show that marking is atomic: a plain load-then-store would
+ * pass too, as a race that lost a time would not be seen here. */
 START_TEST(timeline_marks_from_threads)
 {
 	struct run_timeline tl;
