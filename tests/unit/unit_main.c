@@ -35,7 +35,9 @@
 	X(power_devices) \
 	X(expect)        \
 	X(run_report)    \
-	X(json)
+	X(json)          \
+	X(fw_cfg)        \
+	X(vmcore)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
