@@ -9,6 +9,7 @@
  *		Device (KBD_) { _HID EisaId ("PNP0303"), _CRS { IO data, IO command, IRQNoFlags } }
  *		Device (RTC_) { _HID EisaId ("PNP0B00"), _CRS { IO } }
  *		Device (PEVT) { _HID "QEMU0001", _STA 0x0F, _CRS { IO } }
+ *		Device (FWCF) { _HID "QEMU0002", _STA 0x0B, _CRS { IO } }
  *	}
  *
  * To add a device: a row in acpi_dsdt_pc_devices when it has an EisaId
@@ -19,6 +20,8 @@
 
 /* _STA (§6.3.7): present, enabled, shown in the UI, functioning. */
 #define ACPI_DSDT_STA_PRESENT 0x0f
+/* The same but not shown in the UI, as QEMU gives fw_cfg. */
+#define ACPI_DSDT_STA_HIDDEN  0x0b
 
 /* IO(Decode16, port, port, 1, len): a fixed range of ports. */
 static void acpi_dsdt_io(struct aml_buf *b, uint16_t port, uint8_t len)
@@ -111,6 +114,25 @@ static void acpi_dsdt_pvpanic(struct aml_buf *b)
 	aml_end(b, dev);
 }
 
+/* QEMU's fw_cfg with DMA, as hw/i386/fw_cfg.c fw_cfg_add_acpi_dsdt
+ * writes it (shared/reference A.6): Linux's qemu_fw_cfg driver binds the
+ * _HID "QEMU0002" and takes the selector, data and DMA registers at
+ * offsets 0, 1 and 4 of the one IO range (B.1).  Debian's kernel has no
+ * other way to find it. */
+static void acpi_dsdt_fw_cfg(struct aml_buf *b)
+{
+	struct aml_mark dev = aml_device_begin(b, "FWCF");
+	aml_name(b, "_HID");
+	aml_string(b, "QEMU0002");
+	aml_name(b, "_STA");
+	aml_integer(b, ACPI_DSDT_STA_HIDDEN);
+	aml_name(b, "_CRS");
+	struct aml_mark crs = aml_resource_template_begin(b);
+	acpi_dsdt_io(b, LAYOUT_PORT_FW_CFG, LAYOUT_PORT_FW_CFG_LEN);
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
 int acpi_dsdt_aml(struct aml_buf *b)
 {
 	acpi_dsdt_s5(b);
@@ -119,6 +141,7 @@ int acpi_dsdt_aml(struct aml_buf *b)
 	for (size_t i = 0; i < sizeof(acpi_dsdt_pc_devices) / sizeof(acpi_dsdt_pc_devices[0]); i++)
 		acpi_dsdt_pc_device(b, &acpi_dsdt_pc_devices[i]);
 	acpi_dsdt_pvpanic(b);
+	acpi_dsdt_fw_cfg(b);
 	aml_end(b, sb);
 	return aml_buf_status(b);
 }

@@ -51,6 +51,8 @@
 #define LAYOUT_PORT_DEBUG_EXIT 0xf4   /* QEMU's isa-debug-exit convention, 4 ports */
 #define LAYOUT_PORT_DEBUG_EXIT_LEN 4
 #define LAYOUT_PORT_PVPANIC    0x505  /* QEMU's pvpanic ISA port, 1 byte */
+#define LAYOUT_PORT_FW_CFG     0x510  /* QEMU's fw_cfg: selector, data, DMA address */
+#define LAYOUT_PORT_FW_CFG_LEN 0x0c   /* QEMU's FWCF _CRS with DMA (ports 0x510-0x51b) */
 #define LAYOUT_PORT_ACPI_PM    0x600  /* hardware-reduced sleep/reset registers: */
 #define LAYOUT_PORT_ACPI_SLEEP_CONTROL (LAYOUT_PORT_ACPI_PM + 0)  /* 1 byte */
 #define LAYOUT_PORT_ACPI_SLEEP_STATUS  (LAYOUT_PORT_ACPI_PM + 1)  /* 1 byte */

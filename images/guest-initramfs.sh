@@ -7,7 +7,8 @@
 # copied from its lib/modules/<version>/ and loaded by /init in that order,
 # so the guest kernel must be that package's kernel.  Today that is the
 # pvpanic driver (Debian builds it as a module), so a guest panic reaches
-# minivmm as exit status 4.
+# minivmm as exit status 4, and qemu_fw_cfg, which binds to minivmm's fw_cfg
+# (ACPI QEMU0002) and registers the kernel's VMCOREINFO with it.
 #
 # Its /init mounts proc, sys and dev, loads the modules, prints the marker line
 #
@@ -34,7 +35,8 @@ out=$1
 kernel_root=${2:-}
 # Module paths under lib/modules/<version>/kernel/, in load order (a module
 # after the ones it depends on: modinfo's depends=).
-GUEST_MODULES=(drivers/misc/pvpanic/pvpanic.ko drivers/misc/pvpanic/pvpanic-mmio.ko)
+GUEST_MODULES=(drivers/misc/pvpanic/pvpanic.ko drivers/misc/pvpanic/pvpanic-mmio.ko
+	drivers/firmware/qemu_fw_cfg.ko)
 
 busybox=${BUSYBOX:-/bin/busybox}
 [ -x "$busybox" ] || die "$busybox not found (install busybox-static)"
@@ -79,6 +81,16 @@ if [ -f /lib/modules/load-order ]; then
 	while read -r m; do
 		insmod "/lib/modules/$m" || echo "minivmm guest: insmod $m failed"
 	done </lib/modules/load-order
+fi
+# What fw_cfg offers (qemu_fw_cfg's sysfs tree): the vmcoreinfo file and the
+# contents of every user file (--fw-cfg opt/NAME,...).
+fwcfg=/sys/firmware/qemu_fw_cfg/by_name
+if [ -d "$fwcfg" ]; then
+	[ -e "$fwcfg/etc/vmcoreinfo/raw" ] && echo "minivmm guest: fw_cfg etc/vmcoreinfo"
+	# by_name holds symlinks into by_key: -L follows them.
+	for f in $(cd "$fwcfg" && find -L opt -name raw 2>/dev/null); do
+		echo "minivmm guest: fw_cfg ${f%/raw}: $(cat "$fwcfg/$f")"
+	done
 fi
 cpus=$(nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo)
 echo "MINIVMM-GUEST-USERSPACE-OK cpus=$cpus kernel=$(uname -r)"

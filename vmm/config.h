@@ -18,6 +18,14 @@ struct raw_load_option {
 	uint64_t addr;
 };
 
+/* --fw-cfg opt/NAME,file=PATH or --fw-cfg opt/NAME,string=TEXT: a
+ * read-only fw_cfg file for the guest, as QEMU's -fw_cfg. */
+struct fw_cfg_option {
+	char *name;          /* "opt/...", at most FW_CFG_NAME_MAX characters */
+	const char *path;    /* file=: read at setup ("-": stdin); NULL for string= */
+	const char *string;  /* string=: the bytes, without a NUL, as QEMU */
+};
+
 struct vm_config {
 	const char *kernel_path;     /* "-": stdin */
 	struct load_request kernel_req;  /* --kernel-addr, --kernel-align, --boot */
@@ -25,6 +33,8 @@ struct vm_config {
 	struct load_request initrd_req;  /* --initrd-addr, --initrd-align */
 	struct raw_load_option *raw_loads;
 	size_t nraw_loads;
+	struct fw_cfg_option *fw_cfg_files;
+	size_t nfw_cfg_files;
 	bool stdin_is_image;         /* one image path is "-" */
 	enum print_images print_images;
 	const char *user_cmdline;    /* appended to the default; NULL: none */
@@ -49,7 +59,7 @@ enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_ERROR };
 enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 				  struct error *err);
 
-/* Frees what options_parse allocated (the --load list). */
+/* Frees what options_parse allocated (the --load and --fw-cfg lists). */
 void options_free(struct vm_config *cfg);
 
 /* "256M", "4G", "65536K", "1048576" (bytes).  -1 on a bad or zero size. */

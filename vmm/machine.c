@@ -26,8 +26,10 @@ static int machine_check_report_path(const struct vm_config *cfg, struct error *
 	if (stat(cfg->result_json_path, &report) < 0 || !S_ISREG(report.st_mode))
 		return 0;
 	const char *inputs[2] = { cfg->kernel_path, cfg->initrd_path };
-	for (size_t i = 0; i < 2 + cfg->nraw_loads; i++) {
-		const char *p = i < 2 ? inputs[i] : cfg->raw_loads[i - 2].path;
+	for (size_t i = 0; i < 2 + cfg->nraw_loads + cfg->nfw_cfg_files; i++) {
+		const char *p = i < 2 ? inputs[i]
+			: i < 2 + cfg->nraw_loads ? cfg->raw_loads[i - 2].path
+			: cfg->fw_cfg_files[i - 2 - cfg->nraw_loads].path;
 		if (p && strcmp(p, "-") != 0 && stat(p, &image) == 0 &&
 		    image.st_dev == report.st_dev && image.st_ino == report.st_ino)
 			return error_set(err, "--result-json %s: that is the image %s; the "
@@ -58,6 +60,14 @@ static int machine_read_images(struct machine *m, struct error *err)
 	for (size_t i = 0; i < cfg->nraw_loads; i++)
 		if (image_file_read(&m->raw_files[i], cfg->raw_loads[i].path, err) < 0)
 			return -1;
+	m->fw_cfg_files = calloc(cfg->nfw_cfg_files ? cfg->nfw_cfg_files : 1,
+				 sizeof(*m->fw_cfg_files));
+	if (!m->fw_cfg_files)
+		return error_set(err, "out of memory for the --fw-cfg files");
+	for (size_t i = 0; i < cfg->nfw_cfg_files; i++)
+		if (cfg->fw_cfg_files[i].path &&
+		    image_file_read(&m->fw_cfg_files[i], cfg->fw_cfg_files[i].path, err) < 0)
+			return -1;
 	m->cmdline = options_build_cmdline(cfg);
 	if (!m->cmdline)
 		return error_set(err, "out of memory for the command line");
@@ -86,6 +96,29 @@ static void machine_serial_output(void *opaque, uint8_t byte)
 	}
 }
 
+/* fw_cfg with the RAM size and CPU count, etc/vmcoreinfo for the guest
+ * kernel to register its note in, and the --fw-cfg files, whose bytes
+ * move into the device. */
+static int machine_add_fw_cfg(struct machine *m, struct error *err)
+{
+	const struct vm_config *cfg = m->cfg;
+	fw_cfg_init(&m->fw_cfg, &m->vm.mem, cfg->mem_size, cfg->ncpus);
+	m->fw_cfg.verbose = cfg->verbose;
+	if (fw_cfg_add_vmcoreinfo(&m->fw_cfg, err) < 0)
+		return -1;
+	for (size_t i = 0; i < cfg->nfw_cfg_files; i++) {
+		const struct fw_cfg_option *o = &cfg->fw_cfg_files[i];
+		struct image_file *f = &m->fw_cfg_files[i];
+		int rc = o->path
+			? fw_cfg_add_file(&m->fw_cfg, o->name, f->data, f->size, false, err)
+			: fw_cfg_add_file(&m->fw_cfg, o->name, o->string, strlen(o->string), false, err);
+		image_file_free(f);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int machine_add_devices(struct machine *m, struct error *err)
 {
 	m->bus.verbose = m->cfg->verbose;
@@ -94,7 +127,10 @@ static int machine_add_devices(struct machine *m, struct error *err)
 	rtc_init(&m->rtc);
 	pvpanic_init(&m->pvpanic, &m->stop);
 	acpi_pm_init(&m->acpi_pm, &m->stop);
-	_Static_assert(LAYOUT_PORT_COM1_LEN == SERIAL_PORTS && LAYOUT_PORT_RTC_LEN == RTC_PORTS,
+	if (machine_add_fw_cfg(m, err) < 0)
+		return -1;
+	_Static_assert(LAYOUT_PORT_COM1_LEN == SERIAL_PORTS && LAYOUT_PORT_RTC_LEN == RTC_PORTS &&
+		       LAYOUT_PORT_FW_CFG_LEN == FW_CFG_PORTS,
 		       "the layout's port ranges are the devices' own");
 	if (io_bus_add(&m->bus, LAYOUT_PORT_COM1, SERIAL_PORTS, serial_io, &m->serial, "serial") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_I8042_DATA, 1, i8042_data_io, &m->i8042, "i8042") < 0 ||
@@ -102,6 +138,7 @@ static int machine_add_devices(struct machine *m, struct error *err)
 	    io_bus_add(&m->bus, LAYOUT_PORT_RTC, RTC_PORTS, rtc_io, &m->rtc, "rtc") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_PVPANIC, PVPANIC_PORTS, pvpanic_io, &m->pvpanic, "pvpanic") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_ACPI_PM, LAYOUT_PORT_ACPI_PM_LEN, acpi_pm_io, &m->acpi_pm, "acpi-pm") < 0 ||
+	    io_bus_add(&m->bus, LAYOUT_PORT_FW_CFG, LAYOUT_PORT_FW_CFG_LEN, fw_cfg_io, &m->fw_cfg, "fw_cfg") < 0 ||
 	    io_bus_add(&m->bus, LAYOUT_PORT_DEBUG_EXIT, LAYOUT_PORT_DEBUG_EXIT_LEN, debug_exit_io,
 		       &m->stop, "debug-exit") < 0)
 		return error_set(err, "internal error: overlapping device ports");
@@ -420,6 +457,10 @@ void machine_teardown(struct machine *m)
 	for (size_t i = 0; m->raw_files && i < m->cfg->nraw_loads; i++)
 		image_file_free(&m->raw_files[i]);
 	free(m->raw_files);
+	for (size_t i = 0; m->fw_cfg_files && i < m->cfg->nfw_cfg_files; i++)
+		image_file_free(&m->fw_cfg_files[i]);
+	free(m->fw_cfg_files);
+	fw_cfg_destroy(&m->fw_cfg);
 	image_list_free(&m->images);
 	free(m->cmdline);
 	vm_stop_destroy(&m->stop);

@@ -10,6 +10,7 @@
 #include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/devices/acpi_pm.h"
+#include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/devices/pvpanic.h"
 #include "vmm/devices/rtc.h"
@@ -34,6 +35,7 @@ struct machine {
 	char *cmdline;
 	struct image_file kernel_file, initrd_file;
 	struct image_file *raw_files;     /* one per cfg->raw_loads */
+	struct image_file *fw_cfg_files;  /* one per cfg->fw_cfg_files (file= only) */
 	struct guest_kernel_image kernel;
 	struct guest_image initrd;
 	struct image_list images;         /* everything placed in guest RAM */
@@ -54,6 +56,7 @@ struct machine {
 	struct rtc rtc;
 	struct pvpanic pvpanic;
 	struct acpi_pm acpi_pm;
+	struct fw_cfg fw_cfg;
 
 	/* CI mode: --expect, and what --result-json reports. */
 	struct expect expect;

@@ -9,6 +9,7 @@
 
 #include "boot/layout.h"
 #include "vmm/config.h"
+#include "vmm/devices/fw_cfg.h"
 
 #ifndef MINIVMM_VERSION
 #define MINIVMM_VERSION "unknown"
@@ -36,6 +37,10 @@ static const char options_help[] =
 	"  --initrd-addr ADDR   load the initrd at ADDR (default: as high as allowed)\n"
 	"  --initrd-align N     alignment for --initrd-addr (default 4K)\n"
 	"  --load FILE@ADDR     copy FILE to guest address ADDR as it is (repeatable)\n"
+	"  --fw-cfg opt/NAME,file=PATH\n"
+	"  --fw-cfg opt/NAME,string=TEXT\n"
+	"                       a read-only fw_cfg file for the guest, as QEMU's -fw_cfg\n"
+	"                       (repeatable; opt/NAME has at most 55 characters)\n"
 	"  --print-images[=FMT] list the images placed in guest RAM on stderr before the\n"
 	"                       guest starts: table (default) or json\n"
 	"  --verbose            print where images landed and the memory map\n"
@@ -182,6 +187,54 @@ static int options_add_raw_load(struct vm_config *cfg, const char *v, struct err
 	return 0;
 }
 
+#define OPTIONS_FW_CFG_FILES_MAX (FW_CFG_FILE_SLOTS - 1)
+
+/* --fw-cfg opt/NAME,file=PATH | opt/NAME,string=TEXT.  The name ends at
+ * the first comma; the value is the rest, commas and all.  QEMU's rules
+ * (system/vl.c parse_fw_cfg): user files live under "opt/", a name has at
+ * most 55 characters, the string has no NUL and may not be empty. */
+static int options_add_fw_cfg(struct vm_config *cfg, const char *v, struct error *err)
+{
+	static const char usage[] = "expected opt/NAME,file=PATH or opt/NAME,string=TEXT";
+	const char *comma = strchr(v, ',');
+	if (!comma)
+		return error_set(err, "--fw-cfg '%s': %s", v, usage);
+	size_t name_len = (size_t)(comma - v);
+	const char *value = comma + 1, *path = NULL, *string = NULL;
+	if (name_len <= 4 || strncmp(v, "opt/", 4) != 0)
+		return error_set(err, "--fw-cfg '%s': the name must start with opt/ and go on "
+				 "(fw_cfg keeps the other names for the VMM); %s", v, usage);
+	if (name_len > FW_CFG_NAME_MAX)
+		return error_set(err, "--fw-cfg '%s': the name has %zu characters, at most %d "
+				 "fit", v, name_len, FW_CFG_NAME_MAX);
+	if (strncmp(value, "file=", 5) == 0 && value[5] != '\0')
+		path = value + 5;
+	else if (strncmp(value, "string=", 7) == 0 && value[7] != '\0')
+		string = value + 7;
+	else
+		return error_set(err, "--fw-cfg '%s': %s (neither may be empty)", v, usage);
+	for (size_t i = 0; i < cfg->nfw_cfg_files; i++)
+		if (strlen(cfg->fw_cfg_files[i].name) == name_len &&
+		    strncmp(cfg->fw_cfg_files[i].name, v, name_len) == 0)
+			return error_set(err, "--fw-cfg '%s': %.*s is given twice", v,
+					 (int)name_len, v);
+	/* QEMU's 32 file slots, one of them etc/vmcoreinfo. */
+	if (cfg->nfw_cfg_files >= OPTIONS_FW_CFG_FILES_MAX)
+		return error_set(err, "--fw-cfg '%s': at most %d files (fw_cfg has %d slots, "
+				 "etc/vmcoreinfo takes one)", v, OPTIONS_FW_CFG_FILES_MAX,
+				 FW_CFG_FILE_SLOTS);
+	struct fw_cfg_option *files = realloc(cfg->fw_cfg_files,
+					      (cfg->nfw_cfg_files + 1) * sizeof(*files));
+	if (!files)
+		return error_set(err, "--fw-cfg: out of memory");
+	cfg->fw_cfg_files = files;
+	char *name = strndup(v, name_len);
+	if (!name)
+		return error_set(err, "--fw-cfg: out of memory");
+	files[cfg->nfw_cfg_files++] = (struct fw_cfg_option){ name, path, string };
+	return 0;
+}
+
 static int options_set_print_images(struct vm_config *cfg, const char *v, struct error *err)
 {
 	if (!v || strcmp(v, "table") == 0)
@@ -201,6 +254,8 @@ static int options_check_stdin(struct vm_config *cfg, struct error *err)
 	n += cfg->initrd_path && strcmp(cfg->initrd_path, "-") == 0;
 	for (size_t i = 0; i < cfg->nraw_loads; i++)
 		n += strcmp(cfg->raw_loads[i].path, "-") == 0;
+	for (size_t i = 0; i < cfg->nfw_cfg_files; i++)
+		n += cfg->fw_cfg_files[i].path && strcmp(cfg->fw_cfg_files[i].path, "-") == 0;
 	if (n > 1)
 		return error_set(err, "stdin ('-') can feed only one image, not %d", n);
 	cfg->stdin_is_image = n == 1;
@@ -214,12 +269,17 @@ void options_free(struct vm_config *cfg)
 	free(cfg->raw_loads);
 	cfg->raw_loads = NULL;
 	cfg->nraw_loads = 0;
+	for (size_t i = 0; i < cfg->nfw_cfg_files; i++)
+		free(cfg->fw_cfg_files[i].name);
+	free(cfg->fw_cfg_files);
+	cfg->fw_cfg_files = NULL;
+	cfg->nfw_cfg_files = 0;
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIMEOUT,
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
-       OPT_RESULT_JSON };
+       OPT_RESULT_JSON, OPT_FW_CFG };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -234,6 +294,7 @@ static const struct option options_long[] = {
 	{ "initrd-addr", required_argument, NULL, OPT_INITRD_ADDR },
 	{ "initrd-align", required_argument, NULL, OPT_INITRD_ALIGN },
 	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "fw-cfg", required_argument, NULL, OPT_FW_CFG },
 	{ "print-images", optional_argument, NULL, OPT_PRINT_IMAGES },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
@@ -262,6 +323,7 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 		return options_set_alignment("--initrd-align", optarg, &cfg->initrd_req.alignment,
 					     err);
 	case OPT_LOAD: return options_add_raw_load(cfg, optarg, err);
+	case OPT_FW_CFG: return options_add_fw_cfg(cfg, optarg, err);
 	case OPT_PRINT_IMAGES: return options_set_print_images(cfg, optarg, err);
 	case OPT_CPUS: return options_set_cpus(cfg, optarg, err);
 	case OPT_EXPECT:

@@ -14,7 +14,8 @@
 #     sleep control register at 0x600, status at 0x601, reset at 0x602;
 #   - APIC.dsl: N "Processor Local APIC" subtables, one I/O APIC, two
 #     Interrupt Source Overrides, a Local APIC NMI;
-#   - DSDT.dsl: _S5, PNP0501, PNP0303, PNP0B00, QEMU0001; then the
+#   - DSDT.dsl: _S5, PNP0501, PNP0303, PNP0B00, QEMU0001, QEMU0002 (fw_cfg,
+#     _STA 0x0B, ports 0x510-0x51B); then the
 #     disassembled DSDT is compiled again with iasl: 0 errors, and compiled
 #     without optimisations (-oa) it must give back the same AML, but for
 #     the header's compiler fields and checksum and the resource templates'
@@ -178,6 +179,10 @@ check_dsdt() {
 	   ! why=$(expect "$f" 'EisaId \("PNP0303"\)') ||
 	   ! why=$(expect "$f" 'EisaId \("PNP0B00"\)') ||
 	   ! why=$(expect "$f" 'Name \(_HID, "QEMU0001"\)') ||
+	   ! why=$(expect "$f" 'Name \(_HID, "QEMU0002"\)') ||
+	   ! why=$(grep -A12 -F 'Device (FWCF)' "$f" | expect /dev/stdin 'Name \(_STA, 0x0B\)') ||
+	   ! why=$(grep -A12 -F 'Device (FWCF)' "$f" | expect /dev/stdin '0x0510, +// Range Minimum') ||
+	   ! why=$(grep -A12 -F 'Device (FWCF)' "$f" | expect /dev/stdin '0x0C, +// Length') ||
 	   ! why=$(expect "$f" 'Scope \(\\_SB\)'); then
 		fail "$name" "DSDT.dsl: $why"
 		return

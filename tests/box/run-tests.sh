@@ -22,9 +22,13 @@
 #   guest kernel panic ends minivmm with 4   pvpanic (minivmm.end=panic)
 #   --expect ends a guest that never stops   minivmm.end=hang, --expect the
 #                                            marker, --result-json read back
+#   the guest reads fw_cfg                   qemu_fw_cfg binds to QEMU0002: the
+#                                            guest lists etc/vmcoreinfo and
+#                                            prints an --fw-cfg opt/ string
 # A boot passes when minivmm exits with the status wanted (0 unless said) and
 # the guest printed its marker line MINIVMM-GUEST-USERSPACE-OK.  The initramfs
-# carries the cloud kernel's pvpanic modules (images/guest-initramfs.sh). The guest tests run only if the probe passed: a
+# carries the cloud kernel's pvpanic and qemu_fw_cfg modules
+# (images/guest-initramfs.sh). The guest tests run only if the probe passed: a
 # broken box is reported as that, not as a minivmm failure.
 #
 # Prints `ok NAME` or `FAIL NAME: why` (with the tail of that test's console)
@@ -67,11 +71,12 @@ T_CPUS="cloud kernel with --cpus 4 sees 4 CPUs"
 T_POWEROFF="guest poweroff -f ends minivmm with 0"
 T_PANIC="guest kernel panic ends minivmm with 4"
 T_EXPECT="--expect ends a guest that never stops"
+T_FWCFG="the guest reads fw_cfg"
 if [ "$probe_only" = 1 ]; then
 	tests=("$T_PROBE")
 else
 	tests=("$T_PROBE" "$T_BOOT" "$T_BOOT_MEM" "$T_BOOT_ADDR" "$T_BOOT_STDIN" "$T_BOOT_ELF"
-		"$T_BOOT_PVH" "$T_CPUS" "$T_POWEROFF" "$T_PANIC" "$T_EXPECT")
+		"$T_BOOT_PVH" "$T_CPUS" "$T_POWEROFF" "$T_PANIC" "$T_EXPECT" "$T_FWCFG")
 fi
 # fail_all WHY: every test fails for one reason (nothing could run).
 fail_all() {
@@ -159,6 +164,7 @@ if [ \$r = 0 ]; then
 	t panic timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=panic
 	t expect timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=hang --expect MINIVMM-GUEST-USERSPACE-OK --result-json result.json
 	echo RESULT-JSON-BEGIN; cat result.json; echo; echo RESULT-JSON-END
+	t fwcfg timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --fw-cfg opt/minivmm-test,string=hello-from-the-host
 fi"
 fi
 
@@ -293,4 +299,6 @@ expect_result_json() {
 extra_check=expect_result_json
 check_boot expect "$T_EXPECT" 0
 extra_check=
+check_boot fwcfg "$T_FWCFG" 0 "minivmm guest: fw_cfg etc/vmcoreinfo" \
+	"minivmm guest: fw_cfg opt/minivmm-test: hello-from-the-host"
 finish

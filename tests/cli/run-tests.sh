@@ -268,6 +268,41 @@ if needs_check initrd-addr-overlaps-kernel; then
 		--initrd "$tmp/blob.bin" --initrd-addr 0x180000
 fi
 
+# --fw-cfg: QEMU's -fw_cfg rules (opt/ names of at most 55 characters, a
+# non-empty file= or string=); a file that cannot be read is a setup error
+# naming it, found before the guest runs.
+if needs_check fw-cfg-no-value; then
+	expect_error fw-cfg-no-value -F 'opt/NAME,file=PATH' --kernel "$CHECK" --fw-cfg opt/x
+fi
+if needs_check fw-cfg-not-opt; then
+	expect_error fw-cfg-not-opt -F 'must start with opt/' --kernel "$CHECK" --fw-cfg etc/vmcoreinfo,string=x
+fi
+if needs_check fw-cfg-name-too-long; then
+	expect_error fw-cfg-name-too-long -F 'at most 55 fit' --kernel "$CHECK" \
+		--fw-cfg "opt/$(printf 'n%.0s' $(seq 1 52)),string=x"
+fi
+if needs_check fw-cfg-empty-string; then
+	expect_error fw-cfg-empty-string -F 'neither may be empty' --kernel "$CHECK" --fw-cfg opt/x,string=
+fi
+if needs_check fw-cfg-bad-kind; then
+	expect_error fw-cfg-bad-kind -F "--fw-cfg 'opt/x,blob=1'" --kernel "$CHECK" --fw-cfg opt/x,blob=1
+fi
+if needs_check fw-cfg-twice; then
+	expect_error fw-cfg-twice -F 'opt/x is given twice' --kernel "$CHECK" \
+		--fw-cfg opt/x,string=a --fw-cfg opt/x,string=b
+fi
+if needs_check fw-cfg-missing-file; then
+	expect_error fw-cfg-missing-file -F "$tmp/missing.fwcfg" --kernel "$CHECK" \
+		--fw-cfg "opt/x,file=$tmp/missing.fwcfg"
+fi
+if needs_check fw-cfg-empty-file; then
+	: >"$tmp/empty.fwcfg"
+	expect_error fw-cfg-empty-file -F "$tmp/empty.fwcfg" --kernel "$CHECK" --fw-cfg "opt/x,file=$tmp/empty.fwcfg"
+fi
+if needs_check fw-cfg-directory; then
+	expect_error fw-cfg-directory -F "$tmp" --kernel "$CHECK" --fw-cfg "opt/x,file=$tmp"
+fi
+
 # --- initrd --------------------------------------------------------------
 
 if needs_check initrd-missing; then
@@ -392,7 +427,7 @@ for s in 0 2 4 124; do
 done
 grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
 for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align \
-	--load --print-images; do
+	--load --fw-cfg --print-images; do
 	grep -q -- "  $opt" "$tmp/out" || why+="$opt not described; "
 done
 if [ -z "$why" ]; then ok help; else fail help "${why%; }"; fi

@@ -44,6 +44,7 @@
 #define GUEST_PORT_DEBUG_EXIT  0xf4        /* isa-debug-exit: status (v << 1) | 1 */
 #define GUEST_PORT_I8042_CMD   0x64        /* 0xfe: pulse the reset line */
 #define GUEST_PORT_PVPANIC     0x505       /* QEMU's pvpanic: events supported / event */
+#define GUEST_PORT_FW_CFG      0x510       /* QEMU's fw_cfg: selector, data at +1, DMA at +4 */
 
 /* Debug-exit values the guests use for their own trouble (odd statuses
  * the tests recognise). */
@@ -51,5 +52,6 @@
 #define GUEST_EXIT_SERIAL      0x7e        /* UART never ready: status 253 */
 #define GUEST_EXIT_ENTRY32     0x7d        /* entered at the 32-bit entry: 251 */
 #define GUEST_EXIT_ENTRY64     0x7c        /* PVH guest entered at e_entry: 249 */
+#define GUEST_EXIT_FWCFG_PASS  0x2a        /* fwcfg.c: every check passed: 85 */
 
 #endif

@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 
 for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage reset.bzimage \
-	 smp.bzimage acpi-off.bzimage pvpanic.bzimage \
+	 smp.bzimage acpi-off.bzimage pvpanic.bzimage fwcfg.bzimage \
 	 check-elf.elf check-pvh.elf; do
 	if [ ! -f "$GUESTDIR/$g" ]; then
 		echo "$0: $GUESTDIR/$g is missing (make guests)" >&2
@@ -68,6 +68,8 @@ fi
 . "$here/cases-smp.sh"
 # shellcheck source=tests/guests/cases-platform.sh
 . "$here/cases-platform.sh"
+# shellcheck source=tests/guests/cases-fwcfg.sh
+. "$here/cases-fwcfg.sh"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -167,6 +167,72 @@ START_TEST(placement_options)
 }
 END_TEST
 
+START_TEST(fw_cfg_files)
+{
+	struct vm_config cfg;
+	struct error err;
+	char longest[80] = "opt/";
+	memset(longest + 4, 'n', 51);   /* 55 characters: the most that fit */
+	strcpy(longest + 55, ",string=x");
+	char **argv = ARGV("--kernel", "k", "--fw-cfg", "opt/a,string=hi, there,",
+			   "--fw-cfg", "opt/dir/f,file=/tmp/x,y=z", "--fw-cfg", longest,
+			   "--fw-cfg", "opt/b,file=-");
+	ck_assert_int_eq(parse(argv, &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.nfw_cfg_files, 4);
+	/* The name ends at the first comma; the value keeps the others. */
+	ck_assert_str_eq(cfg.fw_cfg_files[0].name, "opt/a");
+	ck_assert_str_eq(cfg.fw_cfg_files[0].string, "hi, there,");
+	ck_assert_ptr_null(cfg.fw_cfg_files[0].path);
+	ck_assert_str_eq(cfg.fw_cfg_files[1].name, "opt/dir/f");
+	ck_assert_str_eq(cfg.fw_cfg_files[1].path, "/tmp/x,y=z");
+	ck_assert_ptr_null(cfg.fw_cfg_files[1].string);
+	ck_assert_uint_eq(strlen(cfg.fw_cfg_files[2].name), 55);
+	ck_assert_str_eq(cfg.fw_cfg_files[3].path, "-");
+	ck_assert(cfg.stdin_is_image);
+	options_free(&cfg);
+	ck_assert_uint_eq(cfg.nfw_cfg_files, 0);
+
+	const char *usage = "expected opt/NAME,file=PATH or opt/NAME,string=TEXT";
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/a"), usage);
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/a,"), usage);
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/a,string="), "neither may be empty");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/a,file="), "neither may be empty");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/a,data=1"), "--fw-cfg 'opt/a,data=1'");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/a,File=x"), usage);
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "etc/vmcoreinfo,string=x"),
+		     "the name must start with opt/");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/,string=x"), "must start with opt/ and go on");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "optx,string=x"), "must start with opt/");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", ",string=x"), "must start with opt/");
+	longest[55] = 'n';
+	strcpy(longest + 56, ",string=x");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", longest),
+		     "the name has 56 characters, at most 55 fit");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg", "opt/a,string=x", "--fw-cfg", "opt/a,file=y"),
+		     "opt/a is given twice");
+	expect_error(ARGV("--kernel", "-", "--fw-cfg", "opt/a,file=-"),
+		     "stdin ('-') can feed only one image, not 2");
+	expect_error(ARGV("--kernel", "k", "--fw-cfg"), "'--fw-cfg' needs a value");
+
+	/* 31 fit beside etc/vmcoreinfo, the 32nd does not. */
+	char *many[2 + 2 * 32 + 1] = { "minivmm", "--kernel", "k" };
+	char names[32][40];
+	int argc = 3;
+	for (int i = 0; i < 32; i++) {
+		snprintf(names[i], sizeof(names[i]), "opt/f%02d,string=x", i);
+		many[argc++] = "--fw-cfg";
+		many[argc++] = names[i];
+	}
+	ck_assert_int_eq(options_parse(argc - 2, many, &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.nfw_cfg_files, 31);
+	options_free(&cfg);
+	ck_assert_int_eq(options_parse(argc, many, &cfg, &err), OPTIONS_ERROR);
+	ck_assert_str_eq(err.msg, "--fw-cfg 'opt/f31,string=x': at most 31 files (fw_cfg has 32 "
+			 "slots, etc/vmcoreinfo takes one)");
+	options_free(&cfg);
+}
+END_TEST
+
 START_TEST(cmdline_default_first)
 {
 	struct vm_config cfg;
@@ -194,6 +260,7 @@ Suite *options_suite(void)
 	tcase_add_test(t, usage_errors);
 	tcase_add_test(t, cpus_and_ci_mode);
 	tcase_add_test(t, placement_options);
+	tcase_add_test(t, fw_cfg_files);
 	tcase_add_test(t, cmdline_default_first);
 	suite_add_tcase(s, t);
 	return s;
