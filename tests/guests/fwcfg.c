@@ -316,7 +316,7 @@ static void check_dma_reads(uint16_t key, uint32_t nfiles)
 		fail("DMA read of opt/test: wrong bytes or zero fill; byte after", buf[len + 8]);
 	expect_control("DMA skip 3", dma(SELECT(key) | CTL_SKIP, 3, 0), 0);
 	expect_control("DMA read 4 after it", dma(CTL_READ, 4, pa(buf)), 0);
-	if (!same(buf, FWCFG_TEXT + 3, 4))
+	if (!same(buf, &FWCFG_TEXT[3], 4))
 		fail("DMA read after the skip gives", get_le(buf, 4));
 	expect_control("DMA write to read-only opt/test", dma(SELECT(key) | CTL_WRITE, 4, pa(buf)),
 		       CTL_ERROR);
