@@ -6,7 +6,8 @@ PACKAGES=(
 	check libfdt-dev                                   # unit tests, device trees
 	qemu-system-x86 busybox-static cpio kmod           # the KVM box and test initramfs
 	xz-utils zstd lz4 gzip bzip2                       # kernel payload decompressors
-	binutils jq acpica-tools                           # readelf: vmlinux notes; jq: JSON in the tests; iasl -d: ACPI tables
+	binutils jq acpica-tools                           # readelf: vmlinux notes, dumps; jq: JSON in the tests; iasl -d: ACPI tables
+	makedumpfile                                       # reads minivmm's vmcores in the box test
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -12,6 +12,13 @@
 enum console_kind { CONSOLE_STDIO, CONSOLE_FILE, CONSOLE_NONE };
 enum print_images { PRINT_IMAGES_NONE, PRINT_IMAGES_TABLE, PRINT_IMAGES_JSON };
 
+/* --dump-on: the ends of a run that write a dump (bits). */
+enum dump_on {
+	DUMP_ON_CRASH   = 1 << 0,  /* exit status 4: a crash, a pvpanic panic */
+	DUMP_ON_TIMEOUT = 1 << 1,  /* 124 */
+	DUMP_ON_EXIT    = 1 << 2,  /* the guest ended on its own: 0, odd, 6 */
+};
+
 /* --load FILE@ADDR */
 struct raw_load_option {
 	char *path;
@@ -46,6 +53,8 @@ struct vm_config {
 	bool verbose;
 	const char *expect;          /* --expect: stop with 0 once the console shows it */
 	const char *result_json_path;  /* --result-json: where the outcome goes */
+	const char *dump_path;       /* --dump: where vmcores go; NULL: none */
+	unsigned dump_on;            /* --dump-on: enum dump_on bits; 0: SIGUSR1 only */
 	const char *kvm_path;        /* "/dev/kvm" */
 };
 
@@ -66,6 +75,10 @@ void options_free(struct vm_config *cfg);
 int options_parse_size(const char *s, uint64_t *out);
 /* An address: "0x2000000", "33554432" or "32M".  Zero is allowed. */
 int options_parse_address(const char *s, uint64_t *out);
+
+/* Whether a run that ended with exit status (enum exit_status or a
+ * debug-exit value) is one --dump-on asked a dump for. */
+bool options_dump_wanted(const struct vm_config *cfg, int status);
 
 /* The full command line: the default first, the user's after it.  Caller frees. */
 char *options_build_cmdline(const struct vm_config *cfg);

@@ -2,6 +2,7 @@
  * data flow: images read and checked, then kvm/, loader/, boot/, devices. */
 #include <errno.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,12 +19,15 @@
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
 
-/* --result-json truncates its file at once (no stale result may survive a
- * killed run), so it must not be one of the images still to be read. */
-static int machine_check_report_path(const struct vm_config *cfg, struct error *err)
+/* An output file (--result-json, --dump) replaces what its path held: the
+ * report at once at setup (no stale result may survive a killed run),
+ * before the images are read; the dump later, over a kernel its analysis
+ * may need.  Neither may be one of the images. */
+static int machine_check_output_path(const struct vm_config *cfg, const char *opt,
+				     const char *path, const char *what, struct error *err)
 {
-	struct stat report, image;
-	if (stat(cfg->result_json_path, &report) < 0 || !S_ISREG(report.st_mode))
+	struct stat out, image;
+	if (stat(path, &out) < 0 || !S_ISREG(out.st_mode))
 		return 0;
 	const char *inputs[2] = { cfg->kernel_path, cfg->initrd_path };
 	for (size_t i = 0; i < 2 + cfg->nraw_loads + cfg->nfw_cfg_files; i++) {
@@ -31,10 +35,43 @@ static int machine_check_report_path(const struct vm_config *cfg, struct error *
 			: i < 2 + cfg->nraw_loads ? cfg->raw_loads[i - 2].path
 			: cfg->fw_cfg_files[i - 2 - cfg->nraw_loads].path;
 		if (p && strcmp(p, "-") != 0 && stat(p, &image) == 0 &&
-		    image.st_dev == report.st_dev && image.st_ino == report.st_ino)
-			return error_set(err, "--result-json %s: that is the image %s; the "
-					 "report would overwrite it", cfg->result_json_path, p);
+		    image.st_dev == out.st_dev && image.st_ino == out.st_ino)
+			return error_set(err, "%s %s: that is the image %s; the %s would overwrite "
+					 "it", opt, path, p, what);
 	}
+	return 0;
+}
+
+/* The dump replaces its path by a rename: over a device (/dev/null) or a
+ * folder that would destroy more than a stale dump, so only a regular file
+ * or nothing may be there.  Nor may the report, written after it.  Its
+ * folder must take new files now: a crash is no time to find out. */
+static int machine_check_dump_path(const struct vm_config *cfg, struct error *err)
+{
+	struct stat dump, report;
+	if (machine_check_output_path(cfg, "--dump", cfg->dump_path, "dump", err) < 0)
+		return -1;
+	char *copy = strdup(cfg->dump_path);
+	if (!copy)
+		return error_set(err, "--dump: out of memory");
+	const char *dir = dirname(copy);
+	int writable = access(dir, W_OK | X_OK);
+	int e = errno;
+	if (writable < 0)
+		error_set(err, "--dump %s: cannot create files in %s: %s", cfg->dump_path, dir,
+			  strerror(e));
+	free(copy);
+	if (writable < 0)
+		return -1;
+	if (stat(cfg->dump_path, &dump) < 0)
+		return 0;
+	if (!S_ISREG(dump.st_mode))
+		return error_set(err, "--dump %s: not a regular file; the dump would replace it",
+				 cfg->dump_path);
+	if (cfg->result_json_path && stat(cfg->result_json_path, &report) == 0 &&
+	    report.st_dev == dump.st_dev && report.st_ino == dump.st_ino)
+		return error_set(err, "--dump %s: that is the --result-json file too",
+				 cfg->dump_path);
 	return 0;
 }
 
@@ -251,14 +288,18 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 	image_list_init(&m->images);
 	if (vm_stop_init(&m->stop) < 0)
 		return error_set(err, "eventfd: %s", strerror(errno));
+	if (machine_pause_init(&m->pause, cfg->dump_path ? cfg->ncpus : 0) < 0)
+		return error_set(err, "cannot set up the vCPU pause for --dump: out of memory");
 	/* The report first, so that every later setup error is reported in it. */
 	if (cfg->result_json_path) {
-		if (machine_check_report_path(cfg, err) < 0 ||
+		if (machine_check_output_path(cfg, "--result-json", cfg->result_json_path, "report",
+					      err) < 0 ||
 		    run_report_open(&m->report, cfg->result_json_path, err) < 0)
 			return -1;
 		m->report_on = true;
 	}
-	if (machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0)
+	if ((cfg->dump_path && machine_check_dump_path(cfg, err) < 0) ||
+	    machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0)
 		return -1;
 	if (cfg->expect) {
 		if (expect_init(&m->expect, cfg->expect, err) < 0)
@@ -318,6 +359,19 @@ static bool machine_forward_input(struct machine *m)
 	return true;
 }
 
+/* SIGUSR1 asks for a dump of the running guest; the others stop it. */
+static void machine_take_signal(struct machine *m, int sig_fd)
+{
+	struct signalfd_siginfo si;
+	if (read(sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	if (si.ssi_signo == SIGUSR1)
+		machine_dump_running(m);
+	else
+		vm_stop_request(&m->stop, EXIT_INTERRUPTED, "interrupted by %s",
+				strsignal((int)si.ssi_signo));
+}
+
 /* The main thread's loop: waits for the stop event, signals, the deadline
  * and console input, while the vCPU thread runs the guest. */
 static void machine_wait(struct machine *m, int sig_fd)
@@ -353,12 +407,8 @@ static void machine_wait(struct machine *m, int sig_fd)
 			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "poll failed: %s", strerror(errno));
 			break;
 		}
-		if (fds[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				vm_stop_request(&m->stop, EXIT_INTERRUPTED, "interrupted by %s",
-						strsignal((int)si.ssi_signo));
-		}
+		if (fds[1].revents & POLLIN)
+			machine_take_signal(m, sig_fd);
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
 			input_open = machine_forward_input(m);
 	}
@@ -394,19 +444,37 @@ static int machine_start_vcpus(struct machine *m)
 	return 0;
 }
 
+/* --dump-on: the dump of a run that ended as asked, written while guest
+ * RAM is still mapped.  A failure is the news only for a run that would
+ * have ended with 0; a crash or a timeout stays the bigger one. */
+static void machine_dump_final(struct machine *m)
+{
+	struct error err = { "" };
+	if (!options_dump_wanted(m->cfg, m->stop.status) || machine_dump_at_end(m, &err) == 0)
+		return;
+	if (m->stop.status == EXIT_GUEST_OFF) {
+		snprintf(m->stop.reason, sizeof(m->stop.reason), "dump %.240s", err.msg);
+		m->stop.status = EXIT_HOST_FAILED;
+	} else {
+		fprintf(stderr, "minivmm: dump %s\n", err.msg);
+	}
+}
+
 int machine_run(struct machine *m)
 {
-	/* SIGINT/SIGTERM/SIGHUP arrive through a signalfd; SIGUSR1 only kicks
-	 * the vCPU thread; SIGPIPE must not kill us when stdout goes away. */
+	/* SIGINT/SIGTERM/SIGHUP (stop) and SIGUSR1 (dump) arrive through a
+	 * signalfd; the kick signal only interrupts the vCPU threads; SIGPIPE
+	 * must not kill us when stdout goes away. */
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	sigdelset(&set, SIGUSR1);
+	sigdelset(&set, VCPU_KICK_SIGNAL);
 	int sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	/* The kick handler must exist before a thread can be kicked. */
 	if (sig_fd < 0 || vcpu_kick_install() < 0)
@@ -425,6 +493,7 @@ int machine_run(struct machine *m)
 		memcpy(m->stop.reason, why, sizeof(why));
 		m->stop.status = EXIT_EXPECT_MISSING;
 	}
+	machine_dump_final(m);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	return m->stop.status;
@@ -464,6 +533,7 @@ void machine_teardown(struct machine *m)
 	image_list_free(&m->images);
 	free(m->cmdline);
 	vm_stop_destroy(&m->stop);
+	machine_pause_destroy(&m->pause);
 	expect_free(&m->expect);
 	run_report_close(&m->report);
 }

@@ -4,6 +4,7 @@
 #define MINIVMM_VMM_MACHINE_H
 
 #include <pthread.h>
+#include <signal.h>
 
 #include "kvm/kvm.h"
 #include "loader/loader.h"
@@ -19,6 +20,7 @@
 #include "vmm/io_bus.h"
 #include "vmm/run_report.h"
 #include "vmm/stop.h"
+#include "vmm/vmcore.h"
 
 struct machine;
 
@@ -28,6 +30,20 @@ struct machine_vcpu {
 	struct kvm_vcpu vcpu;
 	pthread_t thread;
 	bool running;   /* the thread was started and is not joined yet */
+	bool paused;    /* under pause.lock: waiting in vcpu_pause, registers read */
+};
+
+/* A dump of the running guest (SIGUSR1) pauses every vCPU thread outside
+ * KVM_RUN: the main thread sets requested and kicks them; each one reads its
+ * registers into cpus[index], marks itself paused and waits on resume until
+ * the main thread, once the dump is written, clears requested. */
+struct machine_pause {
+	pthread_mutex_t lock;
+	pthread_cond_t paused;    /* the main thread waits: a vCPU paused or its thread ended */
+	pthread_cond_t resume;    /* the vCPUs wait: requested was cleared */
+	bool requested;           /* changed under lock, read atomically after each EINTR */
+	struct vmcore_cpu *cpus;  /* one per vCPU, with --dump; also for the dump at the end */
+	struct error err;         /* the first vCPU that could not read its registers */
 };
 
 struct machine {
@@ -49,6 +65,7 @@ struct machine {
 	int nvcpus;       /* created so far */
 
 	struct vm_stop stop;
+	struct machine_pause pause;
 	struct io_bus bus;
 	struct console console;
 	struct serial serial;
@@ -86,9 +103,29 @@ void machine_teardown(struct machine *m);
 
 /* The vCPU threads (vcpu_loop.c): the body of one (its argument is its
  * struct machine_vcpu), the signal handler that lets another thread
- * interrupt KVM_RUN, and that interruption. */
+ * interrupt KVM_RUN, and that interruption; the registers of a vCPU that is
+ * not in KVM_RUN into its m->pause.cpus slot.
+ *
+ * The kick is SIGRTMIN, a real-time signal, not SIGUSR1 (which asks for a
+ * dump) nor SIGUSR2: both user signals stay the user's, and nobody sends
+ * SIGRTMIN by accident (Firecracker and Cloud Hypervisor kick with it too).
+ * glibc keeps the real-time signals it uses itself below SIGRTMIN. */
+#define VCPU_KICK_SIGNAL SIGRTMIN
 void *vcpu_loop(void *machine_vcpu);
 int vcpu_kick_install(void);
 void vcpu_kick(struct machine_vcpu *v);
+int vcpu_read_state(struct machine_vcpu *v, struct error *err);
+
+/* Dumps (machine_dump.c), with --dump.  machine_pause_init/destroy bracket
+ * the pause state (zeroed before), with slots for ncpus vCPUs (0: no
+ * dumps); machine_dump_running serves a SIGUSR1: pauses the vCPUs,
+ * writes the dump, lets them go on (without --dump it only says so);
+ * machine_dump_at_end writes the dump after the vCPU threads are joined.
+ * Both print one line on stderr when the dump is written; a failure is
+ * printed by the first and returned in err by the second. */
+int machine_pause_init(struct machine_pause *p, int ncpus);
+void machine_pause_destroy(struct machine_pause *p);
+void machine_dump_running(struct machine *m);
+int machine_dump_at_end(struct machine *m, struct error *err);
 
 #endif

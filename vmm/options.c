@@ -10,6 +10,7 @@
 #include "boot/layout.h"
 #include "vmm/config.h"
 #include "vmm/devices/fw_cfg.h"
+#include "vmm/exit_status.h"
 
 #ifndef MINIVMM_VERSION
 #define MINIVMM_VERSION "unknown"
@@ -31,6 +32,12 @@ static const char options_help[] =
 	"  --expect STRING      stop with 0 as soon as the console shows STRING\n"
 	"  --result-json PATH   write the outcome (status, reason, console tail,\n"
 	"                       timings, images) to PATH as JSON\n"
+	"  --dump PATH          on SIGUSR1, pause the guest, write its memory and\n"
+	"                       registers to PATH as an ELF vmcore (crash, makedumpfile,\n"
+	"                       drgn) and let it go on; without --dump-on, only then\n"
+	"  --dump-on LIST       with --dump: also dump when the run ends as LIST says,\n"
+	"                       comma-separated: crash (4), timeout (124), exit (the\n"
+	"                       guest ended on its own: 0, odd, 6)\n"
 	"  --boot PROTOCOL      auto (default: PVH when the ELF has the note), linux64, pvh\n"
 	"  --kernel-addr ADDR   load the kernel at ADDR (rounded up to the alignment)\n"
 	"  --kernel-align N     alignment for --kernel-addr (default: the image's own)\n"
@@ -54,7 +61,8 @@ static const char options_help[] =
 	"  4    the guest crashed (kernel panic reported through pvpanic, triple\n"
 	"       fault, failed entry, internal error)\n"
 	"  6    --expect: the guest powered off or reset before the console showed STRING\n"
-	"  8    minivmm failed on the host while the guest ran\n"
+	"  8    minivmm failed on the host while the guest ran (a failed --dump-on dump\n"
+	"       of a run that would have ended with 0, too)\n"
 	"  124  --timeout expired\n"
 	"  130  interrupted (SIGINT, SIGTERM, SIGHUP, or Ctrl-A x on a terminal)\n";
 
@@ -235,6 +243,43 @@ static int options_add_fw_cfg(struct vm_config *cfg, const char *v, struct error
 	return 0;
 }
 
+/* --dump-on crash,timeout,exit: any of them, in any order. */
+static int options_set_dump_on(struct vm_config *cfg, const char *v, struct error *err)
+{
+	static const struct { const char *name; unsigned bit; } items[] = {
+		{ "crash", DUMP_ON_CRASH }, { "timeout", DUMP_ON_TIMEOUT }, { "exit", DUMP_ON_EXIT },
+	};
+	cfg->dump_on = 0;
+	for (const char *p = v;; p++) {
+		size_t len = strcspn(p, ",");
+		size_t i = 0;
+		while (i < sizeof(items) / sizeof(items[0]) &&
+		       (strlen(items[i].name) != len || strncmp(p, items[i].name, len) != 0))
+			i++;
+		if (i == sizeof(items) / sizeof(items[0]))
+			return error_set(err, "--dump-on '%s': '%.*s' is not one of crash, timeout, "
+					 "exit (expected a comma-separated list of them)",
+					 v, (int)len, p);
+		cfg->dump_on |= items[i].bit;
+		p += len;
+		if (*p == '\0')
+			return 0;
+	}
+}
+
+bool options_dump_wanted(const struct vm_config *cfg, int status)
+{
+	switch (status) {
+	case EXIT_GUEST_CRASHED: return cfg->dump_on & DUMP_ON_CRASH;
+	case EXIT_TIMEOUT: return cfg->dump_on & DUMP_ON_TIMEOUT;
+	case EXIT_GUEST_OFF:
+	case EXIT_EXPECT_MISSING: return cfg->dump_on & DUMP_ON_EXIT;
+	default:
+		/* The odd statuses are the guest's debug-exit values. */
+		return (status & 1) && (cfg->dump_on & DUMP_ON_EXIT);
+	}
+}
+
 static int options_set_print_images(struct vm_config *cfg, const char *v, struct error *err)
 {
 	if (!v || strcmp(v, "table") == 0)
@@ -279,7 +324,7 @@ void options_free(struct vm_config *cfg)
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIMEOUT,
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
-       OPT_RESULT_JSON, OPT_FW_CFG };
+       OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -299,13 +344,15 @@ static const struct option options_long[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "result-json", required_argument, NULL, OPT_RESULT_JSON },
+	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "dump-on", required_argument, NULL, OPT_DUMP_ON },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The options past the first few: placement, CPUs, CI mode. */
+/* The options past the first few: placement, CPUs, CI mode, dumps. */
 static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 {
 	switch (opt) {
@@ -336,6 +383,12 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 			return error_set(err, "--result-json: the path must not be empty");
 		cfg->result_json_path = optarg;
 		return 0;
+	case OPT_DUMP:
+		if (optarg[0] == '\0')
+			return error_set(err, "--dump: the path must not be empty");
+		cfg->dump_path = optarg;
+		return 0;
+	case OPT_DUMP_ON: return options_set_dump_on(cfg, optarg, err);
 	}
 	return error_set(err, "internal error: option %d not handled", opt);
 }
@@ -392,6 +445,8 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 		return error_set(err, "--initrd-align needs --initrd-addr"), OPTIONS_ERROR;
 	if (cfg->kernel_req.alignment && !cfg->kernel_req.load_address)
 		return error_set(err, "--kernel-align needs --kernel-addr"), OPTIONS_ERROR;
+	if (cfg->dump_on && !cfg->dump_path)
+		return error_set(err, "--dump-on needs --dump PATH: where would the dump go?"), OPTIONS_ERROR;
 	if (options_check_stdin(cfg, err) < 0)
 		return OPTIONS_ERROR;
 	return OPTIONS_RUN;

@@ -143,6 +143,37 @@ static void vcpu_kick_handler(int sig)
 	(void)sig;   /* only here to interrupt KVM_RUN with EINTR */
 }
 
+int vcpu_read_state(struct machine_vcpu *v, struct error *err)
+{
+	struct vmcore_cpu *slot = &v->m->pause.cpus[v->vcpu.index];
+	if (kvm_vcpu_get_regs(&v->vcpu, &slot->regs, err) < 0 ||
+	    kvm_vcpu_get_sregs(&v->vcpu, &slot->sregs, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A dump of the running guest asked this vCPU to pause (machine_dump.c).
+ * It is out of KVM_RUN with EINTR, which KVM returns only after finishing
+ * the last exit's I/O (api.rst, immediate_exit), so its registers are the
+ * ones the guest goes on with.  Reads them, says it is paused and waits
+ * until the dump is written.  The slot is this thread's alone until it
+ * says so, and the main thread reads it only after. */
+static void vcpu_pause(struct machine_vcpu *v)
+{
+	struct machine_pause *p = &v->m->pause;
+	struct error err = { "" };
+	int rc = vcpu_read_state(v, &err);
+	pthread_mutex_lock(&p->lock);
+	if (rc < 0 && p->err.msg[0] == '\0')
+		p->err = err;
+	v->paused = true;
+	pthread_cond_signal(&p->paused);
+	while (__atomic_load_n(&p->requested, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&p->resume, &p->lock);
+	v->paused = false;
+	pthread_mutex_unlock(&p->lock);
+}
+
 void *vcpu_loop(void *arg)
 {
 	struct machine_vcpu *v = arg;
@@ -152,7 +183,7 @@ void *vcpu_loop(void *arg)
 	/* machine_run blocks the kick signal everywhere; this thread takes it. */
 	sigset_t kick;
 	sigemptyset(&kick);
-	sigaddset(&kick, SIGUSR1);
+	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
 	/* The boot processor's first entry is the guest's first instruction
@@ -163,8 +194,14 @@ void *vcpu_loop(void *arg)
 		if (ioctl(v->vcpu.fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				/* A kick: the loop condition says whether it
-				 * was the stop. */
+				 * was the stop.  The pause request is read
+				 * after immediate_exit is cleared: a request
+				 * this read misses came later, and its kick
+				 * sets immediate_exit again, so the next
+				 * KVM_RUN returns at once. */
 				__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+				if (__atomic_load_n(&m->pause.requested, __ATOMIC_SEQ_CST))
+					vcpu_pause(v);
 				continue;
 			}
 			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "vCPU %d: KVM_RUN failed: %s",
@@ -174,6 +211,11 @@ void *vcpu_loop(void *arg)
 		if (!vcpu_handle_exit(v, run))
 			break;
 	}
+	/* A dump may be waiting for this vCPU to pause: it never will, and the
+	 * stop (requested before the loop ended) tells the waiter why. */
+	pthread_mutex_lock(&m->pause.lock);
+	pthread_cond_signal(&m->pause.paused);
+	pthread_mutex_unlock(&m->pause.lock);
 	return NULL;
 }
 
@@ -183,7 +225,7 @@ void *vcpu_loop(void *arg)
 void vcpu_kick(struct machine_vcpu *v)
 {
 	__atomic_store_n(&v->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_kill(v->thread, SIGUSR1);
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 }
 
 int vcpu_kick_install(void)
@@ -192,5 +234,5 @@ int vcpu_kick_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = vcpu_kick_handler;
 	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGUSR1, &sa, NULL);
+	return sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 }

@@ -25,6 +25,12 @@
 #   the guest reads fw_cfg                   qemu_fw_cfg binds to QEMU0002: the
 #                                            guest lists etc/vmcoreinfo and
 #                                            prints an --fw-cfg opt/ string
+#   makedumpfile reads the panic's vmcore    minivmm.end=panic with --dump
+#                                            --dump-on crash: 4 and a vmcore
+#                                            whose kernel log (makedumpfile
+#                                            --dump-dmesg, through the guest's
+#                                            VMCOREINFO) has the line the init
+#                                            wrote to /dev/kmsg
 # A boot passes when minivmm exits with the status wanted (0 unless said) and
 # the guest printed its marker line MINIVMM-GUEST-USERSPACE-OK.  The initramfs
 # carries the cloud kernel's pvpanic and qemu_fw_cfg modules
@@ -72,11 +78,12 @@ T_POWEROFF="guest poweroff -f ends minivmm with 0"
 T_PANIC="guest kernel panic ends minivmm with 4"
 T_EXPECT="--expect ends a guest that never stops"
 T_FWCFG="the guest reads fw_cfg"
+T_DUMP="makedumpfile reads the panic's vmcore"
 if [ "$probe_only" = 1 ]; then
 	tests=("$T_PROBE")
 else
 	tests=("$T_PROBE" "$T_BOOT" "$T_BOOT_MEM" "$T_BOOT_ADDR" "$T_BOOT_STDIN" "$T_BOOT_ELF"
-		"$T_BOOT_PVH" "$T_CPUS" "$T_POWEROFF" "$T_PANIC" "$T_EXPECT" "$T_FWCFG")
+		"$T_BOOT_PVH" "$T_CPUS" "$T_POWEROFF" "$T_PANIC" "$T_EXPECT" "$T_FWCFG" "$T_DUMP")
 fi
 # fail_all WHY: every test fails for one reason (nothing could run).
 fail_all() {
@@ -95,6 +102,7 @@ if [ ! -x /bin/busybox ] || LC_ALL=C ldd /bin/busybox >/dev/null 2>&1; then
 fi
 command -v depmod >/dev/null || [ -x /sbin/depmod ] || missing+=("depmod (kmod)")
 command -v jq >/dev/null || missing+=("jq")
+command -v makedumpfile >/dev/null || missing+=("makedumpfile")
 if [ ${#missing[@]} -gt 0 ]; then
 	fail_all "missing ${missing[*]} (run scripts/install-deps.sh)"
 fi
@@ -146,7 +154,7 @@ if [ "$probe_only" = 0 ] && [ -z "$guest_skip_why" ]; then
 		tests=("${tests[@]:1}")
 		fail_all "scripts/extract-vmlinux failed"
 	fi
-	files+=("$minivmm" "$guest_kernel" "$tmp/guest.cpio.gz" "$tmp/vmlinux")
+	files+=("$minivmm" "$guest_kernel" "$tmp/guest.cpio.gz" "$tmp/vmlinux" "$(command -v makedumpfile)")
 	k=${guest_kernel##*/}
 	m=${minivmm##*/}
 	# busybox timeout as a safety net: a minivmm that ignores its own
@@ -165,6 +173,9 @@ if [ \$r = 0 ]; then
 	t expect timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=hang --expect MINIVMM-GUEST-USERSPACE-OK --result-json result.json
 	echo RESULT-JSON-BEGIN; cat result.json; echo; echo RESULT-JSON-END
 	t fwcfg timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --fw-cfg opt/minivmm-test,string=hello-from-the-host
+	t dump timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=panic --dump vmcore --dump-on crash
+	t dmesg makedumpfile --dump-dmesg vmcore dmesg.txt
+	grep -F minivmm-guest dmesg.txt | sed 's/^/DMESG: /'; tail -n 3 dmesg.txt | sed 's/^/DMESG-TAIL: /'
 fi"
 fi
 
@@ -301,4 +312,23 @@ check_boot expect "$T_EXPECT" 0
 extra_check=
 check_boot fwcfg "$T_FWCFG" 0 "minivmm guest: fw_cfg etc/vmcoreinfo" \
 	"minivmm guest: fw_cfg opt/minivmm-test: hello-from-the-host"
+# makedumpfile finds the kernel log through the VMCOREINFO note the guest
+# registered; the line the init wrote before the panic must be in it.
+dump_dmesg() {
+	local rc
+	rc=$(result dmesg)
+	if [ "$rc" != 0 ]; then
+		echo "makedumpfile --dump-dmesg exit status ${rc:-none}: $(section dmesg | tail -n 5 | tr '\n' ' ')"
+	elif ! grep -q '^DMESG: .*minivmm-guest: panicking on purpose' "$tmp/console"; then
+		echo "the kernel log makedumpfile extracted lacks 'minivmm-guest: panicking on purpose'; it ends: $(
+			sed -n 's/^DMESG-TAIL: //p' "$tmp/console" | tr '\n' ' ')"
+	fi
+}
+extra_check=dump_dmesg
+check_boot dump "$T_DUMP" 4 "minivmm-guest: panicking on purpose" "minivmm: guest kernel panicked" \
+	"minivmm: wrote a vmcore of "
+extra_check=
+# For the log: the dump, and the line makedumpfile found.
+grep -m1 '^minivmm: wrote a vmcore' "$tmp/dump.console" | sed 's/^/# /'
+grep -m1 '^DMESG: .*minivmm-guest: panicking on purpose' "$tmp/console" | sed 's/^DMESG: /# makedumpfile: /'
 finish

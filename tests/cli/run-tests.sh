@@ -399,6 +399,48 @@ if needs_check result-json-fifo-without-reader; then
 		--kernel "$CHECK" --result-json "$tmp/report.fifo"
 fi
 
+# Dumps: --dump-on names ends of a run, comma-separated, and needs --dump.
+if needs_check dump-empty; then
+	expect_error dump-empty -F '--dump: the path must not be empty' --kernel "$CHECK" --dump ''
+fi
+if needs_check dump-on-without-dump; then
+	expect_error dump-on-without-dump -F '--dump-on needs --dump' --kernel "$CHECK" --dump-on crash
+fi
+# NAME LIST ITEM: the item named as wrong ('_' stands for a space, '-' for nothing).
+for c in "unknown crash,boom boom" "upper-case CRASH CRASH" "empty-item crash,,exit -" \
+	 "trailing-comma exit, -" "empty - -" "spaces crash,_timeout _timeout"; do
+	read -r cname cval citem <<<"$c"
+	cval=${cval//_/ }
+	citem=${citem//_/ }
+	[ "$cval" = - ] && cval=""
+	[ "$citem" = - ] && citem=""
+	if needs_check "dump-on-$cname"; then
+		expect_error "dump-on-$cname" -F "--dump-on '$cval': '$citem' is not one of crash, timeout, exit" \
+			--kernel "$CHECK" --dump "$tmp/vmcore" --dump-on "$cval"
+	fi
+done
+# The dump replaces its file whole, by a rename: never an image, a device
+# or the report.
+if needs_check dump-is-the-kernel; then
+	cp "$CHECK" "$tmp/kernel-copy"
+	expect_error dump-is-the-kernel -F "--dump $tmp/kernel-copy: that is the image" \
+		--kernel "$tmp/kernel-copy" --dump "$tmp/kernel-copy" --dump-on exit
+	cmp -s "$CHECK" "$tmp/kernel-copy" || fail dump-is-the-kernel "the kernel file was changed"
+fi
+if needs_check dump-is-a-device; then
+	expect_error dump-is-a-device -F "--dump /dev/null: not a regular file" \
+		--kernel "$CHECK" --dump /dev/null
+fi
+# Checked at setup, not when the guest has crashed.
+if needs_check dump-missing-directory; then
+	expect_error dump-missing-directory -F "--dump $tmp/no-such-dir/vmcore: cannot create files in" \
+		--kernel "$CHECK" --dump "$tmp/no-such-dir/vmcore" --dump-on crash
+fi
+if needs_check dump-is-the-result-json; then
+	expect_error dump-is-the-result-json -F "that is the --result-json file too" \
+		--kernel "$CHECK" --result-json "$tmp/both.json" --dump "$tmp/both.json"
+fi
+
 if needs_check console-bad-kind; then
 	expect_error console-bad-kind -E 'console' --kernel "$CHECK" --console bogus
 fi
@@ -427,7 +469,7 @@ for s in 0 2 4 124; do
 done
 grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
 for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align \
-	--load --fw-cfg --print-images; do
+	--load --fw-cfg --print-images --dump --dump-on; do
 	grep -q -- "  $opt" "$tmp/out" || why+="$opt not described; "
 done
 if [ -z "$why" ]; then ok help; else fail help "${why%; }"; fi

@@ -16,6 +16,8 @@
 #   pvpanic.bzimage       reports a panic through the pvpanic port
 #   fwcfg.bzimage         reads fw_cfg through the ports and DMA, aims hostile
 #                         DMA at memory outside RAM, registers a vmcoreinfo
+#   pattern.bzimage       fills 1 MiB of RAM with a pattern a dump must hold,
+#                         then exits, triple-faults or ticks for ever
 #   check-elf.elf         check.c as an ELF64 vmlinux-like kernel without a
 #                         PVH note, linked at 0x200000: the 64-bit protocol
 #   check-pvh.elf         the PVH checking guest (pvh-start.S, pvh.c), linked
@@ -44,7 +46,7 @@ GUEST_HDRS    := $(GUEST_SRC)/guest.h $(GUEST_SRC)/lib.h $(GUEST_SRC)/checklib.h
 GUEST_ELF_LINK_ADDR := 0x200000
 GUEST_PVH_LINK_ADDR := 0x100000
 
-GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin reset smp acpi-off pvpanic fwcfg
+GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin reset smp acpi-off pvpanic fwcfg pattern
 GUEST_ELF_NAMES     := check-elf check-pvh
 GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
 GUEST_IMAGES := $(GUEST_BZIMAGE_NAMES:%=$(GUEST_OUT)/%.bzimage) \
@@ -89,6 +91,7 @@ $(GUEST_OUT)/smp.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/sm
 $(GUEST_OUT)/acpi-off.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/acpi-off.o
 $(GUEST_OUT)/pvpanic.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pvpanic.o
 $(GUEST_OUT)/fwcfg.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/fwcfg.o
+$(GUEST_OUT)/pattern.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pattern.o
 
 # The header object goes first so that its section leads the file.
 $(GUEST_OUT)/%.elf: $(GUEST_COMMON_OBJS) $(GUEST_SRC)/guest.ld
@@ -118,4 +121,4 @@ $(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_
   $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_PIC_OBJS:.o=.pic) \
   $(GUEST_OBJ)/triple-fault.o $(GUEST_OBJ)/spin.o $(GUEST_OBJ)/reset.o \
   $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/smp-ap.o $(GUEST_OBJ)/acpi-off.o $(GUEST_OBJ)/pvpanic.o \
-  $(GUEST_OBJ)/fwcfg.o
+  $(GUEST_OBJ)/fwcfg.o $(GUEST_OBJ)/pattern.o

@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 
 for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage reset.bzimage \
-	 smp.bzimage acpi-off.bzimage pvpanic.bzimage fwcfg.bzimage \
+	 smp.bzimage acpi-off.bzimage pvpanic.bzimage fwcfg.bzimage pattern.bzimage \
 	 check-elf.elf check-pvh.elf; do
 	if [ ! -f "$GUESTDIR/$g" ]; then
 		echo "$0: $GUESTDIR/$g is missing (make guests)" >&2
@@ -36,6 +36,11 @@ for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage reset.bz
 done
 if [ ! -x "$MINIVMM" ]; then
 	echo "$0: $MINIVMM is not an executable" >&2
+	exit 2
+fi
+# The dump tests read minivmm's vmcores with readelf.
+if ! command -v readelf >/dev/null; then
+	echo "$0: readelf is missing (binutils; scripts/install-deps.sh)" >&2
 	exit 2
 fi
 
@@ -70,6 +75,8 @@ fi
 . "$here/cases-platform.sh"
 # shellcheck source=tests/guests/cases-fwcfg.sh
 . "$here/cases-fwcfg.sh"
+# shellcheck source=tests/guests/cases-dump.sh
+. "$here/cases-dump.sh"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

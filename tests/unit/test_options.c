@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vmm/config.h"
+#include "vmm/exit_status.h"
 
 #define ARGV(...) ((char *[]){ "minivmm", __VA_ARGS__, NULL })
 
@@ -67,6 +68,8 @@ START_TEST(defaults_and_all_options)
 	ck_assert_int_eq(cfg.ncpus, 1);
 	ck_assert_ptr_null(cfg.expect);
 	ck_assert_ptr_null(cfg.result_json_path);
+	ck_assert_ptr_null(cfg.dump_path);
+	ck_assert_uint_eq(cfg.dump_on, 0);
 }
 END_TEST
 
@@ -233,6 +236,61 @@ START_TEST(fw_cfg_files)
 }
 END_TEST
 
+START_TEST(dump_options)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dump", "vmcore", "--dump-on", "exit,crash"),
+			       &cfg, &err), OPTIONS_RUN);
+	ck_assert_str_eq(cfg.dump_path, "vmcore");
+	ck_assert_uint_eq(cfg.dump_on, DUMP_ON_EXIT | DUMP_ON_CRASH);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dump-on", "timeout,timeout", "--dump", "d"),
+			       &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.dump_on, DUMP_ON_TIMEOUT);
+	/* The last --dump-on counts, as for every other option. */
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dump", "d", "--dump-on", "crash,timeout,exit",
+				    "--dump-on", "crash"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.dump_on, DUMP_ON_CRASH);
+	/* --dump alone: SIGUSR1 only. */
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dump", "d"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.dump_on, 0);
+
+	expect_error(ARGV("--kernel", "k", "--dump-on", "crash"), "--dump-on needs --dump PATH");
+	expect_error(ARGV("--kernel", "k", "--dump", ""), "--dump: the path must not be empty");
+	expect_error(ARGV("--kernel", "k", "--dump"), "'--dump' needs a value");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", "crash,boom"),
+		     "--dump-on 'crash,boom': 'boom' is not one of crash, timeout, exit");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", "CRASH"), "'CRASH' is not one of");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", "crashes"), "'crashes' is not");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", "cras"), "'cras' is not");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", ""), "'' is not one of");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", "crash,"), "'' is not one of");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", ",exit"), "'' is not one of");
+	expect_error(ARGV("--kernel", "k", "--dump", "d", "--dump-on", "crash timeout"),
+		     "'crash timeout' is not one of");
+}
+END_TEST
+
+/* Which exit statuses each --dump-on item covers (vmm/exit_status.h). */
+START_TEST(dump_wanted_by_status)
+{
+	struct vm_config cfg = { .dump_path = "d" };
+	static const struct { int status; unsigned on; } cases[] = {
+		{ EXIT_GUEST_OFF, DUMP_ON_EXIT }, { 1, DUMP_ON_EXIT }, { 3, DUMP_ON_EXIT },
+		{ 255, DUMP_ON_EXIT }, { EXIT_EXPECT_MISSING, DUMP_ON_EXIT },
+		{ EXIT_GUEST_CRASHED, DUMP_ON_CRASH }, { EXIT_TIMEOUT, DUMP_ON_TIMEOUT },
+		{ EXIT_USAGE, 0 }, { EXIT_HOST_FAILED, 0 }, { EXIT_INTERRUPTED, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (unsigned on = 0; on <= (DUMP_ON_CRASH | DUMP_ON_TIMEOUT | DUMP_ON_EXIT); on++) {
+			cfg.dump_on = on;
+			ck_assert_msg(options_dump_wanted(&cfg, cases[i].status) == ((on & cases[i].on) != 0),
+				      "status %d with --dump-on bits 0x%x", cases[i].status, on);
+		}
+	}
+}
+END_TEST
+
 START_TEST(cmdline_default_first)
 {
 	struct vm_config cfg;
@@ -261,6 +319,8 @@ Suite *options_suite(void)
 	tcase_add_test(t, cpus_and_ci_mode);
 	tcase_add_test(t, placement_options);
 	tcase_add_test(t, fw_cfg_files);
+	tcase_add_test(t, dump_options);
+	tcase_add_test(t, dump_wanted_by_status);
 	tcase_add_test(t, cmdline_default_first);
 	suite_add_tcase(s, t);
 	return s;
