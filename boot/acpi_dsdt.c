@@ -13,8 +13,8 @@
  *	}
  *
  * To add a device: a row in acpi_dsdt_pc_devices when it has an EisaId
- * _HID, IO ranges and at most one IRQ; otherwise a function like
- * acpi_dsdt_pvpanic and one call to it in acpi_dsdt_aml. */
+ * _HID, IO ranges and at most one IRQ; a call to acpi_dsdt_qemu_device
+ * for a QEMU device; otherwise a function of its own. */
 #include "boot/aml.h"
 #include "boot/boot.h"
 
@@ -98,37 +98,18 @@ static void acpi_dsdt_pc_device(struct aml_buf *b, const struct acpi_dsdt_pc_dev
 	aml_end(b, dev);
 }
 
-/* QEMU's pvpanic ISA device: Linux's pvpanic driver binds the ACPI _HID
- * "QEMU0001" (a string: it is no EISA id) and takes its port from _CRS. */
-static void acpi_dsdt_pvpanic(struct aml_buf *b)
+/* QEMU's own devices: a string _HID (no EISA id), _STA, and one IO range. */
+static void acpi_dsdt_qemu_device(struct aml_buf *b, const char *name, const char *hid,
+				  unsigned sta, uint16_t port, uint8_t len)
 {
-	struct aml_mark dev = aml_device_begin(b, "PEVT");
+	struct aml_mark dev = aml_device_begin(b, name);
 	aml_name(b, "_HID");
-	aml_string(b, "QEMU0001");
+	aml_string(b, hid);
 	aml_name(b, "_STA");
-	aml_integer(b, ACPI_DSDT_STA_PRESENT);
+	aml_integer(b, sta);
 	aml_name(b, "_CRS");
 	struct aml_mark crs = aml_resource_template_begin(b);
-	acpi_dsdt_io(b, LAYOUT_PORT_PVPANIC, 1);
-	aml_end(b, crs);
-	aml_end(b, dev);
-}
-
-/* QEMU's fw_cfg with DMA, as hw/i386/fw_cfg.c fw_cfg_add_acpi_dsdt
- * writes it (shared/reference A.6): Linux's qemu_fw_cfg driver binds the
- * _HID "QEMU0002" and takes the selector, data and DMA registers at
- * offsets 0, 1 and 4 of the one IO range (B.1).  Debian's kernel has no
- * other way to find it. */
-static void acpi_dsdt_fw_cfg(struct aml_buf *b)
-{
-	struct aml_mark dev = aml_device_begin(b, "FWCF");
-	aml_name(b, "_HID");
-	aml_string(b, "QEMU0002");
-	aml_name(b, "_STA");
-	aml_integer(b, ACPI_DSDT_STA_HIDDEN);
-	aml_name(b, "_CRS");
-	struct aml_mark crs = aml_resource_template_begin(b);
-	acpi_dsdt_io(b, LAYOUT_PORT_FW_CFG, LAYOUT_PORT_FW_CFG_LEN);
+	acpi_dsdt_io(b, port, len);
 	aml_end(b, crs);
 	aml_end(b, dev);
 }
@@ -140,8 +121,15 @@ int acpi_dsdt_aml(struct aml_buf *b)
 	struct aml_mark sb = aml_scope_begin(b, "\\_SB");
 	for (size_t i = 0; i < sizeof(acpi_dsdt_pc_devices) / sizeof(acpi_dsdt_pc_devices[0]); i++)
 		acpi_dsdt_pc_device(b, &acpi_dsdt_pc_devices[i]);
-	acpi_dsdt_pvpanic(b);
-	acpi_dsdt_fw_cfg(b);
+	/* pvpanic: Linux's pvpanic-mmio driver binds "QEMU0001" and takes
+	 * its port from _CRS (QEMU hw/misc/pvpanic-isa.c). */
+	acpi_dsdt_qemu_device(b, "PEVT", "QEMU0001", ACPI_DSDT_STA_PRESENT, LAYOUT_PORT_PVPANIC, 1);
+	/* fw_cfg with DMA as QEMU's fw_cfg_add_acpi_dsdt writes it (reference
+	 * A.6): qemu_fw_cfg binds "QEMU0002" and finds the selector, data and
+	 * DMA registers at offsets 0, 1 and 4 of the range (B.1).  Debian's
+	 * kernel has no other way to find it. */
+	acpi_dsdt_qemu_device(b, "FWCF", "QEMU0002", ACPI_DSDT_STA_HIDDEN, LAYOUT_PORT_FW_CFG,
+			      LAYOUT_PORT_FW_CFG_LEN);
 	aml_end(b, sb);
 	return aml_buf_status(b);
 }
