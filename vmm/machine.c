@@ -359,15 +359,20 @@ static bool machine_forward_input(struct machine *m)
 	return true;
 }
 
-/* SIGUSR1 asks for a dump of the running guest; the others stop it. */
-static void machine_take_signal(struct machine *m, int sig_fd)
+/* SIGUSR1 asks for a dump of the running guest; the others stop it.  The
+ * time the guest spent paused for the dump is added to *deadline: it was
+ * not running.  (Signals and the timeout wait until the dump is written.) */
+static void machine_take_signal(struct machine *m, int sig_fd, int64_t *deadline)
 {
 	struct signalfd_siginfo si;
 	if (read(sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
-	if (si.ssi_signo == SIGUSR1)
+	if (si.ssi_signo == SIGUSR1) {
+		int64_t before = monotonic_ms();
 		machine_dump_running(m);
-	else
+		if (*deadline >= 0)
+			*deadline += monotonic_ms() - before;
+	} else
 		vm_stop_request(&m->stop, EXIT_INTERRUPTED, "interrupted by %s",
 				strsignal((int)si.ssi_signo));
 }
@@ -408,7 +413,7 @@ static void machine_wait(struct machine *m, int sig_fd)
 			break;
 		}
 		if (fds[1].revents & POLLIN)
-			machine_take_signal(m, sig_fd);
+			machine_take_signal(m, sig_fd, &deadline);
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
 			input_open = machine_forward_input(m);
 	}

@@ -115,6 +115,10 @@ static int machine_dump_write(struct machine *m, struct error *err)
 
 void machine_dump_running(struct machine *m)
 {
+	/* The signal came with the stop: the end-of-run dump (if asked) will
+	 * do, and a pause now would only fail. */
+	if (vm_stop_requested(&m->stop))
+		return;
 	if (!m->cfg->dump_path) {
 		fprintf(stderr, "minivmm: SIGUSR1 asks for a dump, but no --dump PATH was given; "
 			"the guest goes on\n");

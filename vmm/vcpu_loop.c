@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
@@ -211,6 +212,14 @@ void *vcpu_loop(void *arg)
 		if (!vcpu_handle_exit(v, run))
 			break;
 	}
+	/* KVM finishes a port access (the value read, RIP past the instruction)
+	 * only on the next KVM_RUN, before it looks at immediate_exit: one more
+	 * entry that runs nothing, so an end-of-run dump sees the vCPU after
+	 * its last instruction (api.rst, immediate_exit). */
+	__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (ioctl(v->vcpu.fd, KVM_RUN, 0) < 0 && errno != EINTR && errno != EAGAIN)
+		fprintf(stderr, "minivmm: vCPU %d: completing its last exit failed: %s\n",
+			v->vcpu.index, strerror(errno));
 	/* A dump may be waiting for this vCPU to pause: it never will, and the
 	 * stop (requested before the loop ended) tells the waiter why. */
 	pthread_mutex_lock(&m->pause.lock);
@@ -225,7 +234,11 @@ void *vcpu_loop(void *arg)
 void vcpu_kick(struct machine_vcpu *v)
 {
 	__atomic_store_n(&v->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	/* A real-time signal can be refused (EAGAIN) when the user's queue of
+	 * pending signals is full; a vCPU blocked in KVM_RUN (HLT, an AP
+	 * waiting for SIPI) would then never wake.  Try again shortly. */
+	while (pthread_kill(v->thread, VCPU_KICK_SIGNAL) == EAGAIN)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 }
 
 int vcpu_kick_install(void)

@@ -11,7 +11,8 @@
 #   dump-on-crash         a triple fault with --dump-on crash,timeout: 4
 #   dump-on-timeout       --timeout with --dump-on timeout: 124
 #   dump-on-exit-not-crash  a crash with --dump-on exit: no dump
-#   dump-fails-status-stays  a dump that cannot be written: one line, the
+#   dump-fails-status-stays  a dump that cannot be written (a 2 MiB file
+#                         size limit): one line, the
 #                         guest's status 1 stays
 #   dump-fails-0-becomes-8   the same after an --expect match: 8
 #   sigusr1-dumps-running-guest  --cpus 4, three SIGUSR1: three dumps, the
@@ -131,11 +132,18 @@ fi
 
 # A dump that cannot be written is one line; the guest's own status is the
 # bigger news and stays.  Nothing is left behind.
+# A dump that fails when written (its folder is checked at setup): a file
+# size limit of 2 MiB, with SIGXFSZ ignored so that write() says EFBIG.
+FSIZE_MINIVMM=$tmp/minivmm-fsize-2M
+printf '#!/bin/sh\nulimit -f 2048\ntrap "" XFSZ\nexec "%s" "$@"\n' "$MINIVMM" >"$FSIZE_MINIVMM"
+chmod +x "$FSIZE_MINIVMM"
+
 if begin_test dump-fails-status-stays; then
-	run --kernel "$PATTERN" --mem 64M --dump "$tmp/no-such-dir/vmcore" --dump-on exit </dev/null
+	MINIVMM=$FSIZE_MINIVMM run --kernel "$PATTERN" --mem 64M --dump "$tmp/big.vmcore" \
+		--dump-on exit </dev/null
 	check_common 1
-	grep -qF "minivmm: dump $tmp/no-such-dir/vmcore: cannot create" "$tmp/err" ||
-		why+="no 'minivmm: dump $tmp/no-such-dir/vmcore: cannot create ...' line; "
+	grep -qF "minivmm: dump $tmp/big.vmcore: " "$tmp/err" ||
+		why+="no 'minivmm: dump $tmp/big.vmcore: ...' line; "
 	[ "$(grep -c '^minivmm: ' "$tmp/err")" = 2 ] || why+="expected two 'minivmm: ' lines (the dump's failure, the reason); "
 	finish_test
 fi
@@ -143,11 +151,11 @@ fi
 # ... but a run that would have ended with 0 has failed: 8, and the dump's
 # failure is the one reason.
 if begin_test dump-fails-0-becomes-8; then
-	run --kernel "$PATTERN" --mem 64M --cmdline pattern.end=tick --expect "pattern: filled" \
-		--timeout 30 --dump "$tmp/no-such-dir/vmcore" --dump-on exit </dev/null
+	MINIVMM=$FSIZE_MINIVMM run --kernel "$PATTERN" --mem 64M --cmdline pattern.end=tick \
+		--expect "pattern: filled" --timeout 30 --dump "$tmp/big.vmcore" --dump-on exit </dev/null
 	check_exit 8
-	grep -qF "minivmm: dump $tmp/no-such-dir/vmcore: cannot create" "$tmp/err" ||
-		why+="the reason is not 'dump $tmp/no-such-dir/vmcore: cannot create ...'; "
+	grep -qF "minivmm: dump $tmp/big.vmcore: " "$tmp/err" ||
+		why+="the reason is not 'dump $tmp/big.vmcore: ...'; "
 	finish_test
 fi
 
