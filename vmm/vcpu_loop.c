@@ -191,7 +191,9 @@ void *vcpu_loop(void *arg)
 	 * (as near as userspace can tell). */
 	if (v->vcpu.index == 0)
 		run_timeline_mark(m->timeline, RUN_EVENT_FIRST_INSTRUCTION);
+	bool access_pending = false;   /* the last exit was a port or MMIO access */
 	while (!vm_stop_requested(&m->stop)) {
+		access_pending = false;
 		if (ioctl(v->vcpu.fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				/* A kick: the loop condition says whether it
@@ -209,6 +211,7 @@ void *vcpu_loop(void *arg)
 					v->vcpu.index, strerror(errno));
 			break;
 		}
+		access_pending = run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO;
 		if (!vcpu_handle_exit(v, run))
 			break;
 	}
@@ -217,7 +220,7 @@ void *vcpu_loop(void *arg)
 	 * entry that runs nothing, so an end-of-run dump sees the vCPU after
 	 * its last instruction (api.rst, immediate_exit). */
 	__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (ioctl(v->vcpu.fd, KVM_RUN, 0) < 0 && errno != EINTR && errno != EAGAIN)
+	if (access_pending && ioctl(v->vcpu.fd, KVM_RUN, 0) < 0 && errno != EINTR && errno != EAGAIN)
 		fprintf(stderr, "minivmm: vCPU %d: completing its last exit failed: %s\n",
 			v->vcpu.index, strerror(errno));
 	/* A dump may be waiting for this vCPU to pause: it never will, and the
