@@ -18,16 +18,16 @@
  *   }
  *
  * Strings go through json_print_bytes, so any console bytes give valid JSON. */
-#define _GNU_SOURCE   /* asprintf, mkostemp */
+#define _GNU_SOURCE   /* asprintf */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file_replace.h"
 #include "common/json.h"
 #include "vmm/run_report.h"
 
@@ -152,43 +152,16 @@ void console_lines_free(struct console_lines *l)
 
 /* ---- The report file --------------------------------------------------- */
 
-/* "%s/.NAME.XXXXXX" beside the target, for mkostemp. */
-static char *run_report_temp_template(const struct run_report *r)
-{
-	char *copy = strdup(r->target);
-	if (!copy)
-		return NULL;
-	char *t = NULL;
-	if (asprintf(&t, "%s/.%s.XXXXXX", r->dir, basename(copy)) < 0)
-		t = NULL;
-	free(copy);
-	return t;
-}
-
-/* Creates the temporary file; returns its descriptor, or -1 with err set
- * (and *tmp freed). */
-static int run_report_temp_open(const struct run_report *r, char **tmp, struct error *err)
-{
-	*tmp = run_report_temp_template(r);
-	if (!*tmp)
-		return error_set(err, "--result-json %s: out of memory", r->path);
-	int fd = mkostemp(*tmp, O_CLOEXEC);
-	if (fd < 0) {
-		error_set(err, "--result-json %s: cannot create a temporary file in %s: %s", r->path,
-			  r->dir, strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return fd;
-}
-
 int run_report_open(struct run_report *r, const char *path, struct error *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->direct_fd = -1;
 	r->path = strdup(path);
-	if (!r->path)
+	if (!r->path || asprintf(&r->what, "--result-json %s", path) < 0) {
+		r->what = NULL;
+		run_report_close(r);
 		return error_set(err, "--result-json %s: out of memory", path);
+	}
 	/* O_NONBLOCK: a FIFO nobody reads is an error now (ENXIO), not a
 	 * setup that waits forever. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0666);
@@ -211,22 +184,16 @@ int run_report_open(struct run_report *r, const char *path, struct error *err)
 	fd = -1;
 	/* The rename must land where the path leads, not replace a symlink. */
 	r->target = realpath(path, NULL);
-	char *copy = r->target ? strdup(r->target) : NULL;
-	if (copy)
-		r->dir = strdup(dirname(copy));
-	free(copy);
-	if (!r->dir) {
-		error_set(err, "--result-json %s: %s", path,
-			  r->target ? "out of memory" : strerror(errno));
+	if (!r->target) {
+		error_set(err, "--result-json %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* The temporary file must be possible now, not only at the end. */
 	char *tmp;
-	int tfd = run_report_temp_open(r, &tmp, err);
+	int tfd = file_replace_begin(r->target, r->what, &tmp, err);
 	if (tfd < 0)
 		goto fail;
-	close(tfd);
-	unlink(tmp);
-	free(tmp);
+	file_replace_finish(tfd, tmp, r->target, r->what, false, err);
 	return 0;
 fail:
 	if (fd >= 0)
@@ -341,25 +308,15 @@ int run_report_write(struct run_report *r, int status, const char *reason, const
 		return rc;
 	}
 	char *tmp;
-	int fd = run_report_temp_open(r, &tmp, err);
-	if (fd < 0) {
-		free(text);
-		return -1;
+	int fd = file_replace_begin(r->target, r->what, &tmp, err);
+	if (fd >= 0) {
+		bool ok = fchmod(fd, r->mode) == 0 && run_report_write_all(fd, text, len) == 0;
+		if (!ok)
+			error_set(err, "%s: cannot write %s: %s", r->what, tmp, strerror(errno));
+		rc = file_replace_finish(fd, tmp, r->target, r->what, ok, err);
+	} else {
+		rc = -1;
 	}
-	if (fchmod(fd, r->mode) < 0 || run_report_write_all(fd, text, len) < 0) {
-		rc = error_set(err, "--result-json %s: cannot write %s: %s", r->path, tmp,
-			       strerror(errno));
-		close(fd);
-	} else if (close(fd) < 0) {
-		rc = error_set(err, "--result-json %s: cannot write %s: %s", r->path, tmp,
-			       strerror(errno));
-	} else if (rename(tmp, r->target) < 0) {
-		rc = error_set(err, "--result-json %s: cannot rename %s to %s: %s", r->path, tmp,
-			       r->target, strerror(errno));
-	}
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
 	free(text);
 	return rc;
 }
@@ -370,7 +327,7 @@ void run_report_close(struct run_report *r)
 		close(r->direct_fd);
 	free(r->path);
 	free(r->target);
-	free(r->dir);
+	free(r->what);
 	memset(r, 0, sizeof(*r));
 	r->direct_fd = -1;
 }

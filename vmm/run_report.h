@@ -90,7 +90,7 @@ void console_lines_free(struct console_lines *l);
 struct run_report {
 	char *path;        /* as the user gave it, for messages */
 	char *target;      /* where it is written: the path with symlinks resolved */
-	char *dir;         /* target's folder, for the temporary file */
+	char *what;        /* "--result-json PATH", how messages name it */
 	mode_t mode;       /* the file's permissions as created */
 	int direct_fd;     /* not a regular file (/dev/stderr, a FIFO): written
 			    * in place through this descriptor; else -1 */

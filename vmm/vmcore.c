@@ -1,7 +1,6 @@
 /* The ELF vmcore writer (vmcore.h; reference/boot-devices-dumps.md C).
  * Everything the guest controls - its VMCOREINFO location and the note
  * there - is checked before use; the guest's RAM is only read. */
-#define _GNU_SOURCE  /* mkostemp */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/file_replace.h"
 #include "vmm/vmcore.h"
 
 /* The file is written in the host's byte order; ELFDATA2LSB says x86's. */
@@ -494,27 +494,10 @@ int vmcore_write(const char *path, const struct guest_memory *mem,
 {
 	if (!path || !*path)
 		return error_set(err, "the dump has no file name");
-	/* PATH.tmp-XXXXXX in the same folder, so that rename() is atomic. */
-	size_t len = strlen(path);
-	char *tmp = malloc(len + sizeof(".tmp-XXXXXX"));
-	if (!tmp)
-		return error_set(err, "%s: no memory for a file name", path);
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		error_set(err, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-		free(tmp);
+	char *tmp;
+	int fd = file_replace_begin(path, path, &tmp, err);
+	if (fd < 0)
 		return -1;
-	}
 	int rc = vmcore_write_fd(fd, path, mem, cpus, ncpus, info, result, err);
-	/* close() reports delayed write errors on some file systems (NFS). */
-	if (close(fd) < 0 && rc == 0)
-		rc = error_set(err, "%s: cannot write the dump: %s", path, strerror(errno));
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = error_set(err, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return file_replace_finish(fd, tmp, path, path, rc == 0, err);
 }
