@@ -51,6 +51,7 @@ struct vm_config {
 	const char *console_path;    /* CONSOLE_FILE */
 	double timeout_sec;          /* 0: none */
 	bool verbose;
+	bool trace_boot;             /* --trace-boot: the timeline on stderr at the end */
 	const char *expect;          /* --expect: stop with 0 once the console shows it */
 	const char *result_json_path;  /* --result-json: where the outcome goes */
 	const char *dump_path;       /* --dump: where vmcores go; NULL: none */

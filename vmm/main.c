@@ -64,6 +64,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "minivmm: %s\n", reason);
 	}
 	run_timeline_mark(&timeline, RUN_EVENT_END);
+	if (cfg.trace_boot)
+		run_timeline_print(&timeline, stderr);
 	struct error report_err = { "" };
 	if (machine_report(&m, status, reason, &report_err) < 0) {
 		fprintf(stderr, "minivmm: %s\n", report_err.msg);

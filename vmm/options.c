@@ -50,6 +50,9 @@ static const char options_help[] =
 	"                       (repeatable; opt/NAME has at most 55 characters)\n"
 	"  --print-images[=FMT] list the images placed in guest RAM on stderr before the\n"
 	"                       guest starts: table (default) or json\n"
+	"  --trace-boot         print the boot timeline on stderr at the end: ms from\n"
+	"                       start to VM created, images loaded, first guest\n"
+	"                       instruction, first console byte, --expect match, end\n"
 	"  --verbose            print where images landed and the memory map\n"
 	"  --help               this text\n"
 	"  --version            minivmm's version\n"
@@ -324,7 +327,7 @@ void options_free(struct vm_config *cfg)
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIMEOUT,
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
-       OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON };
+       OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -346,6 +349,7 @@ static const struct option options_long[] = {
 	{ "result-json", required_argument, NULL, OPT_RESULT_JSON },
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "dump-on", required_argument, NULL, OPT_DUMP_ON },
+	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -425,6 +429,7 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 				return error_set(err, "--timeout '%s': expected a positive number of seconds", optarg), OPTIONS_ERROR;
 			break;
 		case OPT_VERBOSE: cfg->verbose = true; break;
+		case OPT_TRACE_BOOT: cfg->trace_boot = true; break;
 		case OPT_HELP: fputs(options_help, stdout); return OPTIONS_EXIT_OK;
 		case OPT_VERSION: printf("minivmm %s\n", MINIVMM_VERSION); return OPTIONS_EXIT_OK;
 		case ':':

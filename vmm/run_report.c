@@ -86,6 +86,21 @@ const char *run_event_name(enum run_event ev)
 	return (unsigned)ev < RUN_EVENT_COUNT ? names[ev] : "unknown";
 }
 
+void run_timeline_print(const struct run_timeline *tl, FILE *out)
+{
+	double prev = 0;
+	for (int ev = 0; ev < RUN_EVENT_COUNT; ev++) {
+		const char *name = run_event_name((enum run_event)ev);
+		double ms;
+		if (!run_timeline_ms(tl, (enum run_event)ev, &ms)) {
+			fprintf(out, "minivmm: trace: %10s ms  %-24s (not reached)\n", "-", name);
+			continue;
+		}
+		fprintf(out, "minivmm: trace: %10.3f ms  %-24s +%.3f ms\n", ms, name, ms - prev);
+		prev = ms;
+	}
+}
+
 /* ---- The console's tail ------------------------------------------------ */
 
 void console_tail_init(struct console_tail *t)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -47,6 +48,10 @@ bool run_timeline_ms(const struct run_timeline *tl, enum run_event ev, double *m
 /* The event's name in the report: "start", "vm_created", "images_loaded",
  * "first_guest_instruction", "first_console_byte", "marker", "end". */
 const char *run_event_name(enum run_event ev);
+
+/* --trace-boot: every event on its own line, "minivmm: trace:" first, with
+ * ms from start and from the event before; an event never reached says so. */
+void run_timeline_print(const struct run_timeline *tl, FILE *out);
 
 /* ---- The console's tail ------------------------------------------------ */
 

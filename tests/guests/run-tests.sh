@@ -77,6 +77,8 @@ fi
 . "$here/cases-fwcfg.sh"
 # shellcheck source=tests/guests/cases-dump.sh
 . "$here/cases-dump.sh"
+# shellcheck source=tests/guests/cases-trace.sh
+. "$here/cases-trace.sh"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
