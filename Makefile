@@ -45,6 +45,7 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
 include tests/guests/guests.mk
 include images/images.mk
 include tests/fuzz/fuzz.mk
+include bench/bench.mk
 
 test: unit-test acpi-test script-test cli-test guest-test box-test
 

@@ -115,6 +115,10 @@ void *vcpu_loop(void *machine_vcpu);
 int vcpu_kick_install(void);
 void vcpu_kick(struct machine_vcpu *v);
 int vcpu_read_state(struct machine_vcpu *v, struct error *err);
+/* One KVM_EXIT_IO through the device bus, as every vCPU thread handles it
+ * (also timed by bench/exit_cost.c).  run_size: the kvm_run mapping's size.
+ * -1 when KVM's data offset or size would reach outside it. */
+int vcpu_io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size);
 
 /* Dumps (machine_dump.c), with --dump.  machine_pause_init/destroy bracket
  * the pause state (zeroed before), with slots for ncpus vCPUs (0: no

@@ -57,19 +57,19 @@ static const char *internal_error_name(uint32_t suberror)
 	}
 }
 
-/* Port I/O: count accesses of size bytes each at data_offset in kvm_run
- * (string instructions give count > 1).  The offset comes from KVM, but a
- * bad one must not make us read outside the mapping. */
-static int vcpu_handle_io(struct machine *m, struct kvm_run *run)
+int vcpu_io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size)
 {
+	/* count accesses of size bytes each at data_offset in kvm_run (string
+	 * instructions give count > 1).  The offset comes from KVM, but a bad
+	 * one must not make us read outside the mapping. */
 	uint64_t size = run->io.size, count = run->io.count;
 	uint64_t end = run->io.data_offset + size * count;
-	if (size == 0 || size > 4 || end > (uint64_t)m->sys.vcpu_mmap_size)
+	if (size == 0 || size > 4 || end > (uint64_t)run_size)
 		return -1;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 	for (uint64_t i = 0; i < count; i++)
-		io_bus_access(&m->bus, run->io.port, is_write, data + i * size, (uint32_t)size);
+		io_bus_access(bus, run->io.port, is_write, data + i * size, (uint32_t)size);
 	return 0;
 }
 
@@ -91,7 +91,7 @@ static bool vcpu_handle_exit(struct machine_vcpu *v, struct kvm_run *run)
 	char detail[128];
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if (vcpu_handle_io(m, run) < 0) {
+		if (vcpu_io_exit(&m->bus, run, (size_t)m->sys.vcpu_mmap_size) < 0) {
 			vm_stop_request(&m->stop, EXIT_HOST_FAILED,
 					"vCPU %d: KVM reported a port access outside kvm_run (size %u, count %u)",
 					v->vcpu.index, run->io.size, run->io.count);

@@ -13,6 +13,7 @@
 	X(image_file)    \
 	X(images)        \
 	X(bzimage)       \
+	X(bzimage_payload) \
 	X(elf)           \
 	X(elf_load)      \
 	X(pvh_note)      \
