@@ -1,7 +1,9 @@
 /* The VM: KVM_CREATE_VM, the x86 fixed regions KVM needs, the in-kernel
  * irqchip and PIT, and guest RAM (api.rst sections 4.2, 4.24, 4.35, 4.40,
  * 4.48, 4.55). */
+#define _GNU_SOURCE   /* close_range, pipe2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -140,6 +142,46 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	if (vm->mem.host_base)
 		munmap(vm->mem.host_base, vm->mem.ram_size);
 	vm->mem.host_base = NULL;
+}
+
+/* close_range over [lo, hi], skipping nothing; hi may be ~0U. */
+static void vm_close_fds(unsigned lo, unsigned hi)
+{
+	if (lo <= hi)
+		close_range(lo, hi, 0);
+}
+
+void kvm_vm_release_after_exit(struct kvm_vm *vm)
+{
+	if (vm->fd <= 0)
+		return;
+	/* The pipe's write end stays open in this process until it exits;
+	 * the child's read then ends, and so does the child. */
+	int cue[2];
+	if (pipe2(cue, O_CLOEXEC) < 0)
+		return;
+	/* Guest RAM is not the child's business: not even its page tables
+	 * get copied. */
+	if (vm->mem.host_base)
+		madvise(vm->mem.host_base, vm->mem.ram_size, MADV_DONTFORK);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Only the VM and the cue stay open: a reader of our stdout
+		 * or of a file we wrote must see it closed when we exit. */
+		unsigned lo = (unsigned)(vm->fd < cue[0] ? vm->fd : cue[0]);
+		unsigned hi = (unsigned)(vm->fd < cue[0] ? cue[0] : vm->fd);
+		if (lo > 0)
+			vm_close_fds(0, lo - 1);
+		vm_close_fds(lo + 1, hi - 1);
+		vm_close_fds(hi + 1, ~0U);
+		char byte;
+		while (read(cue[0], &byte, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(cue[0]);
+	if (pid < 0)
+		close(cue[1]);
 }
 
 int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level)

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 		if (status == EXIT_GUEST_OFF)
 			status = EXIT_HOST_FAILED;
 	}
+	kvm_vm_release_after_exit(&m.vm);
 	machine_teardown(&m);
 	options_free(&cfg);
 	return status;
