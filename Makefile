@@ -35,8 +35,13 @@ $(BUILD)/libminivmm.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The program is linked statically, as Firecracker's is: no shared libraries
+# to map and relocate at start (a trivial guest's whole run is ~2 ms), about
+# 1 MiB less resident memory (make bench, "RSS"), and one file to copy into a
+# box or a CI image.  Sanitizer builds set STATIC= (their runtimes are shared).
+STATIC ?= -static
 $(BUILD)/minivmm: $(BUILD)/vmm/main.o $(BUILD)/libminivmm.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
@@ -75,7 +80,7 @@ box-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
 asan:
-	$(MAKE) BUILD=build-asan \
+	$(MAKE) BUILD=build-asan STATIC= \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" unit-test cli-test guest-test
 
