@@ -84,6 +84,12 @@ bool options_dump_wanted(const struct vm_config *cfg, int status);
 /* The full command line: the default first, the user's after it.  Caller frees. */
 char *options_build_cmdline(const struct vm_config *cfg);
 
-#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd"
+/* What each default is for (kernel-parameters.txt): the console on COM1;
+ * reboot through the keyboard controller (i8042 reset ends the run);
+ * panic=-1 reboots at once, so a panic without pvpanic still ends the run;
+ * no PCI, no PS/2 mouse or multiplexer probes (the machine has none); a
+ * plain keyboard controller; only ttyS0, so the 8250 driver does not probe
+ * the three legacy COM ports that are not there. */
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd 8250.nr_uarts=1"
 
 #endif
