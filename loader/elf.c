@@ -388,7 +388,8 @@ int elf_load(struct guest_memory *mem, struct image_list *list,
 	if (list) {
 		struct image_record rec = {
 			.kind = IMAGE_KIND_KERNEL, .origin = file->origin, .path = file->path,
-			.image = k.image, .claim_end = k.reserved_end,
+			.image = k.image, .format = kernel_format_name(&k),
+			.claim_end = k.reserved_end,
 		};
 		if (image_list_add(list, &rec, err) < 0)
 			return -1;

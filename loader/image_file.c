@@ -166,6 +166,7 @@ void image_file_free(struct image_file *file)
 {
 	if (!file)
 		return;
+	bzimage_vmlinux_release(file);
 	free(file->data);
 	free(file->path);
 	memset(file, 0, sizeof(*file));

@@ -81,18 +81,19 @@ const char *image_origin_name(enum image_origin origin)
 	return "?";
 }
 
+/* Every column but the last (PATH, which may hold anything) is one word. */
 void image_list_print_table(const struct image_list *list, FILE *out)
 {
-	fprintf(out, "%-10s %-9s %-12s %-12s %-10s %-12s %s\n", "KIND", "ORIGIN", "ADDRESS",
-		"SIZE", "ALIGN", "RAW-ADDRESS", "PATH");
+	fprintf(out, "%-10s %-9s %-12s %-12s %-10s %-12s %-13s %s\n", "KIND", "ORIGIN", "ADDRESS",
+		"SIZE", "ALIGN", "RAW-ADDRESS", "FORMAT", "PATH");
 	for (size_t i = 0; i < list->count; i++) {
 		const struct image_record *r = &list->items[i];
 		char raw[24] = "-";
 		if (r->has_raw_addr)
 			snprintf(raw, sizeof(raw), "0x%" PRIx64, r->raw_addr);
-		fprintf(out, "%-10s %-9s 0x%-10" PRIx64 " 0x%-10" PRIx64 " 0x%-8" PRIx64 " %-12s %s\n",
+		fprintf(out, "%-10s %-9s 0x%-10" PRIx64 " 0x%-10" PRIx64 " 0x%-8" PRIx64 " %-12s %-13s %s\n",
 			image_kind_name(r->kind), image_origin_name(r->origin), r->image.load_paddr,
-			r->image.size, r->image.alignment, raw, r->path);
+			r->image.size, r->image.alignment, raw, r->format ? r->format : "-", r->path);
 	}
 }
 
@@ -109,9 +110,15 @@ void image_list_print_json(const struct image_list *list, FILE *out)
 		fprintf(out, ",\"load_paddr\":%" PRIu64 ",\"size\":%" PRIu64 ",\"alignment\":%" PRIu64
 			",\"raw_addr\":", r->image.load_paddr, r->image.size, r->image.alignment);
 		if (r->has_raw_addr)
-			fprintf(out, "%" PRIu64 "}", r->raw_addr);
+			fprintf(out, "%" PRIu64, r->raw_addr);
 		else
-			fputs("null}", out);
+			fputs("null", out);
+		fputs(",\"format\":", out);
+		if (r->format)
+			json_print_string(out, r->format);
+		else
+			fputs("null", out);
+		fputc('}', out);
 	}
 	fputs("]\n", out);
 }

@@ -43,7 +43,37 @@ int kernel_choose_protocol(struct guest_kernel_image *k, enum kernel_boot_protoc
 	return 0;
 }
 
-int kernel_parse(const struct image_file *file, const struct load_request *req,
+const char *kernel_format_name(const struct guest_kernel_image *k)
+{
+	switch (k->format) {
+	case KERNEL_FORMAT_BZIMAGE: return "bzImage";
+	case KERNEL_FORMAT_ELF: return "ELF";
+	case KERNEL_FORMAT_BZIMAGE_PAYLOAD:
+		switch (k->payload_format) {
+		case BZIMAGE_PAYLOAD_GZIP: return "bzImage+gzip";
+		case BZIMAGE_PAYLOAD_BZIP2: return "bzImage+bzip2";
+		case BZIMAGE_PAYLOAD_LZMA: return "bzImage+lzma";
+		case BZIMAGE_PAYLOAD_XZ: return "bzImage+xz";
+		case BZIMAGE_PAYLOAD_LZO: return "bzImage+lzo";
+		case BZIMAGE_PAYLOAD_LZ4: return "bzImage+lz4";
+		case BZIMAGE_PAYLOAD_ZSTD: return "bzImage+zstd";
+		case BZIMAGE_PAYLOAD_UNKNOWN: break;
+		}
+		return "bzImage+?";
+	}
+	return "?";
+}
+
+/* --kernel-addr and --kernel-align ask for a place the vmlinux is not
+ * linked for; --boot linux64 asks for the bzImage's own 64-bit entry, and
+ * --boot pvh for an entry a bzImage does not have (kernel_choose_protocol
+ * says so). */
+bool kernel_wants_payload(const struct load_request *req)
+{
+	return req->protocol == KERNEL_BOOT_AUTO && !req->load_address && !req->alignment;
+}
+
+int kernel_parse(struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err)
 {
 	if (kernel_is_elf(file)) {
@@ -54,16 +84,30 @@ int kernel_parse(const struct image_file *file, const struct load_request *req,
 				 "nor an ELF vmlinux", file->path);
 	} else if (bzimage_parse(file->data, file->size, file->path, out, err) < 0) {
 		return -1;
+	} else if (kernel_wants_payload(req)) {
+		/* Guest RAM is not known yet: only the absolute cap applies. */
+		int rc = bzimage_vmlinux_prepare(file, BZIMAGE_PAYLOAD_MAX_SIZE, err);
+		if (rc < 0 || (rc > 0 && bzimage_vmlinux_describe(file, out, err) < 0))
+			return -1;
 	}
 	return kernel_choose_protocol(out, req->protocol, file->path, err);
 }
 
 int kernel_load(struct guest_memory *mem, struct image_list *list,
-		const struct image_file *file, const struct load_request *req,
+		struct image_file *file, const struct load_request *req,
 		struct guest_kernel_image *out, struct error *err)
 {
-	int rc = kernel_is_elf(file) ? elf_load(mem, list, file, req, out, err)
-				     : bzimage_load(mem, list, file, req, out, err);
+	int rc;
+	if (kernel_is_elf(file)) {
+		rc = elf_load(mem, list, file, req, out, err);
+	} else if (kernel_wants_payload(req) && kernel_is_bzimage(file)) {
+		rc = bzimage_vmlinux_prepare(file, mem->ram_size, err);
+		if (rc >= 0)
+			rc = rc ? bzimage_vmlinux_load(mem, list, file, out, err)
+				: bzimage_load(mem, list, file, req, out, err);
+	} else {
+		rc = bzimage_load(mem, list, file, req, out, err);
+	}
 	if (rc < 0)
 		return -1;
 	return kernel_choose_protocol(out, req->protocol, file->path, err);

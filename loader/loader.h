@@ -48,12 +48,18 @@ int image_source_open(struct image_source *src, const char *path, struct error *
 void image_source_buffer(struct image_source *src, const char *name, const void *data,
 			 size_t size);
 
+struct bzimage_vmlinux;
+
 /* A whole image in host memory. */
 struct image_file {
 	char *path;      /* the source's name, for messages and the list */
 	enum image_origin origin;
 	uint8_t *data;
 	size_t size;
+	/* A bzImage's payload as kernel_parse examined it, kept for
+	 * kernel_load (bzimage_vmlinux.c); NULL until examined, freed once
+	 * loaded and by image_file_free. */
+	struct bzimage_vmlinux *vmlinux;
 };
 
 /* Pulls src to its end in chunks, then closes it (also on error).  Formats
@@ -78,6 +84,9 @@ struct image_record {
 	enum image_origin origin;
 	char *path;             /* file path, "<stdin>", or what a table is */
 	struct guest_image image;
+	/* Kernels: what was loaded (kernel_format_name: "bzImage", "ELF",
+	 * "bzImage+lz4", ...), a string with static storage; NULL otherwise. */
+	const char *format;
 	uint64_t claim_end;     /* end of the RAM the image owns (a kernel: reserved_end) */
 	bool has_raw_addr;      /* loaded as raw data at an address the user gave */
 	uint64_t raw_addr;
@@ -113,13 +122,31 @@ enum kernel_boot_protocol {
 	KERNEL_BOOT_PVH,       /* 32-bit PVH entry, hvm_start_info in EBX */
 };
 
-enum kernel_format { KERNEL_FORMAT_BZIMAGE, KERNEL_FORMAT_ELF };
+enum kernel_format {
+	KERNEL_FORMAT_BZIMAGE,          /* booted as it is: the guest decompresses */
+	KERNEL_FORMAT_ELF,              /* an ELF vmlinux */
+	KERNEL_FORMAT_BZIMAGE_PAYLOAD,  /* the ELF vmlinux minivmm unpacked from a bzImage */
+};
+
+/* A bzImage's payload formats, as lib/decompress.c's table names them. */
+enum bzimage_payload_format {
+	BZIMAGE_PAYLOAD_UNKNOWN,
+	BZIMAGE_PAYLOAD_GZIP,
+	BZIMAGE_PAYLOAD_BZIP2,
+	BZIMAGE_PAYLOAD_LZMA,
+	BZIMAGE_PAYLOAD_XZ,
+	BZIMAGE_PAYLOAD_LZO,
+	BZIMAGE_PAYLOAD_LZ4,
+	BZIMAGE_PAYLOAD_ZSTD,
+};
 
 struct guest_kernel_image {
-	/* bzImage: the protected-mode kernel as copied.  ELF: from the lowest
-	 * segment's destination to the end of the highest one (p_memsz). */
+	/* bzImage: the protected-mode kernel as copied.  ELF (and a bzImage's
+	 * payload): from the lowest segment's destination to the end of the
+	 * highest one (p_memsz). */
 	struct guest_image image;
 	enum kernel_format format;
+	enum bzimage_payload_format payload_format;  /* KERNEL_FORMAT_BZIMAGE_PAYLOAD */
 	enum kernel_boot_protocol protocol;  /* never AUTO once loaded */
 	uint64_t entry;                      /* for `protocol` */
 	uint64_t linux64_entry;              /* bzImage load + 0x200; ELF e_entry + offset */
@@ -130,10 +157,15 @@ struct guest_kernel_image {
 	 * starts: nothing else may be placed below it and above
 	 * image.load_paddr (boot.rst: init_size). */
 	uint64_t reserved_end;
-	/* bzImage: copied from the image, as read.  ELF: synthesized (what a
-	 * vmlinux needs from a loader; see elf.c). */
+	/* bzImage, and the vmlinux from its payload: copied from the bzImage,
+	 * as read.  ELF: synthesized (what a vmlinux needs from a loader; see
+	 * elf.c). */
 	struct setup_header setup_header;
 };
+
+/* "bzImage", "ELF", or for a bzImage's payload "bzImage+FORMAT" (e.g.
+ * "bzImage+lz4"): static strings, for --print-images and --verbose. */
+const char *kernel_format_name(const struct guest_kernel_image *k);
 
 /* Where and how the caller wants the kernel or a module. */
 struct load_request {
@@ -168,6 +200,72 @@ int bzimage_parse(const uint8_t *data, size_t size, const char *name,
 int bzimage_load(struct guest_memory *mem, struct image_list *list,
 		 const struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err);
+
+/* ---- A bzImage's payload (bzimage_payload.c) --------------------------- */
+
+/* The largest vmlinux minivmm decompresses, whatever the guest's RAM. */
+#define BZIMAGE_PAYLOAD_MAX_SIZE (1ULL << 30)
+
+/* Where the payload lies in the file: [offset, offset + length), its
+ * trailing size included. */
+struct bzimage_payload_span {
+	enum bzimage_payload_format format;
+	uint64_t offset;
+	uint32_t length;
+};
+
+/* A decompressed payload: `size` bytes at `data` (malloc'd). */
+struct bzimage_payload {
+	enum bzimage_payload_format format;
+	uint8_t *data;
+	size_t size;
+};
+
+const char *bzimage_payload_format_name(enum bzimage_payload_format format);
+/* The format whose magic starts data (lib/decompress.c's table). */
+enum bzimage_payload_format bzimage_payload_detect(const uint8_t *data, size_t len);
+/* Formats minivmm decompresses: all but LZO and unknown ones. */
+bool bzimage_payload_supported(enum bzimage_payload_format format);
+
+/* boot.rst "payload_offset"/"payload_length": 1 with out filled, 0 when
+ * the header declares no payload (protocol < 2.08, payload_length 0), -1
+ * when it lies outside the file.  hdr is the one bzimage_parse read from
+ * data. */
+int bzimage_payload_find(const struct setup_header *hdr, const uint8_t *data, size_t size,
+			 const char *name, struct bzimage_payload_span *out, struct error *err);
+
+/* Decompresses the payload on the host: 1 with out holding exactly the
+ * size the payload's trailer declares; 0 when there is nothing minivmm can
+ * decompress (no payload, LZO, an unknown magic; out->format says which),
+ * and the guest must do it; -1 for a corrupt payload or a declared size
+ * above max_size (capped at BZIMAGE_PAYLOAD_MAX_SIZE), with a message
+ * naming `name` and the format. */
+int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *data, size_t size,
+			       const char *name, uint64_t max_size, struct bzimage_payload *out,
+			       struct error *err);
+void bzimage_payload_free(struct bzimage_payload *payload);
+
+/* ---- Booting a bzImage through the vmlinux inside it (bzimage_vmlinux.c) */
+
+/* Examines file's payload once and keeps the verdict in file->vmlinux: 1
+ * when it decompresses (to at most max_size bytes) to an ELF vmlinux
+ * linked at the bzImage's pref_address, which can then be loaded; 0 when
+ * the bzImage must boot as it is (no payload, a format minivmm does not
+ * decompress, an ELF linked elsewhere); -1 for a bad bzImage, a corrupt
+ * payload or one that is no ELF. */
+int bzimage_vmlinux_prepare(struct image_file *file, uint64_t max_size, struct error *err);
+/* After a prepare that returned 1: what bzimage_vmlinux_load will do. */
+int bzimage_vmlinux_describe(const struct image_file *file, struct guest_kernel_image *out,
+			     struct error *err);
+/* After a prepare that returned 1: loads the vmlinux at its link address,
+ * claims up to the larger of its end and pref_address + init_size, records
+ * it (format "bzImage+FORMAT", the bzImage's path) and frees the
+ * decompressed bytes. */
+int bzimage_vmlinux_load(struct guest_memory *mem, struct image_list *list,
+			 struct image_file *file, struct guest_kernel_image *out,
+			 struct error *err);
+/* Frees file->vmlinux (image_file_free calls it). */
+void bzimage_vmlinux_release(struct image_file *file);
 
 /* ELF64 vmlinux (System V gABI, "ELF Header" and "Program Header"): x86-64,
  * little-endian, ET_EXEC or ET_DYN. */
@@ -229,15 +327,25 @@ int elf_load(struct guest_memory *mem, struct image_list *list,
 int kernel_choose_protocol(struct guest_kernel_image *k, enum kernel_boot_protocol req,
 			   const char *name, struct error *err);
 
+/* With --boot auto and the default placement (no load address, no
+ * alignment), a bzImage whose payload minivmm can decompress boots through
+ * the vmlinux inside it (bzimage_vmlinux.c): no in-guest decompression, but
+ * no KASLR either, as with any vmlinux booted at its link address. */
+bool kernel_wants_payload(const struct load_request *req);
+
 /* Checks a kernel before any VM exists: format by magic (bzImage "HdrS" or
- * ELF "\x7fELF"), header, and the protocol choice.  Fills out as for the
- * placement req asks (an ELF; a bzImage at its own address). */
-int kernel_parse(const struct image_file *file, const struct load_request *req,
+ * ELF "\x7fELF"), header, the payload when kernel_wants_payload (kept in
+ * file->vmlinux for kernel_load), and the protocol choice.  Fills out as
+ * for the placement req asks (an ELF; a bzImage at its own address or its
+ * payload's vmlinux at its link address). */
+int kernel_parse(struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err);
 
-/* Dispatches to bzimage_load or elf_load, then kernel_choose_protocol. */
+/* Dispatches to bzimage_vmlinux_load, bzimage_load or elf_load, then
+ * kernel_choose_protocol.  The payload may decompress to no more than
+ * guest RAM. */
 int kernel_load(struct guest_memory *mem, struct image_list *list,
-		const struct image_file *file, const struct load_request *req,
+		struct image_file *file, const struct load_request *req,
 		struct guest_kernel_image *out, struct error *err);
 
 /* ---- Modules: the initrd and raw data ------------------------------------ */

@@ -5,7 +5,8 @@ PACKAGES=(
 	build-essential clang pkg-config linux-libc-dev   # compilers, kvm.h, bootparam.h
 	check libfdt-dev                                   # unit tests, device trees
 	qemu-system-x86 busybox-static cpio kmod           # the KVM box and test initramfs
-	xz-utils zstd lz4 gzip bzip2                       # kernel payload decompressors
+	xz-utils zstd lz4 gzip bzip2                       # payload compressors: test guests, extract-vmlinux
+	zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev  # minivmm decompresses a bzImage's payload
 	binutils jq acpica-tools                           # readelf: vmlinux notes, dumps; jq: JSON in the tests; iasl -d: ACPI tables
 	makedumpfile                                       # reads minivmm's vmcores in the box test
 )

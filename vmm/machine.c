@@ -262,8 +262,9 @@ static void machine_print_layout(struct machine *m)
 		fprintf(stderr, "minivmm: image %s addr=0x%" PRIx64 " size=0x%" PRIx64,
 			image_kind_name(r->kind), r->image.load_paddr, r->image.size);
 		if (r->kind == IMAGE_KIND_KERNEL)
-			fprintf(stderr, " entry=0x%" PRIx64 " protocol=%s", m->kernel.entry,
-				m->kernel.protocol == KERNEL_BOOT_PVH ? "pvh" : "linux64");
+			fprintf(stderr, " entry=0x%" PRIx64 " protocol=%s format=%s", m->kernel.entry,
+				m->kernel.protocol == KERNEL_BOOT_PVH ? "pvh" : "linux64",
+				kernel_format_name(&m->kernel));
 		fputc('\n', stderr);
 	}
 	fprintf(stderr, "minivmm: cmdline \"%s\"\n", m->cmdline);

@@ -10,9 +10,14 @@
 # the guest's busybox initramfs, and in ONE box run (a box boot costs seconds)
 # runs, each reported on its own:
 #   box: nested KVM works          tests/box/kvm-probe.c: /dev/kvm, a VM, KVM_RUN
-#   boot cloud kernel (default memory)   minivmm --kernel --initrd --timeout 120
+#   boot cloud kernel (default memory)   minivmm --kernel --initrd --timeout 120;
+#                                        minivmm decompresses the bzImage's
+#                                        lz4 payload and boots the vmlinux in
+#                                        it (--print-images: bzImage+lz4)
 #   boot cloud kernel (--mem 3584M)      the same with --mem 3584M
-#   boot cloud kernel at --kernel-addr 0x2000000
+#   boot cloud kernel at --kernel-addr 0x2000000   the bzImage as it is: the
+#                                        only boot that runs the kernel's own
+#                                        in-guest decompressor
 #   boot cloud kernel piped through stdin  --kernel - with the bzImage on stdin
 #   boot cloud vmlinux (64-bit entry)    the ELF scripts/extract-vmlinux pulls
 #                                        out of the bzImage, --boot linux64
@@ -161,7 +166,7 @@ if [ "$probe_only" = 0 ] && [ -z "$guest_skip_why" ]; then
 	# --timeout costs that test, not the others.
 	box_cmd+="
 if [ \$r = 0 ]; then
-	t boot timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120
+	t boot timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --print-images
 	t boot-mem timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --mem 3584M
 	t boot-addr timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --kernel-addr 0x2000000 --verbose
 	t boot-stdin sh -c \"timeout -s KILL 150 $m --kernel - --initrd guest.cpio.gz --timeout 120 --verbose < $k\"
@@ -287,10 +292,22 @@ check_boot() {
 	echo "    console tail:"
 	tail -n 30 "$tmp/$id.console" | indent
 }
+# By default minivmm decompresses the bzImage's lz4 payload itself and
+# loads the vmlinux at its link address, 16 MiB (--print-images: KIND
+# ORIGIN ADDRESS SIZE ALIGN RAW-ADDRESS FORMAT PATH).
+payload_decompressed() {
+	grep -qE 'kernel +file +0x1000000 +0x[0-9a-f]+ +0x[0-9a-f]+ +- +bzImage\+lz4 ' "$tmp/boot.console" ||
+		echo "--print-images does not show the kernel at 0x1000000 as bzImage+lz4: $(
+			grep -m1 'kernel ' "$tmp/boot.console")"
+}
+extra_check=payload_decompressed
 check_boot boot "$T_BOOT" 0
+extra_check=
 check_boot boot-mem "$T_BOOT_MEM" 0
+# --kernel-addr keeps the bzImage as it is (the vmlinux is linked for one
+# address): the in-guest decompressor runs, and keeps being tested, here.
 check_boot boot-addr "$T_BOOT_ADDR" 0 "minivmm: image kernel addr=0x2000000 "
-check_boot boot-stdin "$T_BOOT_STDIN" 0 "minivmm: image kernel addr=0x100000 "
+check_boot boot-stdin "$T_BOOT_STDIN" 0 "minivmm: image kernel addr=0x1000000 "
 check_boot boot-elf "$T_BOOT_ELF" 0 "entry=0x1000000 protocol=linux64"
 check_boot boot-pvh "$T_BOOT_PVH" 0 "entry=0x1000850 protocol=pvh"
 check_boot cpus "$T_CPUS" 0 "MINIVMM-GUEST-USERSPACE-OK cpus=4 "

@@ -117,7 +117,7 @@ done
 if begin_test print-images-table; then
 	run_blob "$CHECK" --print-images </dev/null
 	check_blob_report "$CHECK"
-	# KIND ORIGIN ADDRESS SIZE ALIGN RAW-ADDRESS PATH
+	# KIND ORIGIN ADDRESS SIZE ALIGN RAW-ADDRESS FORMAT PATH
 	awk '$1 == "kernel" || $1 == "initrd" || $1 == "raw"' "$tmp/err" >"$tmp/table"
 	while read -r kind _ addr size _ _; do
 		echo "$kind $((addr)) $((size))"
@@ -127,11 +127,11 @@ if begin_test print-images-table; then
 	cmp -s "$tmp/images.vmm" "$tmp/images.table" ||
 		why+="--print-images table differs from --verbose: $(differences "$tmp/images.vmm" "$tmp/images.table"); "
 	awk -v k="$CHECK" -v i="$INITRD" -v b="$BLOB" -v a="$(hex $((BLOB_ADDR)))" '
-		$1 == "kernel" && $2 == "file" && $7 == k { n++ }
-		$1 == "initrd" && $2 == "file" && $7 == i { n++ }
-		$1 == "raw" && $2 == "file" && $7 == b && $6 == a { n++ }
+		$1 == "kernel" && $2 == "file" && $7 == "bzImage" && $8 == k { n++ }
+		$1 == "initrd" && $2 == "file" && $7 == "-" && $8 == i { n++ }
+		$1 == "raw" && $2 == "file" && $6 == a && $7 == "-" && $8 == b { n++ }
 		END { exit n != 3 }' "$tmp/table" ||
-		why+="table rows lack origin file, the paths or the raw address: $(tr '\n' ';' <"$tmp/table"); "
+		why+="table rows lack origin file, the formats, the paths or the raw address: $(tr '\n' ';' <"$tmp/table"); "
 	finish_test
 fi
 
@@ -142,22 +142,22 @@ if begin_test print-images-json; then
 	grep -v '^minivmm: ' "$tmp/err" >"$tmp/json"
 	if command -v jq >/dev/null; then
 		jq -r '.[] | select(.kind == "kernel" or .kind == "initrd" or .kind == "raw")
-			| "\(.kind) \(.load_paddr) \(.size) \(.origin) \(.raw_addr) \(.path)"' \
+			| "\(.kind) \(.load_paddr) \(.size) \(.origin) \(.raw_addr) \(.format) \(.path)"' \
 			<"$tmp/json" >"$tmp/json.rows" 2>"$tmp/jq.err" ||
 			why+="jq cannot read the --print-images=json output: $(head -c 200 "$tmp/jq.err"); "
 	else
 		tr -d '\n' <"$tmp/json" | sed 's/},{/}\n{/g' |
-			sed -n 's/.*"kind":"\(kernel\|initrd\|raw\)","origin":"\([a-z]*\)","path":"\([^"]*\)","load_paddr":\([0-9]*\),"size":\([0-9]*\),"alignment":[0-9]*,"raw_addr":\([0-9a-z]*\)}.*/\1 \4 \5 \2 \6 \3/p' \
+			sed -n 's/.*"kind":"\(kernel\|initrd\|raw\)","origin":"\([a-z]*\)","path":"\([^"]*\)","load_paddr":\([0-9]*\),"size":\([0-9]*\),"alignment":[0-9]*,"raw_addr":\([0-9a-z]*\),"format":"\{0,1\}\([^",]*\)"\{0,1\}}.*/\1 \4 \5 \2 \6 \7 \3/p' \
 			>"$tmp/json.rows"
 	fi
 	cut -d ' ' -f 1-3 "$tmp/json.rows" | sort >"$tmp/images.json"
 	vmm_images >"$tmp/images.vmm"
 	cmp -s "$tmp/images.vmm" "$tmp/images.json" ||
 		why+="--print-images=json differs from --verbose: $(differences "$tmp/images.vmm" "$tmp/images.json"); "
-	grep -qxF "raw $((BLOB_ADDR)) $(stat -c %s "$BLOB") file $((BLOB_ADDR)) $BLOB" "$tmp/json.rows" ||
+	grep -qxF "raw $((BLOB_ADDR)) $(stat -c %s "$BLOB") file $((BLOB_ADDR)) null $BLOB" "$tmp/json.rows" ||
 		why+="no raw entry with origin file, raw_addr $BLOB_ADDR and its path: $(tr '\n' ';' <"$tmp/json.rows"); "
-	grep -qxF "kernel $BZIMAGE_LOAD_ADDR $(bzimage_kernel_size "$CHECK") file null $CHECK" "$tmp/json.rows" ||
-		why+="no kernel entry with origin file, raw_addr null and its path: $(tr '\n' ';' <"$tmp/json.rows"); "
+	grep -qxF "kernel $BZIMAGE_LOAD_ADDR $(bzimage_kernel_size "$CHECK") file null bzImage $CHECK" "$tmp/json.rows" ||
+		why+="no kernel entry with origin file, raw_addr null, format bzImage and its path: $(tr '\n' ';' <"$tmp/json.rows"); "
 	finish_test
 fi
 
@@ -165,7 +165,7 @@ fi
 if begin_test print-images-stdin; then
 	run --kernel - --cmdline "exit=21" --print-images --verbose < <(cat "$ELF")
 	check_elf_report 43 "exit=21" ""
-	awk '$1 == "kernel" { print $2, $7 }' "$tmp/err" | grep -qx 'client <stdin>' ||
-		why+="the kernel row is not 'client ... <stdin>': $(grep -m1 '^kernel' "$tmp/err"); "
+	awk '$1 == "kernel" { print $2, $7, $8 }' "$tmp/err" | grep -qx 'client ELF <stdin>' ||
+		why+="the kernel row is not 'client ... ELF <stdin>': $(grep -m1 '^kernel' "$tmp/err"); "
 	finish_test
 fi

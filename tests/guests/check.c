@@ -1,6 +1,9 @@
-/* The checking guest for the 64-bit boot protocol, in two forms: the
- * bzImage check.bzimage (header.S) and the ELF check-elf.elf (form-elf.S),
- * which minivmm enters like a vmlinux with a setup header of its own making.
+/* The checking guest for the 64-bit boot protocol, in three forms: the
+ * bzImage check.bzimage (header.S), the ELF check-elf.elf (form-elf.S),
+ * which minivmm enters like a vmlinux with a setup header of its own making,
+ * and the ELF check-payload.elf (form-payload.S), the compressed payload of
+ * the payload-*.bzimage guests, which minivmm decompresses and enters with
+ * the outer bzImage's own setup header.
  * It looks at the machine minivmm built, from the inside, and reports over
  * the serial console (the shared lines are in checklib.h):
  *
@@ -41,6 +44,8 @@
 #define BP_RELOCATABLE       0x234
 #define BP_XLOADFLAGS        0x236
 #define BP_CMDLINE_SIZE      0x238
+#define BP_PAYLOAD_OFFSET    0x248
+#define BP_PAYLOAD_LENGTH    0x24c
 #define BP_PREF_ADDRESS      0x258
 #define BP_INIT_SIZE         0x260
 #define BP_E820_TABLE        0x2d0
@@ -86,6 +91,11 @@ static int is_elf(void)
 	return guest_form == GUEST_FORM_ELF;
 }
 
+static int is_payload(void)
+{
+	return guest_form == GUEST_FORM_PAYLOAD;
+}
+
 static void check_entry_state(void)
 {
 	puts_("entry rsp=");
@@ -108,7 +118,8 @@ static void check_entry_state(void)
 static void check_load(void)
 {
 	load_addr = (uint64_t)(uintptr_t)startup_32;
-	kernel_span = is_elf() ? (uint64_t)(uintptr_t)_end - load_addr : bzimage_span();
+	kernel_span = is_elf() || is_payload() ? (uint64_t)(uintptr_t)_end - load_addr
+					       : bzimage_span();
 	puts_("load addr=");
 	put_hex(load_addr);
 	puts_(" entry=");
@@ -116,8 +127,11 @@ static void check_load(void)
 	puts_(" end=");
 	put_hex((uint64_t)(uintptr_t)_end);
 	puts_("\n");
-	if (guest_form != GUEST_FORM_BZIMAGE && guest_form != GUEST_FORM_ELF)
+	if (guest_form != GUEST_FORM_BZIMAGE && guest_form != GUEST_FORM_ELF && !is_payload())
 		fail_hex("no form object linked in: guest_form is", guest_form);
+	/* Nothing relocates the payload's ELF: it runs where it is linked. */
+	if (is_payload() && load_addr != GUEST_PAYLOAD_LINK_ADDR)
+		fail_hex2("the payload's load address", load_addr, GUEST_PAYLOAD_LINK_ADDR);
 }
 
 static void check_long_mode(void)
@@ -138,9 +152,13 @@ static void check_long_mode(void)
 }
 
 /* The fields a bzImage's header carries through unchanged, and the one
- * minivmm writes back (code32_start: the load address). */
+ * minivmm writes back (code32_start: the load address).  The payload's ELF
+ * gets the outer bzImage's header, which says where the ELF is linked and
+ * where its payload lies: minivmm made none of it up. */
 static void check_header_bzimage(uint64_t bp)
 {
+	uint64_t pref = is_payload() ? GUEST_PAYLOAD_LINK_ADDR : GUEST_LOAD_ADDR;
+
 	if (rd8(bp + BP_SETUP_SECTS) != guest_setup_sects)
 		fail_hex2("hdr.setup_sects", rd8(bp + BP_SETUP_SECTS), guest_setup_sects);
 	if (rd16(bp + BP_BOOT_FLAG) != 0xaa55)
@@ -155,10 +173,14 @@ static void check_header_bzimage(uint64_t bp)
 		fail_hex2("hdr.kernel_alignment", rd32(bp + BP_KERNEL_ALIGNMENT), GUEST_KERNEL_ALIGNMENT);
 	if (!(rd16(bp + BP_XLOADFLAGS) & 1))
 		fail_hex("hdr.xloadflags lost XLF_KERNEL_64:", rd16(bp + BP_XLOADFLAGS));
-	if (rd64(bp + BP_PREF_ADDRESS) != GUEST_LOAD_ADDR)
-		fail_hex2("hdr.pref_address", rd64(bp + BP_PREF_ADDRESS), GUEST_LOAD_ADDR);
+	if (rd64(bp + BP_PREF_ADDRESS) != pref)
+		fail_hex2("hdr.pref_address", rd64(bp + BP_PREF_ADDRESS), pref);
 	if (rd32(bp + BP_INIT_SIZE) != GUEST_INIT_SIZE)
 		fail_hex2("hdr.init_size", rd32(bp + BP_INIT_SIZE), GUEST_INIT_SIZE);
+	if (is_payload() && (!rd32(bp + BP_PAYLOAD_OFFSET) || !rd32(bp + BP_PAYLOAD_LENGTH)))
+		fail("hdr.payload_offset/payload_length are 0: not the outer bzImage's header");
+	if (!is_payload() && (rd32(bp + BP_PAYLOAD_OFFSET) || rd32(bp + BP_PAYLOAD_LENGTH)))
+		fail("hdr.payload_offset/payload_length are not the image's 0");
 }
 
 /* An ELF has no header: minivmm synthesizes one with protocol 2.12, and the
@@ -187,6 +209,10 @@ static void check_header(uint64_t bp)
 	put_hex(rd16(bp + BP_VERSION));
 	puts_(" loader type=");
 	put_hex(rd8(bp + BP_TYPE_OF_LOADER));
+	puts_(" payload_offset=");
+	put_hex(rd32(bp + BP_PAYLOAD_OFFSET));
+	puts_(" payload_length=");
+	put_hex(rd32(bp + BP_PAYLOAD_LENGTH));
 	puts_("\n");
 	if (rd8(bp + BP_SENTINEL) != 0)
 		fail_hex("boot_params sentinel (0x1ef) is not 0:", rd8(bp + BP_SENTINEL));

@@ -18,9 +18,18 @@
  * PVH note (shared/reference F.7). */
 #define GUEST_ELF_BOOT_VERSION 0x020c      /* the synthesized header's */
 
+/* The payload bzImages (guests.mk: payload-FORMAT.bzimage): check.c linked
+ * as an ELF at GUEST_PAYLOAD_LINK_ADDR (check-payload.elf), compressed, and
+ * carried as the payload of a bzImage (header.S -DPAYLOAD) whose own code
+ * (outer.c) only exits with GUEST_EXIT_OUTER_ENTRY: minivmm should load the
+ * ELF itself and pass it the bzImage's own setup header. */
+#define GUEST_PAYLOAD_LINK_ADDR   0x1000000  /* pref_address, as Linux's LOAD_PHYSICAL_ADDR */
+#define GUEST_PAYLOAD_SETUP_SECTS 2
+
 /* What the form object linked into a guest says it is (guest_form). */
 #define GUEST_FORM_BZIMAGE     1           /* header.S */
 #define GUEST_FORM_ELF         2           /* form-elf.S */
+#define GUEST_FORM_PAYLOAD     3           /* form-payload.S */
 
 /* PVH (Xen's arch-x86/hvm/start_info.h, elfnote.h). */
 #define GUEST_XEN_ELFNOTE_GUEST_OS       6
@@ -53,5 +62,6 @@
 #define GUEST_EXIT_ENTRY32     0x7d        /* entered at the 32-bit entry: 251 */
 #define GUEST_EXIT_ENTRY64     0x7c        /* PVH guest entered at e_entry: 249 */
 #define GUEST_EXIT_FWCFG_PASS  0x2a        /* fwcfg.c: every check passed: 85 */
+#define GUEST_EXIT_OUTER_ENTRY 0x7b        /* a payload bzImage's own entry ran: 247 */
 
 #endif

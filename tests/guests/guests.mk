@@ -22,6 +22,14 @@
 #                         PVH note, linked at 0x200000: the 64-bit protocol
 #   check-pvh.elf         the PVH checking guest (pvh-start.S, pvh.c), linked
 #                         at 0x100000, with the Xen PHYS32_ENTRY note
+#   payload-FORMAT.bzimage  a bzImage whose payload (boot.rst payload_offset,
+#                         payload_length) is check-payload.elf (check.c as an
+#                         ELF linked at 0x1000000, the header's pref_address)
+#                         compressed as the kernel's build does (gzip, bzip2,
+#                         lzma, xz, lz4, zstd; none: the ELF as it is, a
+#                         format minivmm does not know) with the size
+#                         appended; its own code (outer.c) only exits with
+#                         status 247
 
 GUEST_SRC := tests/guests
 GUEST_OUT := $(BUILD)/guests
@@ -46,7 +54,20 @@ GUEST_HDRS    := $(GUEST_SRC)/guest.h $(GUEST_SRC)/lib.h $(GUEST_SRC)/checklib.h
 GUEST_ELF_LINK_ADDR := 0x200000
 GUEST_PVH_LINK_ADDR := 0x100000
 
-GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin reset smp acpi-off pvpanic fwcfg pattern
+# A payload bzImage per format (scripts/Makefile.lib: cmd_gzip, cmd_bzip2,
+# cmd_lzma, cmd_xzkern with scripts/xz_wrap.sh, cmd_lz4, cmd_zstd22).
+GUEST_PAYLOAD_FORMATS := gzip bzip2 lzma xz lz4 zstd none
+GUEST_COMPRESS_gzip  := gzip -n -9
+GUEST_COMPRESS_bzip2 := bzip2 -9
+GUEST_COMPRESS_lzma  := xz --format=lzma -9
+GUEST_COMPRESS_xz    := xz --check=crc32 --x86 --lzma2=dict=32MiB
+GUEST_COMPRESS_lz4   := lz4 -l -9 - -
+GUEST_COMPRESS_zstd  := zstd -22 --ultra -q
+GUEST_COMPRESS_none  := cat
+GUEST_PAYLOAD_LINK_ADDR := 0x1000000
+
+GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin reset smp acpi-off pvpanic fwcfg pattern \
+	$(GUEST_PAYLOAD_FORMATS:%=payload-%)
 GUEST_ELF_NAMES     := check-elf check-pvh
 GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
 GUEST_IMAGES := $(GUEST_BZIMAGE_NAMES:%=$(GUEST_OUT)/%.bzimage) \
@@ -93,6 +114,26 @@ $(GUEST_OUT)/pvpanic.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pvpanic.o
 $(GUEST_OUT)/fwcfg.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/fwcfg.o
 $(GUEST_OUT)/pattern.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pattern.o
 
+# The payload bzImages: the setup header with payload fields (header.S
+# -DPAYLOAD), start.S's entries leading to outer.c, and the payload.
+$(GUEST_OBJ)/header-payload.o: $(GUEST_SRC)/header.S $(GUEST_SRC)/guest.h
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DSETUP_SECTS=2 -DRELOCATABLE=1 -DPAYLOAD -c -o $@ $<
+$(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OUT)/payload-%.elf): $(GUEST_OUT)/payload-%.elf: \
+		$(GUEST_OBJ)/header-payload.o $(GUEST_OBJ)/outer.o $(GUEST_OBJ)/payload-blob-%.o
+
+# scripts/Makefile.lib size_append: the uncompressed size as a le32 after
+# the compressed data.
+$(GUEST_OBJ)/check-payload.%: $(GUEST_OUT)/check-payload.elf
+	@mkdir -p $(dir $@)
+	{ $(GUEST_COMPRESS_$*) <$< && \
+	  sz=$$(stat -c %s $<) && for b in 0 8 16 24; do \
+	    printf "\\$$(printf %03o $$(((sz >> b) & 255)))"; done; } >$@.tmp
+	mv $@.tmp $@
+
+$(GUEST_OBJ)/payload-blob-%.o: $(GUEST_SRC)/payload-blob.S $(GUEST_OBJ)/check-payload.%
+	$(GUEST_CC) $(GUEST_CFLAGS) -DPAYLOAD_FILE='"$(GUEST_OBJ)/check-payload.$*"' -c -o $@ $<
+
 # The header object goes first so that its section leads the file.
 $(GUEST_OUT)/%.elf: $(GUEST_COMMON_OBJS) $(GUEST_SRC)/guest.ld
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ \
@@ -110,6 +151,14 @@ $(GUEST_OUT)/check-elf.elf: $(GUEST_COMMON_OBJS) $(GUEST_CHECK_OBJS) $(GUEST_OBJ
 	  -Wl,--defsym=GUEST_LINK_BASE=$(GUEST_ELF_LINK_ADDR) -Wl,-e,startup_64 \
 	  -o $@ $(filter %.o,$^)
 
+# check.c linked where the payload bzImages' pref_address says; its PVH
+# note (form-payload.S) is absolute, which is fine: it is never moved.
+$(GUEST_OUT)/check-payload.elf: $(GUEST_COMMON_OBJS) $(GUEST_CHECK_OBJS) $(GUEST_OBJ)/form-payload.o \
+		$(GUEST_PIC_OBJS:.o=.pic) $(GUEST_SRC)/guest-elf.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_ELF_LDFLAGS) \
+	  -Wl,--defsym=GUEST_LINK_BASE=$(GUEST_PAYLOAD_LINK_ADDR) -Wl,-e,startup_64 \
+	  -o $@ $(filter %.o,$^)
+
 $(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_OBJ)/checklib.o \
 		$(GUEST_OBJ)/lib.o $(GUEST_SRC)/guest-elf.ld
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_ELF_LDFLAGS) \
@@ -121,4 +170,7 @@ $(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_
   $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_PIC_OBJS:.o=.pic) \
   $(GUEST_OBJ)/triple-fault.o $(GUEST_OBJ)/spin.o $(GUEST_OBJ)/reset.o \
   $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/smp-ap.o $(GUEST_OBJ)/acpi-off.o $(GUEST_OBJ)/pvpanic.o \
-  $(GUEST_OBJ)/fwcfg.o $(GUEST_OBJ)/pattern.o
+  $(GUEST_OBJ)/fwcfg.o $(GUEST_OBJ)/pattern.o \
+  $(GUEST_OUT)/check-payload.elf $(GUEST_OBJ)/form-payload.o $(GUEST_OBJ)/header-payload.o \
+  $(GUEST_OBJ)/outer.o $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OBJ)/check-payload.%) \
+  $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OBJ)/payload-blob-%.o)

@@ -4,11 +4,15 @@
  * (shared/reference/boot-devices-dumps.md §F.1), with the offsets checked at
  * assembly time.
  *
- * Assembled with -DSETUP_SECTS=n -DRELOCATABLE=0|1.  n is what goes into the
+ * Assembled with -DSETUP_SECTS=n -DRELOCATABLE=0|1 [-DPAYLOAD].  n is what goes into the
  * setup_sects field; n = 0 means 4 (boot.rst), so the setup area is
  * (n ? n : 4) + 1 sectors and the protected-mode code follows it.
  * RELOCATABLE goes into relocatable_kernel: the check guest's code is
  * position-independent, so it runs wherever --kernel-addr puts it.
+ * PAYLOAD makes the header of a payload bzImage (guests.mk: payload-*.bzimage):
+ * payload_offset and payload_length describe the compressed check guest
+ * that payload-blob.S carries (boot.rst "payload_offset": from the start of
+ * the protected-mode code), and pref_address is where that ELF is linked.
  * Everything in the area past the header is int3 (0xcc): a loader that
  * copies from the wrong file offset lands the 64-bit entry in int3s, which
  * fault through the empty IDT into a triple fault instead of running
@@ -67,11 +71,20 @@ setup_start:
 	.long	GUEST_CMDLINE_SIZE	/* 0x238 cmdline_size */
 	.long	0			/* 0x23c hardware_subarch */
 	.quad	0			/* 0x240 hardware_subarch_data */
+#ifdef PAYLOAD
+	.long	guest_payload_start - GUEST_LOAD_ADDR	/* 0x248 payload_offset */
+	.long	guest_payload_length	/* 0x24c payload_length, le32 size included */
+#else
 	.long	0			/* 0x248 payload_offset */
 	.long	0			/* 0x24c payload_length */
+#endif
 	.quad	0			/* 0x250 setup_data */
 	CHECK_OFFSET(0x258)
+#ifdef PAYLOAD
+	.quad	GUEST_PAYLOAD_LINK_ADDR	/* 0x258 pref_address: the payload's link address */
+#else
 	.quad	GUEST_LOAD_ADDR		/* 0x258 pref_address */
+#endif
 	.long	GUEST_INIT_SIZE		/* 0x260 init_size */
 	.long	0			/* 0x264 handover_offset */
 	.long	0			/* 0x268 kernel_info_offset */

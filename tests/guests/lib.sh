@@ -155,6 +155,7 @@ describe_status() {
 	253) echo " (guest: UART never reported THRE)" ;;
 	251) echo " (guest entered at the 32-bit entry, not load+0x200)" ;;
 	249) echo " (PVH guest entered at e_entry in 64-bit mode, not at its PVH entry)" ;;
+	247) echo " (a payload bzImage's own entry ran: minivmm booted it as it is)" ;;
 	4) echo " (guest crashed)" ;;
 	2) echo " (usage or setup error)" ;;
 	124) echo " (minivmm --timeout expired)" ;;

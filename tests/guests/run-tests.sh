@@ -28,7 +28,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage reset.bzimage \
 	 smp.bzimage acpi-off.bzimage pvpanic.bzimage fwcfg.bzimage pattern.bzimage \
-	 check-elf.elf check-pvh.elf; do
+	 check-elf.elf check-pvh.elf payload-gzip.bzimage payload-bzip2.bzimage \
+	 payload-lzma.bzimage payload-xz.bzimage payload-lz4.bzimage payload-zstd.bzimage \
+	 payload-none.bzimage; do
 	if [ ! -f "$GUESTDIR/$g" ]; then
 		echo "$0: $GUESTDIR/$g is missing (make guests)" >&2
 		exit 2
@@ -67,6 +69,8 @@ fi
 . "$here/cases-elf-pvh.sh"
 # shellcheck source=tests/guests/cases-placement.sh
 . "$here/cases-placement.sh"
+# shellcheck source=tests/guests/cases-payload.sh
+. "$here/cases-payload.sh"
 # shellcheck source=tests/guests/cases-exit-console.sh
 . "$here/cases-exit-console.sh"
 # shellcheck source=tests/guests/cases-smp.sh

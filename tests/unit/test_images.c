@@ -74,6 +74,7 @@ static void fill_sample(struct image_list *list)
 	struct error err = { { 0 } };
 	struct image_record k = record(IMAGE_KIND_KERNEL, "bzImage", 0x100000, 0x7e5000);
 	k.image.alignment = 0x200000;
+	k.format = "bzImage+lz4";
 	struct image_record raw = record(IMAGE_KIND_RAW, "a \"b\"\\c\n", 0x3000000, 16);
 	raw.origin = IMAGE_ORIGIN_CLIENT;
 	raw.image.alignment = 1;
@@ -93,10 +94,10 @@ START_TEST(test_table)
 	fill_sample(&list);
 	char *text = print(&list, false);
 	ck_assert_str_eq(text,
-		"KIND       ORIGIN    ADDRESS      SIZE         ALIGN      RAW-ADDRESS  PATH\n"
-		"kernel     file      0x100000     0x7e5000     0x200000   -            bzImage\n"
-		"raw        client    0x3000000    0x10         0x1        0x3000000    a \"b\"\\c\n\n"
-		"boot-data  generated 0x7000       0x1000       0x1000     -            zero-page\n");
+		"KIND       ORIGIN    ADDRESS      SIZE         ALIGN      RAW-ADDRESS  FORMAT        PATH\n"
+		"kernel     file      0x100000     0x7e5000     0x200000   -            bzImage+lz4   bzImage\n"
+		"raw        client    0x3000000    0x10         0x1        0x3000000    -             a \"b\"\\c\n\n"
+		"boot-data  generated 0x7000       0x1000       0x1000     -            -             zero-page\n");
 	free(text);
 	image_list_free(&list);
 }
@@ -113,11 +114,13 @@ START_TEST(test_json)
 	text = print(&list, true);
 	ck_assert_str_eq(text,
 		"[{\"kind\":\"kernel\",\"origin\":\"file\",\"path\":\"bzImage\",\"load_paddr\":1048576,"
-		"\"size\":8278016,\"alignment\":2097152,\"raw_addr\":null},"
+		"\"size\":8278016,\"alignment\":2097152,\"raw_addr\":null,\"format\":\"bzImage+lz4\"},"
 		"{\"kind\":\"raw\",\"origin\":\"client\",\"path\":\"a \\\"b\\\"\\\\c\\n\","
-		"\"load_paddr\":50331648,\"size\":16,\"alignment\":1,\"raw_addr\":50331648},"
+		"\"load_paddr\":50331648,\"size\":16,\"alignment\":1,\"raw_addr\":50331648,"
+		"\"format\":null},"
 		"{\"kind\":\"boot-data\",\"origin\":\"generated\",\"path\":\"zero-page\","
-		"\"load_paddr\":28672,\"size\":4096,\"alignment\":4096,\"raw_addr\":null}]\n");
+		"\"load_paddr\":28672,\"size\":4096,\"alignment\":4096,\"raw_addr\":null,"
+		"\"format\":null}]\n");
 	free(text);
 	image_list_free(&list);
 }
