@@ -1,4 +1,47 @@
-# Benchmarks (make bench): placeholder, filled in by the bench work.
-.PHONY: bench
-bench:
-	@echo "make bench: not written yet" >&2; exit 1
+# Benchmarks: `make bench` builds minivmm, the bench tools and guests into
+# $(BUILD)/bench/ and runs scripts/bench.sh, which prints minivmm against
+# QEMU (and the bare KVM_RUN loop) with ratios.  `make bench-build` only
+# builds.  Included by the top Makefile after tests/guests/guests.mk, whose
+# guest compiler, flags and ELF linker script the bench guests reuse.
+#
+#   run-timer     times a command from its start to its end, or to a marker
+#                 on its stdout (bench/run_timer.c)
+#   exit-cost     one port exit through minivmm's io bus against a bare
+#                 KVM_RUN loop (bench/exit_cost.c, links libminivmm.a)
+#   exit-pvh.elf  PVH guest that exits through the debug-exit port at once
+#   halt-pvh.elf  PVH guest that halts for ever
+
+BENCH_SRC := bench
+BENCH_OUT := $(BUILD)/bench
+BENCH_TOOLS  := $(BENCH_OUT)/run-timer $(BENCH_OUT)/exit-cost
+BENCH_GUESTS := $(BENCH_OUT)/exit-pvh.elf $(BENCH_OUT)/halt-pvh.elf
+BENCH_OBJS   := $(BENCH_OUT)/run_timer.o $(BENCH_OUT)/exit_cost.o
+
+.PHONY: bench bench-build
+bench-build: $(BUILD)/minivmm $(BENCH_TOOLS) $(BENCH_GUESTS)
+
+bench: bench-build
+	scripts/bench.sh $(BUILD)/minivmm $(BENCH_OUT)
+
+$(BENCH_OUT)/run-timer: $(BENCH_OUT)/run_timer.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BENCH_OUT)/exit-cost: $(BENCH_OUT)/exit_cost.o $(BUILD)/libminivmm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The guests: guests.mk's freestanding flags and ELF layout (guest-elf.ld,
+# PVH note through elfnote.h), linked at 1 MiB like check-pvh.elf.
+$(BENCH_OUT)/guests/%.o: $(BENCH_SRC)/guests/%.S $(GUEST_SRC)/elfnote.h
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(BENCH_OUT)/exit-pvh.elf: ENTRY := bench_exit_start32
+$(BENCH_OUT)/halt-pvh.elf: ENTRY := bench_halt_start32
+$(BENCH_OUT)/%.elf: $(BENCH_OUT)/guests/%.o $(GUEST_SRC)/guest-elf.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_ELF_LDFLAGS) \
+	  -Wl,--defsym=GUEST_LINK_BASE=$(GUEST_PVH_LINK_ADDR) -Wl,-e,$(ENTRY) \
+	  -o $@ $(filter %.o,$^)
+
+.SECONDARY: $(BENCH_GUESTS:$(BENCH_OUT)/%.elf=$(BENCH_OUT)/guests/%.o)
+
+-include $(BENCH_OBJS:.o=.d)

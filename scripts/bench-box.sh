@@ -1,0 +1,57 @@
+#!/bin/sh
+# bench-box.sh RUNS — the half of `make bench` that runs inside the KVM box
+# (scripts/bench.sh ships it there with scripts/box-run.sh --files; busybox sh,
+# working directory /box).  Boots the guest kernel + initramfs RUNS times with
+# minivmm and RUNS times with QEMU microvm, alternating, and prints one line
+# per boot:
+#
+#   BENCH-BOX minivmm|qemu RUN MS
+#
+# and, after each VMM's first boot, what it printed on stderr, if anything, as
+# BENCH-BOX-NOTE lines.
+# MS: run-timer's milliseconds from the VMM's start to the marker on its
+# console.  On a failure: BENCH-BOX-FAIL with the reason, the VMM's last
+# output, and exit status 1.
+#
+# Expects in /box: minivmm, qemu-system-x86_64, bios-microvm.bin (QEMU's
+# microvm firmware) and linuxboot_dma.bin (the option ROM QEMU loads a bzImage
+# with), both found through -L /box, run-timer, guest-kernel (a
+# bzImage), guest.cpio.gz (images/guest-initramfs.sh) and cmdline.txt:
+# minivmm's effective command line with --cmdline minivmm.end=hang, which QEMU
+# gets whole, so both guests boot with the same line and stay up after the
+# marker until run-timer kills them.
+set -eu
+
+runs=$1
+marker=MINIVMM-GUEST-USERSPACE-OK
+cmdline=$(cat cmdline.txt)
+
+# boot VMM RUN: one timed boot; prints its line or fails.
+boot() {
+	vmm=$1 run=$2
+	case "$vmm" in
+	minivmm)
+		set -- ./minivmm --kernel guest-kernel --initrd guest.cpio.gz \
+			--mem 256M --cpus 1 --cmdline minivmm.end=hang ;;
+	qemu)
+		set -- ./qemu-system-x86_64 -M microvm -accel kvm -cpu host -m 256M -smp 1 \
+			-nodefaults -no-user-config -nographic -serial stdio -L /box \
+			-kernel guest-kernel -initrd guest.cpio.gz -append "$cmdline" ;;
+	esac
+	if ms=$(./run-timer --marker "$marker" --timeout 120 -- "$@" 2>/tmp/bench-err); then
+		echo "BENCH-BOX $vmm $run $ms"
+		# What the VMM said on stderr (a missing ROM, say), once.
+		[ "$run" != 1 ] || sed "s/^/BENCH-BOX-NOTE $vmm: /" /tmp/bench-err
+	else
+		echo "BENCH-BOX-FAIL $vmm run $run did not reach the marker:"
+		cat /tmp/bench-err
+		exit 1
+	fi
+}
+
+run=1
+while [ "$run" -le "$runs" ]; do
+	boot minivmm "$run"
+	boot qemu "$run"
+	run=$((run + 1))
+done
