@@ -7,7 +7,9 @@
  * scripts/Makefile.lib): the stripped vmlinux compressed as one stream, then
  * size_append, the uncompressed size as a little-endian u32; mkpiggy
  * publishes the whole file, trailer included, as z_input_len, which
- * header.S stores in payload_length.  Every size here comes from the file
+ * header.S stores in payload_length.  gzip alone gets no size_append
+ * (cmd_gzip): its stream already ends with that u32, ISIZE (RFC 1952
+ * 2.3.1), so there the trailer is the stream's own last 4 bytes.  Every size here comes from the file
  * and is hostile: the output must be no larger than the caller allows, fill
  * exactly the trailing size, and the compressed stream must end exactly
  * where the trailer begins. */
@@ -388,8 +390,9 @@ int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *da
 		return error_set(err, "%s: the bzImage's %s payload is corrupt: payload_length 0x%x "
 				 "is too short for a stream and its trailing size "
 				 BZIMAGE_PAYLOAD_HINT, name, fmt, span.length);
-	size_t in_len = span.length - BZIMAGE_PAYLOAD_TRAILER;
-	uint32_t declared = bzimage_payload_le32(in + in_len);
+	size_t in_len = span.format == BZIMAGE_PAYLOAD_GZIP ? span.length
+							    : span.length - BZIMAGE_PAYLOAD_TRAILER;
+	uint32_t declared = bzimage_payload_le32(in + span.length - BZIMAGE_PAYLOAD_TRAILER);
 	if (declared == 0)
 		return error_set(err, "%s: the bzImage's %s payload is corrupt: its trailing size "
 				 "is 0 " BZIMAGE_PAYLOAD_HINT, name, fmt);

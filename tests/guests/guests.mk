@@ -123,11 +123,11 @@ $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OUT)/payload-%.elf): $(GUEST_OUT)/payload-%.el
 		$(GUEST_OBJ)/header-payload.o $(GUEST_OBJ)/outer.o $(GUEST_OBJ)/payload-blob-%.o
 
 # scripts/Makefile.lib size_append: the uncompressed size as a le32 after
-# the compressed data.
+# the compressed data; not for gzip, whose stream ends with it (cmd_gzip).
 $(GUEST_OBJ)/check-payload.%: $(GUEST_OUT)/check-payload.elf
 	@mkdir -p $(dir $@)
 	{ $(GUEST_COMPRESS_$*) <$< && \
-	  sz=$$(stat -c %s $<) && for b in 0 8 16 24; do \
+	  sz=$$(stat -c %s $<) && for b in $(if $(filter gzip,$*),,0 8 16 24); do \
 	    printf "\\$$(printf %03o $$(((sz >> b) & 255)))"; done; } >$@.tmp
 	mv $@.tmp $@
 

@@ -1,5 +1,6 @@
 /* Compressed payloads and the bzImages that carry them (payload_builder.h). */
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <bzlib.h>
@@ -146,13 +147,17 @@ void test_stream_free(struct test_stream *s)
 void test_payload_bzimage_make(struct test_bzimage *img, const uint8_t *stream, size_t len,
 			       uint32_t trailer)
 {
-	test_bzimage_make(img, 1, TEST_PAYLOAD_HEAD + len + 4 + TEST_PAYLOAD_TAIL);
+	/* gzip carries the size as its own last 4 bytes (ISIZE), which the
+	 * kernel's build does not repeat: the trailer replaces them. */
+	bool gzip = len >= 4 && stream[0] == 0x1f && stream[1] == 0x8b;
+	size_t total = gzip ? len : len + 4;
+	test_bzimage_make(img, 1, TEST_PAYLOAD_HEAD + total + TEST_PAYLOAD_TAIL);
 	struct setup_header *h = test_bzimage_header(img);
 	h->payload_offset = TEST_PAYLOAD_HEAD;
-	h->payload_length = (uint32_t)(len + 4);
+	h->payload_length = (uint32_t)total;
 	uint8_t *p = test_payload_bytes(img);
 	memcpy(p, stream, len);
-	put_le32(p + len, trailer);
+	put_le32(p + total - 4, trailer);
 }
 
 uint8_t *test_payload_bytes(struct test_bzimage *img)
