@@ -144,11 +144,10 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	vm->mem.host_base = NULL;
 }
 
-/* close_range over [lo, hi], skipping nothing; hi may be ~0U. */
-static void vm_close_fds(unsigned lo, unsigned hi)
+/* close_range over [lo, hi] (hi may be ~0U); an empty range is fine. */
+static int vm_close_fds(unsigned lo, unsigned hi)
 {
-	if (lo <= hi)
-		close_range(lo, hi, 0);
+	return lo <= hi ? close_range(lo, hi, 0) : 0;
 }
 
 void kvm_vm_release_after_exit(struct kvm_vm *vm)
@@ -167,13 +166,20 @@ void kvm_vm_release_after_exit(struct kvm_vm *vm)
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* Only the VM and the cue stay open: a reader of our stdout
-		 * or of a file we wrote must see it closed when we exit. */
+		 * or of a file we wrote must see it closed when we exit.  If
+		 * that cannot be done (close_range is Linux 5.9+, and some
+		 * seccomp filters refuse it), leave at once: the teardown is
+		 * then our exit's, as it would have been. */
+		close(cue[1]);
 		unsigned lo = (unsigned)(vm->fd < cue[0] ? vm->fd : cue[0]);
 		unsigned hi = (unsigned)(vm->fd < cue[0] ? cue[0] : vm->fd);
-		if (lo > 0)
-			vm_close_fds(0, lo - 1);
-		vm_close_fds(lo + 1, hi - 1);
-		vm_close_fds(hi + 1, ~0U);
+		if ((lo > 0 && vm_close_fds(0, lo - 1) < 0) || vm_close_fds(lo + 1, hi - 1) < 0 ||
+		    vm_close_fds(hi + 1, ~0U) < 0)
+			_exit(0);
+		/* Nor the caller's working directory (an unmount right after
+		 * we exit would find it busy). */
+		if (chdir("/") < 0)
+			_exit(0);
 		char byte;
 		while (read(cue[0], &byte, 1) < 0 && errno == EINTR)
 			;
