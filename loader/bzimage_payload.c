@@ -68,16 +68,12 @@ static uint32_t bzimage_payload_le32(const uint8_t *p)
 
 const char *bzimage_payload_format_name(enum bzimage_payload_format format)
 {
+#define BZIMAGE_PAYLOAD_NAME(id, name) case BZIMAGE_PAYLOAD_##id: return name;
 	switch (format) {
 	case BZIMAGE_PAYLOAD_UNKNOWN: return "unknown";
-	case BZIMAGE_PAYLOAD_GZIP: return "gzip";
-	case BZIMAGE_PAYLOAD_BZIP2: return "bzip2";
-	case BZIMAGE_PAYLOAD_LZMA: return "lzma";
-	case BZIMAGE_PAYLOAD_XZ: return "xz";
-	case BZIMAGE_PAYLOAD_LZO: return "lzo";
-	case BZIMAGE_PAYLOAD_LZ4: return "lz4";
-	case BZIMAGE_PAYLOAD_ZSTD: return "zstd";
+	BZIMAGE_PAYLOAD_FORMATS(BZIMAGE_PAYLOAD_NAME)
 	}
+#undef BZIMAGE_PAYLOAD_NAME
 	return "?";
 }
 

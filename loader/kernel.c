@@ -49,16 +49,12 @@ const char *kernel_format_name(const struct guest_kernel_image *k)
 	case KERNEL_FORMAT_BZIMAGE: return "bzImage";
 	case KERNEL_FORMAT_ELF: return "ELF";
 	case KERNEL_FORMAT_BZIMAGE_PAYLOAD:
+#define KERNEL_PAYLOAD_NAME(id, name) case BZIMAGE_PAYLOAD_##id: return "bzImage+" name;
 		switch (k->payload_format) {
-		case BZIMAGE_PAYLOAD_GZIP: return "bzImage+gzip";
-		case BZIMAGE_PAYLOAD_BZIP2: return "bzImage+bzip2";
-		case BZIMAGE_PAYLOAD_LZMA: return "bzImage+lzma";
-		case BZIMAGE_PAYLOAD_XZ: return "bzImage+xz";
-		case BZIMAGE_PAYLOAD_LZO: return "bzImage+lzo";
-		case BZIMAGE_PAYLOAD_LZ4: return "bzImage+lz4";
-		case BZIMAGE_PAYLOAD_ZSTD: return "bzImage+zstd";
+		BZIMAGE_PAYLOAD_FORMATS(KERNEL_PAYLOAD_NAME)
 		case BZIMAGE_PAYLOAD_UNKNOWN: break;
 		}
+#undef KERNEL_PAYLOAD_NAME
 		return "bzImage+?";
 	}
 	return "?";

@@ -129,16 +129,24 @@ enum kernel_format {
 };
 
 /* A bzImage's payload formats, as lib/decompress.c's table names them. */
+/* The payload formats and their names, in one list: the enum, the
+ * format's name ("lz4") and the kernel record's ("bzImage+lz4") all come
+ * from it. */
+#define BZIMAGE_PAYLOAD_FORMATS(X) \
+	X(GZIP, "gzip")            \
+	X(BZIP2, "bzip2")          \
+	X(LZMA, "lzma")            \
+	X(XZ, "xz")                \
+	X(LZO, "lzo")              \
+	X(LZ4, "lz4")              \
+	X(ZSTD, "zstd")
+
+#define BZIMAGE_PAYLOAD_ENUM(id, name) BZIMAGE_PAYLOAD_##id,
 enum bzimage_payload_format {
 	BZIMAGE_PAYLOAD_UNKNOWN,
-	BZIMAGE_PAYLOAD_GZIP,
-	BZIMAGE_PAYLOAD_BZIP2,
-	BZIMAGE_PAYLOAD_LZMA,
-	BZIMAGE_PAYLOAD_XZ,
-	BZIMAGE_PAYLOAD_LZO,
-	BZIMAGE_PAYLOAD_LZ4,
-	BZIMAGE_PAYLOAD_ZSTD,
+	BZIMAGE_PAYLOAD_FORMATS(BZIMAGE_PAYLOAD_ENUM)
 };
+#undef BZIMAGE_PAYLOAD_ENUM
 
 struct guest_kernel_image {
 	/* bzImage: the protected-mode kernel as copied.  ELF (and a bzImage's
