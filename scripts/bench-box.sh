@@ -1,9 +1,10 @@
 #!/bin/sh
-# bench-box.sh RUNS — the half of `make bench` that runs inside the KVM box
-# (scripts/bench.sh ships it there with scripts/box-run.sh --files; busybox sh,
-# working directory /box).  Boots the guest kernel + initramfs RUNS times with
-# minivmm and RUNS times with QEMU microvm, alternating, and prints one line
-# per boot:
+# bench-box.sh RUNS [FIRST] — the half of `make bench` that runs inside the
+# KVM box (scripts/bench.sh ships it there with scripts/box-run.sh --files;
+# busybox sh, working directory /box).  Boots the guest kernel + initramfs
+# with minivmm and with QEMU microvm, alternating, for the runs FIRST (default
+# 1) to RUNS: FIRST > 1 when bench.sh restarts a stalled box for the runs
+# still missing.  Prints one line per boot:
 #
 #   BENCH-BOX minivmm|qemu RUN MS
 #
@@ -23,6 +24,7 @@
 set -eu
 
 runs=$1
+first=${2:-1}
 marker=MINIVMM-GUEST-USERSPACE-OK
 cmdline=$(cat cmdline.txt)
 
@@ -49,7 +51,7 @@ boot() {
 	fi
 }
 
-run=1
+run=$first
 while [ "$run" -le "$runs" ]; do
 	boot minivmm "$run"
 	boot qemu "$run"

@@ -8,7 +8,9 @@
 #      the VMM's start to the marker MINIVMM-GUEST-USERSPACE-OK on its
 #      console; minivmm against QEMU microvm, same kernel, initrd, command
 #      line (minivmm's effective one, read from --verbose), 256 MiB, 1 vCPU.
-#      The box half is scripts/bench-box.sh.
+#      The box half is scripts/bench-box.sh.  A box that stalls (no console
+#      line for BENCH_BOX_STALL_S seconds) is killed and a fresh one boots
+#      the runs still missing, at most twice.
 #   2. start to exit on this machine's /dev/kvm: a trivial PVH guest
 #      (bench/guests/exit-pvh.S) that writes 0 to the debug-exit port at
 #      once; both VMMs must exit with status 1.  Mostly the VMM's own setup
@@ -33,6 +35,8 @@
 #
 # Environment: BENCH_RUNS (runs of each VMM in part 2, default 20),
 # BENCH_RSS_RUNS (part 3, default 3), BENCH_BOX_RUNS (part 1, default 5),
+# BENCH_BOX_STALL_S (part 1: seconds without a console line from the box
+# before it counts as stalled and a fresh one takes over, default 150),
 # BENCH_SKIP_BOX=1 (skip part 1: the quick run), MINIVMM_CACHE (see
 # scripts/fetch-kernel.sh).
 # Exit status 0 when every measure was taken (met or not), 1 with one line
@@ -54,6 +58,7 @@ count_env() {   # count_env NAME DEFAULT: a positive whole number from the envir
 runs=$(count_env BENCH_RUNS 20)
 rss_runs=$(count_env BENCH_RSS_RUNS 3)
 box_runs=$(count_env BENCH_BOX_RUNS 5)
+stall_s=$(count_env BENCH_BOX_STALL_S 150)
 skip_box=${BENCH_SKIP_BOX:-0}
 
 # --- prerequisites: all of them, named at once, on one line -------------------
@@ -77,7 +82,7 @@ elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	missing+=("read/write access to /dev/kvm")
 fi
 if [ "$skip_box" != 1 ]; then
-	for tool in cpio gzip apt-cache apt-get dpkg-deb timeout; do
+	for tool in cpio gzip apt-cache apt-get dpkg-deb timeout setsid; do
 		command -v "$tool" >/dev/null || missing+=("$tool")
 	done
 	if [ ! -x /bin/busybox ] || LC_ALL=C ldd /bin/busybox >/dev/null 2>&1; then
@@ -93,9 +98,11 @@ fi
 tmp=$(mktemp -d)
 # A VMM started in the background (part 3) ignores SIGINT, as every
 # background job of a script does: kill it ourselves on the way out.
-bg_pid=
+# The box (part 1) runs in a session of its own, which no Ctrl-C reaches.
+bg_pid='' box_pid=''
 cleanup() {
 	[ -z "$bg_pid" ] || kill -KILL "$bg_pid" 2>/dev/null || true
+	[ -z "$box_pid" ] || kill -TERM -- "-$box_pid" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -148,34 +155,88 @@ if [ "$skip_box" != 1 ]; then
 	echo "  command line (both): $cmdline"
 	ln -s "$kernel" "$tmp/guest-kernel"
 	echo "  (the box itself boots first: ~10 s more)"
-	# Box boot ~10 s, each guest boot up to a minute under TCG: generous.
-	box_timeout=$((180 + box_runs * 2 * 60))
-	# The console goes to box.log; the runs are shown as they come.
-	set +e
-	BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --mem 2G --timeout "$box_timeout" \
-		--files "$minivmm" "$(command -v "$qemu")" "${qemu_roms[@]}" "$timer" \
-		"$repo/scripts/bench-box.sh" "$tmp/guest-kernel" "$tmp/guest.cpio.gz" "$tmp/cmdline.txt" \
-		-- "sh bench-box.sh $box_runs" 2>"$tmp/box.err" | tee "$tmp/box.log" |
-		awk '$1 == "BENCH-BOX" {
-			printf "  run %d: %-7s %9.1f ms\n", $3, $2 == "qemu" ? "QEMU" : $2, $4; fflush() }
-		$1 == "BENCH-BOX-NOTE" { sub(/^BENCH-BOX-NOTE /, ""); print "  note, " $0; fflush() }'
-	box_rc=${PIPESTATUS[0]}
-	set -e
-	if [ "$box_rc" != 0 ]; then
-		# The boot that failed, or else the end of the box's console.
-		if grep -q '^BENCH-BOX-FAIL' "$tmp/box.log"; then
-			sed -n '/^BENCH-BOX-FAIL/,$p' "$tmp/box.log" | head -n 40 >&2
-		else
-			tail -n 20 "$tmp/box.log" >&2
+	# The box can stall: the emulated CPU halts for good with its timer
+	# interrupt lost (QEMU 7.2 TCG, see box-run.sh), so nothing inside the box
+	# times out.  A watchdog here on the box's console (no line for
+	# $stall_s s: longer than run-timer's 120 s limit inside, so a boot that
+	# truly hangs is still reported by the box itself) kills it, and a fresh
+	# box boots the runs still missing, at most twice.  A run counts once both
+	# its boots are in, so both VMMs get the same number of samples.
+	: >"$tmp/boot-minivmm"
+	: >"$tmp/boot-qemu"
+	done_runs=0 restarts=0
+	while [ "$done_runs" -lt "$box_runs" ]; do
+		# Box boot ~10 s, each guest boot up to a minute under TCG: generous.
+		box_timeout=$((180 + (box_runs - done_runs) * 2 * 60))
+		# In a session of its own, so that a stalled box goes whole: box-run.sh,
+		# timeout, QEMU and the pipe between them.
+		exec {box_fd}< <(BOX_KERNEL_DIR=$box_kdir exec setsid "$repo/scripts/box-run.sh" \
+			--mem 2G --timeout "$box_timeout" \
+			--files "$minivmm" "$(command -v "$qemu")" "${qemu_roms[@]}" "$timer" \
+			"$repo/scripts/bench-box.sh" "$tmp/guest-kernel" "$tmp/guest.cpio.gz" "$tmp/cmdline.txt" \
+			-- "sh bench-box.sh $box_runs $((done_runs + 1))" 2>"$tmp/box.err")
+		box_pid=$!
+		# The console goes to box.log; the runs are shown as they come.
+		: >"$tmp/box.log"
+		stalled=0 pending=
+		while :; do
+			if IFS= read -r -t "$stall_s" -u "$box_fd" line; then
+				printf '%s\n' "$line" >>"$tmp/box.log"
+				case "$line" in
+				"BENCH-BOX "*)
+					read -r _ vmm run ms <<<"$line"
+					if [ "$vmm" = minivmm ]; then
+						pending=$ms
+						printf '  run %d: %-7s %9.1f ms\n' "$run" minivmm "$ms"
+					else
+						printf '  run %d: %-7s %9.1f ms\n' "$run" QEMU "$ms"
+						if [ -n "$pending" ]; then
+							echo "$pending" >>"$tmp/boot-minivmm"
+							echo "$ms" >>"$tmp/boot-qemu"
+							done_runs=$run pending=
+						fi
+					fi ;;
+				"BENCH-BOX-NOTE "*) echo "  note, ${line#BENCH-BOX-NOTE }" ;;
+				esac
+			else
+				# read's status is above 128 when it timed out, 1 at the end.
+				[ $? -le 128 ] || stalled=1
+				break
+			fi
+		done
+		if [ "$stalled" = 1 ]; then
+			# TERM first, so that box-run.sh removes its temporary files.
+			kill -TERM -- "-$box_pid" 2>/dev/null || true
+			sleep 2
+			kill -KILL -- "-$box_pid" 2>/dev/null || true
 		fi
-		cat "$tmp/box.err" >&2
-		die "the box part failed (scripts/box-run.sh exit status $box_rc)"
-	fi
-	awk '$1 == "BENCH-BOX" && $2 == "minivmm" { print $4 }' "$tmp/box.log" >"$tmp/boot-minivmm"
-	awk '$1 == "BENCH-BOX" && $2 == "qemu" { print $4 }' "$tmp/box.log" >"$tmp/boot-qemu"
-	if [ "$(wc -l <"$tmp/boot-minivmm")" != "$box_runs" ] || [ "$(wc -l <"$tmp/boot-qemu")" != "$box_runs" ]; then
-		die "the box did not print one BENCH-BOX line per boot ($box_runs runs each)"
-	fi
+		exec {box_fd}<&-
+		box_rc=0
+		wait "$box_pid" || box_rc=$?
+		box_pid=
+		if [ "$stalled" = 1 ]; then
+			restarts=$((restarts + 1))
+			if [ "$restarts" -gt 2 ]; then
+				tail -n 5 "$tmp/box.log" >&2
+				die "the box stalled $restarts times (no console line for ${stall_s} s), $done_runs of $box_runs runs done"
+			fi
+			echo "  box stalled: no console line for ${stall_s} s after $done_runs of $box_runs runs;" \
+				"restarting a fresh box for the rest (restart $restarts of 2)"
+			continue
+		fi
+		if [ "$box_rc" != 0 ]; then
+			# The boot that failed, or else the end of the box's console.
+			if grep -q '^BENCH-BOX-FAIL' "$tmp/box.log"; then
+				sed -n '/^BENCH-BOX-FAIL/,$p' "$tmp/box.log" | head -n 40 >&2
+			else
+				tail -n 20 "$tmp/box.log" >&2
+			fi
+			cat "$tmp/box.err" >&2
+			die "the box part failed (scripts/box-run.sh exit status $box_rc)"
+		fi
+		[ "$done_runs" = "$box_runs" ] ||
+			die "the box did not print one BENCH-BOX line per boot ($box_runs runs each)"
+	done
 	boot_minivmm=$(median <"$tmp/boot-minivmm")
 	boot_qemu=$(median <"$tmp/boot-qemu")
 	echo "  median: minivmm $(fmt 0 "$boot_minivmm") ms, QEMU $(fmt 0 "$boot_qemu") ms"

@@ -139,7 +139,13 @@ rm -f "$tmp/payload.cpio"
 
 # quiet: fewer lines through the emulated UART; panic=-1 with -no-reboot: a
 # box kernel panic ends QEMU at once (-> 92) instead of hanging to the timeout.
-append="console=ttyS0 quiet panic=-1 mitigations=off ${BOX_APPEND:-}"
+# nohz=off highres=off: a periodic LAPIC timer.  QEMU 7.2's TCG loses an
+# interrupt now and then while the box runs a nested guest (VMRUN updates
+# the vCPU's interrupt_request outside the iothread lock, racing with the
+# timer that sets it); with the default one-shot timer, which only its
+# interrupt re-arms, the box then halts for good (~7 % of bench boots).  A
+# periodic timer fires again anyway, so a lost tick costs one tick.
+append="console=ttyS0 quiet panic=-1 mitigations=off nohz=off highres=off ${BOX_APPEND:-}"
 qemu_args=(
 	-accel tcg -cpu "${BOX_CPU:-EPYC-Rome,+svm,+npt}" -smp "$smp" -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
