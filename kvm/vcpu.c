@@ -44,35 +44,6 @@
 #define FPU_FCW_DEFAULT   0x37f
 #define FPU_MXCSR_DEFAULT 0x1f80
 
-/* *capacity: how many entries the result has room for, VCPU_CPUID_EXTRA_ENTRIES
- * more than KVM was offered. */
-static struct kvm_cpuid2 *vcpu_supported_cpuid(struct kvm_system *sys, uint32_t *capacity,
-					       struct error *err)
-{
-	/* The number of entries differs between hosts (75 on kvm_pvm, about
-	 * 60-110 elsewhere): start where one call does, grow while KVM answers
-	 * E2BIG (api.rst 4.46). */
-	for (uint32_t n = 256; n <= 4096; n *= 2) {
-		*capacity = n + VCPU_CPUID_EXTRA_ENTRIES;
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + *capacity * sizeof(c->entries[0]));
-		if (!c) {
-			error_set(err, "out of memory for CPUID entries");
-			return NULL;
-		}
-		c->nent = n;
-		if (ioctl(sys->fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
-			return c;
-		int e = errno;
-		free(c);
-		if (e != E2BIG) {
-			error_set(err, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(e));
-			return NULL;
-		}
-	}
-	error_set(err, "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
-	return NULL;
-}
-
 /* ---- CPUID topology ----------------------------------------------------
  *
  * Every vCPU is a core of one package, one thread per core, and its APIC ID
@@ -239,10 +210,16 @@ int vcpu_cpuid_adjust(struct kvm_cpuid2 *c, uint32_t capacity, int index, int nc
 
 static int vcpu_setup_cpuid(struct kvm_vcpu *vcpu, int ncpus, struct error *err)
 {
-	uint32_t capacity;
-	struct kvm_cpuid2 *c = vcpu_supported_cpuid(vcpu->vm->sys, &capacity, err);
-	if (!c)
+	const struct kvm_cpuid2 *supported = kvm_system_supported_cpuid(vcpu->vm->sys, err);
+	if (!supported)
 		return -1;
+	/* A copy with room for the entries vcpu_cpuid_adjust may add. */
+	uint32_t capacity = supported->nent + VCPU_CPUID_EXTRA_ENTRIES;
+	size_t size = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + capacity * sizeof(c->entries[0]));
+	if (!c)
+		return error_set(err, "out of memory for CPUID entries");
+	memcpy(c, supported, size);
 	if (vcpu_cpuid_adjust(c, capacity, vcpu->index, ncpus, vcpu->vm->sys->tsc_deadline) < 0) {
 		free(c);
 		return error_set(err, "vCPU %d of %d: cannot build its CPUID", vcpu->index, ncpus);

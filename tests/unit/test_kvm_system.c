@@ -177,6 +177,27 @@ START_TEST(context_on_a_live_vcpu)
 }
 END_TEST
 
+/* The supported CPUID table is fetched once, on kvm_system_open's thread,
+ * and every vCPU starts from the same one. */
+START_TEST(supported_cpuid_fetched_once)
+{
+	struct kvm_system sys;
+	struct kvm_vm vm;
+	struct error err = { "" };
+	if (!live_vm_open("supported_cpuid_fetched_once", &sys, &vm))
+		return;
+	const struct kvm_cpuid2 *c = kvm_system_supported_cpuid(&sys, &err);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	ck_assert_uint_gt(c->nent, 0);
+	ck_assert_uint_eq(c->entries[0].function, 0);   /* leaf 0: vendor, max leaf */
+	ck_assert_ptr_eq(kvm_system_supported_cpuid(&sys, &err), c);
+	ck_assert(!sys.cpuid_thread_running);
+	kvm_vm_destroy(&vm);
+	kvm_system_close(&sys);
+	ck_assert_ptr_null(sys.cpuid);
+}
+END_TEST
+
 /* Two vCPUs on a real KVM: vCPU 1 waits for its SIPI, each has its own
  * APIC ID in CPUID, and the VM took the GSI routing. */
 START_TEST(two_vcpus_on_a_live_kvm)
@@ -251,6 +272,7 @@ Suite *kvm_system_suite(void)
 	tcase_add_test(t, too_many_vcpus_named);
 	tcase_add_test(t, gsi_routing_is_a_pc);
 	tcase_add_test(t, two_vcpus_on_a_live_kvm);
+	tcase_add_test(t, supported_cpuid_fetched_once);
 	suite_add_tcase(s, t);
 	return s;
 }
