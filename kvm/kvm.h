@@ -21,6 +21,10 @@ struct kvm_system {
 	int vcpu_mmap_size;
 	int max_vcpus;       /* vCPUs one VM may have (KVM_CAP_MAX_VCPUS) */
 	bool tsc_deadline;   /* KVM_CAP_TSC_DEADLINE_TIMER: the LAPIC timer has it */
+	/* KVM_CAP_COALESCED_PIO, and the page of the vCPU mapping that holds
+	 * the coalesced ring (KVM_CAP_COALESCED_MMIO's answer; 0: none). */
+	bool coalesced_pio;
+	int coalesced_ring_page;
 	/* KVM_GET_SUPPORTED_CPUID's table, fetched once on a second thread
 	 * (see kvm_system_open); read it through kvm_system_supported_cpuid. */
 	pthread_t cpuid_thread;
@@ -80,6 +84,12 @@ void kvm_vm_release_after_exit(struct kvm_vm *vm);
 /* Drives an interrupt line of the in-kernel PIC/IOAPIC (KVM_IRQ_LINE). */
 int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level);
 
+/* Port writes to [port, port + len) queued in the coalesced ring instead of
+ * exiting (on), or exiting again (off): KVM_(UN)REGISTER_COALESCED_MMIO with
+ * pio = 1 (api.rst 4.116).  Needs sys->coalesced_pio. */
+int kvm_vm_coalesce_pio(struct kvm_vm *vm, uint16_t port, uint16_t len, bool on,
+			struct error *err);
+
 /* The GSI routing a PC has, as kvmtool and QEMU give KVM (pure, for tests):
  * GSIs 0-15 to the 8259 pair (irqchip 0/1, pin gsi % 8) and to the IOAPIC
  * (irqchip 2) at pin gsi, GSIs 16-23 to the IOAPIC only; except that the
@@ -107,6 +117,11 @@ struct kvm_vcpu {
 int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int index, int ncpus,
 		    struct error *err);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
+
+/* The VM's coalesced ring as this vCPU's mapping shows it, and how many
+ * entries it holds; NULL when KVM offers none (api.rst 4.116). */
+struct kvm_coalesced_mmio_ring *kvm_vcpu_coalesced_ring(const struct kvm_vcpu *vcpu,
+							uint32_t *entries);
 
 /* The CPUID vCPU index of ncpus sees (pure, in kvm/vcpu.c), from what
  * KVM_GET_SUPPORTED_CPUID gave.  The topology is one package of ncpus

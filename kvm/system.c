@@ -111,6 +111,9 @@ int kvm_system_open(struct kvm_system *sys, const char *path, struct error *err)
 	}
 	sys->max_vcpus = kvm_system_max_vcpus(sys->fd);
 	sys->tsc_deadline = ioctl(sys->fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	sys->coalesced_pio = ioctl(sys->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0;
+	int ring_page = ioctl(sys->fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	sys->coalesced_ring_page = ring_page > 0 ? ring_page : 0;
 	sys->vcpu_mmap_size = ioctl(sys->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sys->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
 		error_set(err, "%s: KVM_GET_VCPU_MMAP_SIZE: %s", path, strerror(errno));

@@ -332,3 +332,17 @@ void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
 		close(vcpu->fd);
 	vcpu->fd = -1;
 }
+
+struct kvm_coalesced_mmio_ring *kvm_vcpu_coalesced_ring(const struct kvm_vcpu *vcpu,
+							uint32_t *entries)
+{
+	const struct kvm_system *sys = vcpu->vm->sys;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t offset = (size_t)sys->coalesced_ring_page * page;
+	if (!sys->coalesced_ring_page || offset + page > (size_t)sys->vcpu_mmap_size)
+		return NULL;
+	/* linux/kvm.h's KVM_COALESCED_MMIO_MAX, with the page size it assumes. */
+	*entries = (uint32_t)((page - sizeof(struct kvm_coalesced_mmio_ring)) /
+			      sizeof(struct kvm_coalesced_mmio));
+	return (struct kvm_coalesced_mmio_ring *)(void *)((char *)vcpu->run + offset);
+}

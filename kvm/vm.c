@@ -190,6 +190,17 @@ void kvm_vm_release_after_exit(struct kvm_vm *vm)
 		close(cue[1]);
 }
 
+int kvm_vm_coalesce_pio(struct kvm_vm *vm, uint16_t port, uint16_t len, bool on,
+			struct error *err)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = port, .size = len, .pio = 1 };
+	if (on)
+		return vm_ioctl(vm, KVM_REGISTER_COALESCED_MMIO, (unsigned long)&zone,
+				"KVM_REGISTER_COALESCED_MMIO", err);
+	return vm_ioctl(vm, KVM_UNREGISTER_COALESCED_MMIO, (unsigned long)&zone,
+			"KVM_UNREGISTER_COALESCED_MMIO", err);
+}
+
 int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level)
 {
 	struct kvm_irq_level line = { .irq = irq, .level = (uint32_t)level };

@@ -1,6 +1,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/kvm.h>
+
 #include "vmm/io_bus.h"
 
 void io_bus_init(struct io_bus *bus)
@@ -28,15 +30,14 @@ int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *h
 	return 0;
 }
 
-void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
-		   uint32_t size)
+/* With bus->lock held. */
+static void io_bus_dispatch(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
+			    uint32_t size)
 {
 	for (int i = 0; i < bus->nranges; i++) {
 		const struct io_range *r = &bus->ranges[i];
 		if (port >= r->base && port - r->base < r->len) {
-			pthread_mutex_lock(&bus->lock);
 			r->handler(r->opaque, (uint16_t)(port - r->base), is_write, data, size);
-			pthread_mutex_unlock(&bus->lock);
 			return;
 		}
 	}
@@ -45,4 +46,35 @@ void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *da
 	if (bus->verbose)
 		fprintf(stderr, "minivmm: unhandled port %s 0x%x size %u\n",
 			is_write ? "write" : "read", port, size);
+}
+
+void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
+		   uint32_t size)
+{
+	pthread_mutex_lock(&bus->lock);
+	io_bus_dispatch(bus, port, is_write, data, size);
+	pthread_mutex_unlock(&bus->lock);
+}
+
+/* The ring (api.rst 4.116): KVM appends at last, we consume from first;
+ * first == last means empty.  The indices live in memory KVM shares with
+ * us, so they are checked before use. */
+void io_bus_drain_coalesced(struct io_bus *bus)
+{
+	struct kvm_coalesced_mmio_ring *ring = bus->ring;
+	if (!ring || __atomic_load_n(&ring->first, __ATOMIC_RELAXED) ==
+			     __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&bus->lock);
+	uint32_t first = ring->first;
+	uint32_t last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
+	while (first != last && first < bus->ring_entries && last < bus->ring_entries) {
+		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
+		if (e->pio && e->phys_addr <= 0xffff && e->len >= 1 && e->len <= 4)
+			io_bus_dispatch(bus, (uint16_t)e->phys_addr, true, e->data, e->len);
+		first = (first + 1) % bus->ring_entries;
+		/* The entry is ours until first moves past it. */
+		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&bus->lock);
 }

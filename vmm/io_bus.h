@@ -20,6 +20,8 @@ struct io_range {
 
 #define IO_BUS_MAX_RANGES 16
 
+struct kvm_coalesced_mmio_ring;
+
 /* Ranges are added before the vCPUs run and never after; accesses come
  * from every vCPU thread at once and are serialized by lock, since the
  * devices were written for one caller at a time. */
@@ -28,6 +30,10 @@ struct io_bus {
 	struct io_range ranges[IO_BUS_MAX_RANGES];
 	bool verbose;   /* name accesses to ports nobody owns */
 	pthread_mutex_t lock;
+	/* KVM's coalesced ring (NULL: none), where port writes to a zone
+	 * registered with kvm_vm_coalesce_pio wait instead of exiting. */
+	struct kvm_coalesced_mmio_ring *ring;
+	uint32_t ring_entries;
 };
 
 /* An empty bus. */
@@ -42,5 +48,10 @@ int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *h
  * all ones and ignores writes, as an empty ISA bus does. */
 void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
 		   uint32_t size);
+
+/* Dispatches the port writes waiting in bus->ring, oldest first.  Called
+ * after every return from KVM_RUN, before the exit is handled, so devices
+ * see accesses in the guest's order; and when the run ends. */
+void io_bus_drain_coalesced(struct io_bus *bus);
 
 #endif

@@ -69,6 +69,7 @@ struct machine {
 	struct io_bus bus;
 	struct console console;
 	struct serial serial;
+	bool tx_coalesced;   /* the serial THR port is a coalesced zone in KVM */
 	struct i8042 i8042;
 	struct rtc rtc;
 	struct pvpanic pvpanic;

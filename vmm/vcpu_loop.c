@@ -194,8 +194,12 @@ void *vcpu_loop(void *arg)
 	bool access_pending = false;   /* the last exit was a port or MMIO access */
 	while (!vm_stop_requested(&m->stop)) {
 		access_pending = false;
-		if (ioctl(v->vcpu.fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
+		int r = ioctl(v->vcpu.fd, KVM_RUN, 0);
+		int e = errno;
+		/* Port writes KVM queued came before this exit. */
+		io_bus_drain_coalesced(&m->bus);
+		if (r < 0) {
+			if (e == EINTR || e == EAGAIN) {
 				/* A kick: the loop condition says whether it
 				 * was the stop.  The pause request is read
 				 * after immediate_exit is cleared: a request
@@ -208,7 +212,7 @@ void *vcpu_loop(void *arg)
 				continue;
 			}
 			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "vCPU %d: KVM_RUN failed: %s",
-					v->vcpu.index, strerror(errno));
+					v->vcpu.index, strerror(e));
 			break;
 		}
 		access_pending = run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO;

@@ -1,6 +1,10 @@
 /* i8042 and debug-exit: the two ways a guest ends the VM on purpose. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <linux/kvm.h>
+
 
 #include "vmm/devices/debug_exit.h"
 #include "vmm/devices/i8042.h"
@@ -142,6 +146,63 @@ START_TEST(io_bus_dispatch)
 }
 END_TEST
 
+/* Records port writes: "port:byte" per access, into a string. */
+static void record(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+{
+	char *log = opaque;
+	ck_assert(is_write);
+	for (uint32_t i = 0; i < size; i++)
+		sprintf(log + strlen(log), "%u:%c ", offset + i, data[i]);
+}
+
+/* Queues one coalesced port write, as KVM does. */
+static void ring_put(struct kvm_coalesced_mmio_ring *ring, uint32_t entries, uint64_t port,
+		     uint32_t len, const char *bytes, uint32_t pio)
+{
+	struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[ring->last];
+	*e = (struct kvm_coalesced_mmio){ .phys_addr = port, .len = len, .pio = pio };
+	memcpy(e->data, bytes, len);
+	ring->last = (ring->last + 1) % entries;
+}
+
+START_TEST(io_bus_drains_coalesced_writes_in_order)
+{
+	struct io_bus bus;
+	io_bus_init(&bus);
+	char log[256] = "";
+	ck_assert_int_eq(io_bus_add(&bus, 0x3f8, 8, record, log, "uart"), 0);
+	/* A ring of 4 entries, so that the indices wrap. */
+	static uint64_t page[512];
+	struct kvm_coalesced_mmio_ring *ring = (void *)page;
+	bus.ring = ring;
+	bus.ring_entries = 4;
+	ring->first = ring->last = 3;
+	ring_put(ring, 4, 0x3f8, 1, "a", 1);
+	ring_put(ring, 4, 0x3f8, 1, "b", 1);
+	ring_put(ring, 4, 0x3f9, 2, "cd", 1);
+	io_bus_drain_coalesced(&bus);
+	ck_assert_str_eq(log, "0:a 0:b 1:c 2:d ");
+	ck_assert_uint_eq(ring->first, ring->last);
+
+	/* What KVM never queues for a port is skipped, not dispatched. */
+	log[0] = '\0';
+	ring_put(ring, 4, 0x3f8, 8, "12345678", 1);   /* longer than a port access */
+	ring_put(ring, 4, 0x103f8, 1, "x", 1);        /* beyond port 0xffff */
+	ring_put(ring, 4, 0x3f8, 1, "y", 0);          /* MMIO */
+	io_bus_drain_coalesced(&bus);
+	ck_assert_str_eq(log, "");
+	ck_assert_uint_eq(ring->first, ring->last);
+
+	/* Indices outside the ring: nothing is read through them. */
+	ring->first = 7;
+	ring->last = 1;
+	io_bus_drain_coalesced(&bus);
+	ck_assert_str_eq(log, "");
+	ck_assert_uint_eq(ring->first, 7);
+	io_bus_destroy(&bus);
+}
+END_TEST
+
 Suite *devices_suite(void)
 {
 	Suite *s = suite_create("devices");
@@ -150,6 +211,7 @@ Suite *devices_suite(void)
 	tcase_add_test(t, i8042_reset_stops_with_zero);
 	tcase_add_test(t, debug_exit_status);
 	tcase_add_test(t, io_bus_dispatch);
+	tcase_add_test(t, io_bus_drains_coalesced_writes_in_order);
 	tcase_add_test(t, rtc_shows_time_in_bcd_and_binary);
 	suite_add_tcase(s, t);
 	return s;

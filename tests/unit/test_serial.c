@@ -130,6 +130,36 @@ START_TEST(loopback)
 }
 END_TEST
 
+static void probe_tx_wait(void *opaque, bool may_wait)
+{
+	struct serial_probe *p = opaque;
+	p->out[p->nout++] = may_wait ? 'W' : 'X';
+}
+
+/* THR writes may wait for the next exit only while nothing but an LSR
+ * read tells the guest THR is empty: THRI off and no loopback.  The
+ * machine hears each change once. */
+START_TEST(tx_may_wait_follows_thri_and_loopback)
+{
+	struct serial s;
+	struct serial_probe p = { 0 };
+	serial_init(&s, probe_irq, probe_out, &p);
+	ck_assert(serial_tx_may_wait(&s));          /* after reset: IER 0 */
+	s.tx_wait = probe_tx_wait;
+	s.tx_waiting = true;
+	wr(&s, 1, 0x01);                             /* RDI only: still may */
+	wr(&s, 1, 0x03);                             /* THRI on */
+	wr(&s, 0, 'a');
+	wr(&s, 1, 0x01);                             /* THRI off */
+	wr(&s, 4, 0x10);                             /* loopback */
+	wr(&s, 4, 0x00);
+	ck_assert_uint_eq(p.nout, 5);
+	ck_assert(memcmp(p.out, "XaWXW", 5) == 0);
+	ck_assert(serial_tx_may_wait(&s));
+	serial_destroy(&s);
+}
+END_TEST
+
 START_TEST(escape_filter)
 {
 	struct console c = { .raw = true };
@@ -164,6 +194,7 @@ Suite *serial_suite(void)
 	tcase_add_test(t, divisor_latch_and_scratch);
 	tcase_add_test(t, loopback);
 	tcase_add_test(t, escape_filter);
+	tcase_add_test(t, tx_may_wait_follows_thri_and_loopback);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -157,6 +157,11 @@ static uint8_t serial_read(struct serial *s, uint16_t reg)
 	return 0xff;
 }
 
+bool serial_tx_may_wait(const struct serial *s)
+{
+	return !(s->ier & IER_THRI) && !(s->mcr & MCR_LOOP);
+}
+
 void serial_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct serial *s = opaque;
@@ -169,6 +174,10 @@ void serial_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint
 			data[i] = serial_read(s, (uint16_t)(offset + i));
 	}
 	serial_update_irq(s);
+	if (s->tx_wait && serial_tx_may_wait(s) != s->tx_waiting) {
+		s->tx_waiting = !s->tx_waiting;
+		s->tx_wait(s->opaque, s->tx_waiting);
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 

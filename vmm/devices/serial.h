@@ -21,12 +21,24 @@ struct serial {
 	int irq_level;          /* last level driven on the interrupt line */
 	void (*set_irq)(void *opaque, int level);
 	void (*output)(void *opaque, uint8_t byte);
+	/* Told when THR writes may start or must stop waiting in KVM's
+	 * coalesced ring (see serial_tx_may_wait); NULL: never. */
+	void (*tx_wait)(void *opaque, bool may_wait);
+	bool tx_waiting;        /* what tx_wait was last told */
 	void *opaque;
 };
 
 void serial_init(struct serial *s, void (*set_irq)(void *, int),
 		 void (*output)(void *, uint8_t), void *opaque);
 void serial_destroy(struct serial *s);
+
+/* Whether a THR write may be handled late, at the vCPU's next exit, with
+ * nothing the guest can see changing: yes while the THR-empty interrupt is
+ * off (the guest then learns THR is empty only by reading LSR, which
+ * exits) and not in loopback (where the byte would raise the receive
+ * interrupt).  Linux prints its console this way, polling LSR before each
+ * byte, so the writes need no exit of their own. */
+bool serial_tx_may_wait(const struct serial *s);
 
 /* Port access at offset 0..7 from the base (io_bus handler). */
 void serial_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
