@@ -441,13 +441,20 @@ static void machine_wait(struct machine *m, int sig_fd)
 		/* Writes waiting in the coalesced ring reach the console at the
 		 * vCPU's next exit; a guest that prints and then runs without
 		 * exits would hold them, so look every 20 ms as well. */
-		if (m->bus.ring && (wait_ms < 0 || wait_ms > MACHINE_RING_POLL_MS))
+		if ((m->bus.ring || m->console.out_buffered) &&
+		    (wait_ms < 0 || wait_ms > MACHINE_RING_POLL_MS))
 			wait_ms = MACHINE_RING_POLL_MS;
 		if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) {
 			vm_stop_request(&m->stop, EXIT_HOST_FAILED, "poll failed: %s", strerror(errno));
 			break;
 		}
 		io_bus_drain_coalesced(&m->bus);
+		/* A partial line (a prompt) waits at most this long. */
+		if (m->console.out_buffered) {
+			pthread_mutex_lock(&m->serial.lock);
+			console_flush(&m->console);
+			pthread_mutex_unlock(&m->serial.lock);
+		}
 		if (fds[1].revents & POLLIN)
 			machine_take_signal(m, sig_fd, &deadline);
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
@@ -525,6 +532,7 @@ int machine_run(struct machine *m)
 		machine_wait(m, sig_fd);
 	machine_stop_vcpus(m);
 	io_bus_drain_coalesced(&m->bus);   /* the last bytes before the stop */
+	console_flush(&m->console);
 	/* With --expect, a guest that ended on its own (power-off, reset)
 	 * without showing the string has not passed; a crash or a debug-exit
 	 * status says more and stays. */

@@ -1,7 +1,10 @@
 /* The UART model as Linux's 8250 driver uses it: LSR idle, THR-empty and
  * receive interrupts driving the IRQ line, loopback, escape filtering. */
+#define _GNU_SOURCE   /* pipe2 */
 #include <check.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/console.h"
 #include "vmm/devices/serial.h"
@@ -184,6 +187,36 @@ START_TEST(escape_filter)
 }
 END_TEST
 
+/* Output to a pipe or file goes out a line at a time: a newline, a full
+ * buffer or console_flush writes it, in order. */
+START_TEST(console_buffers_lines_for_pipes)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe2(fds, O_NONBLOCK), 0);
+	static struct console c;
+	c.out_fd = fds[1];
+	c.in_fd = -1;
+	c.out_buffered = true;
+	char got[CONSOLE_OUT_BUFFER + 8];
+	for (const char *p = "ab\ncd"; *p; p++)
+		console_output(&c, (uint8_t)*p);
+	ck_assert_int_eq(read(fds[0], got, sizeof(got)), 3);
+	ck_assert(memcmp(got, "ab\n", 3) == 0);
+	console_flush(&c);
+	ck_assert_int_eq(read(fds[0], got, sizeof(got)), 2);
+	ck_assert(memcmp(got, "cd", 2) == 0);
+	ck_assert_int_eq(read(fds[0], got, sizeof(got)), -1);   /* nothing more */
+	for (int i = 0; i < CONSOLE_OUT_BUFFER; i++)
+		console_output(&c, 'x');
+	ck_assert_int_eq(read(fds[0], got, sizeof(got)), CONSOLE_OUT_BUFFER);
+	c.out_buffered = false;                                  /* a terminal */
+	console_output(&c, 'y');
+	ck_assert_int_eq(read(fds[0], got, sizeof(got)), 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 Suite *serial_suite(void)
 {
 	Suite *s = suite_create("serial");
@@ -195,6 +228,7 @@ Suite *serial_suite(void)
 	tcase_add_test(t, loopback);
 	tcase_add_test(t, escape_filter);
 	tcase_add_test(t, tx_may_wait_follows_thri_and_loopback);
+	tcase_add_test(t, console_buffers_lines_for_pipes);
 	suite_add_tcase(s, t);
 	return s;
 }
