@@ -208,6 +208,22 @@ int vcpu_cpuid_adjust(struct kvm_cpuid2 *c, uint32_t capacity, int index, int nc
 	return 0;
 }
 
+/* XCR0 bits of user state components (SDM vol. 1 13.1): x87, SSE, AVX,
+ * the AVX-512 trio and PKRU; MPX (bits 3-4) and AMX (17-18, which needs
+ * arch_prctl permission) are left to the guest. */
+#define XCR0_BOOT_MASK 0x2e7ull
+
+/* The XCR0 a vCPU starts with: what leaf 0xD.0 EDX:EAX offers, user states
+ * only; 0 when the table has no leaf 0xD. */
+static uint64_t vcpu_boot_xcr0(const struct kvm_cpuid2 *c)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+			return (c->entries[i].eax | ((uint64_t)c->entries[i].edx << 32)) &
+			       XCR0_BOOT_MASK;
+	return 0;
+}
+
 static int vcpu_setup_cpuid(struct kvm_vcpu *vcpu, int ncpus, struct error *err)
 {
 	const struct kvm_cpuid2 *supported = kvm_system_supported_cpuid(vcpu->vm->sys, err);
@@ -226,9 +242,22 @@ static int vcpu_setup_cpuid(struct kvm_vcpu *vcpu, int ncpus, struct error *err)
 	}
 	int r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
 	int e = errno;
+	uint64_t xcr0 = vcpu_boot_xcr0(c);
 	free(c);
 	if (r < 0)
 		return error_set(err, "vCPU %d: KVM_SET_CPUID2 failed: %s", vcpu->index, strerror(e));
+	/* XCR0 starts with the user states the guest's CPUID offers (reset
+	 * has x87 only), the value Linux itself sets.  KVM recomputes CPUID
+	 * 0xD.0 EBX (the XSAVE size for XCR0) only when it sees the guest's
+	 * XSETBV, which a nested hypervisor may not pass on (QEMU TCG in the
+	 * KVM box): Linux then finds a size that does not match its own and
+	 * prints a WARNING with a backtrace and 29 CPUID lines (~1 s of
+	 * serial console in the box).  A KVM that refuses it leaves the
+	 * guest to set XCR0 as usual. */
+	if (xcr0 > 1) {
+		struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = xcr0 } } };
+		(void)ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs);
+	}
 	return 0;
 }
 

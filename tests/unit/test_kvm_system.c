@@ -3,6 +3,7 @@
  * missing, a failure under CI=true, as tests/kvm-device.sh does). */
 #include <check.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,37 @@ START_TEST(supported_cpuid_fetched_once)
 }
 END_TEST
 
+/* Guest RAM starts on a 2 MiB boundary, so that KVM can map it with 2 MiB
+ * pages; a vCPU starts with XCR0 holding the user states its CPUID offers. */
+START_TEST(ram_aligned_and_xcr0_set)
+{
+	struct kvm_system sys;
+	struct kvm_vm vm;
+	struct kvm_vcpu vcpu;
+	struct error err = { "" };
+	if (!live_vm_open("ram_aligned_and_xcr0_set", &sys, &vm))
+		return;
+	ck_assert_uint_eq((uintptr_t)vm.mem.host_base % (2u << 20), 0);
+	ck_assert_msg(kvm_vcpu_create(&vcpu, &vm, 0, 1, &err) == 0, "%s", err.msg);
+	static struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cpuid;
+	cpuid.c.nent = 256;
+	ck_assert_int_eq(ioctl(vcpu.fd, KVM_GET_CPUID2, &cpuid), 0);
+	uint64_t offered = 0;
+	for (uint32_t i = 0; i < cpuid.c.nent; i++)
+		if (cpuid.c.entries[i].function == 0xd && cpuid.c.entries[i].index == 0)
+			offered = cpuid.c.entries[i].eax | (uint64_t)cpuid.c.entries[i].edx << 32;
+	struct kvm_xcrs xcrs = { 0 };
+	ck_assert_int_eq(ioctl(vcpu.fd, KVM_GET_XCRS, &xcrs), 0);
+	if (offered & 4) {   /* AVX offered: more than x87 */
+		ck_assert_uint_eq(xcrs.nr_xcrs, 1);
+		ck_assert_uint_eq(xcrs.xcrs[0].value, offered & 0x2e7);
+	}
+	kvm_vcpu_destroy(&vcpu);
+	kvm_vm_destroy(&vm);
+	kvm_system_close(&sys);
+}
+END_TEST
+
 /* Two vCPUs on a real KVM: vCPU 1 waits for its SIPI, each has its own
  * APIC ID in CPUID, and the VM took the GSI routing. */
 START_TEST(two_vcpus_on_a_live_kvm)
@@ -273,6 +305,7 @@ Suite *kvm_system_suite(void)
 	tcase_add_test(t, gsi_routing_is_a_pc);
 	tcase_add_test(t, two_vcpus_on_a_live_kvm);
 	tcase_add_test(t, supported_cpuid_fetched_once);
+	tcase_add_test(t, ram_aligned_and_xcr0_set);
 	suite_add_tcase(s, t);
 	return s;
 }
