@@ -439,8 +439,9 @@ static void machine_wait(struct machine *m, int sig_fd)
 				wait_ms = left > 1000000 ? 1000000 : (int)left;
 		}
 		/* Writes waiting in the coalesced ring reach the console at the
-		 * vCPU's next exit; a guest that prints and then runs without
-		 * exits would hold them, so look every 20 ms as well. */
+		 * vCPU's next exit, and a buffered partial line at its newline;
+		 * a guest that prints and then runs without exits, or shows a
+		 * prompt, would hold them, so look every 20 ms as well. */
 		if ((m->bus.ring || m->console.out_buffered) &&
 		    (wait_ms < 0 || wait_ms > MACHINE_RING_POLL_MS))
 			wait_ms = MACHINE_RING_POLL_MS;
@@ -449,7 +450,6 @@ static void machine_wait(struct machine *m, int sig_fd)
 			break;
 		}
 		io_bus_drain_coalesced(&m->bus);
-		/* A partial line (a prompt) waits at most this long. */
 		if (m->console.out_buffered) {
 			pthread_mutex_lock(&m->serial.lock);
 			console_flush(&m->console);
