@@ -156,6 +156,28 @@ static int bzimage_payload_leftover(struct bzimage_payload_why *why, size_t left
 				    "before the trailing size", left);
 }
 
+/* How a streaming decoder (zlib, liblzma, libbz2) stopped: ended (it saw
+ * the stream's end) or stuck (it can make no more progress), with
+ * in_left bytes of input and out_left bytes of output room unused.  0: a
+ * clean end; -1 with why set; 1: neither ended nor stuck, the decoder's
+ * own error, which the caller names. */
+static int bzimage_payload_stopped(bool ended, bool stuck, size_t in_left, size_t out_left,
+				   uint64_t total_in, uint64_t total_out, size_t out_len,
+				   struct bzimage_payload_why *why)
+{
+	if (ended && in_left)
+		return bzimage_payload_leftover(why, in_left);
+	if (ended && out_left)
+		return bzimage_payload_short(why, total_out, out_len);
+	if (ended)
+		return 0;
+	if (stuck && !in_left)
+		return bzimage_payload_cut(why, total_in, total_out);
+	if (stuck)
+		return bzimage_payload_long(why, out_len);
+	return 1;
+}
+
 /* gzip (RFC 1952) through zlib: windowBits 16 + 15 reads the gzip wrapper
  * and checks its CRC-32 and ISIZE. */
 static int bzimage_payload_gunzip(const uint8_t *in, size_t in_len, uint8_t *out,
@@ -175,16 +197,9 @@ static int bzimage_payload_gunzip(const uint8_t *in, size_t in_len, uint8_t *out
 	do
 		ret = inflate(&s, Z_FINISH);
 	while (ret == Z_OK);
-	int rc = 0;
-	if (ret == Z_STREAM_END && s.avail_in)
-		rc = bzimage_payload_leftover(why, s.avail_in);
-	else if (ret == Z_STREAM_END && s.avail_out)
-		rc = bzimage_payload_short(why, s.total_out, out_len);
-	else if (ret == Z_BUF_ERROR && !s.avail_in)
-		rc = bzimage_payload_cut(why, s.total_in, s.total_out);
-	else if (ret == Z_BUF_ERROR)
-		rc = bzimage_payload_long(why, out_len);
-	else if (ret != Z_STREAM_END)
+	int rc = bzimage_payload_stopped(ret == Z_STREAM_END, ret == Z_BUF_ERROR, s.avail_in,
+					 s.avail_out, s.total_in, s.total_out, out_len, why);
+	if (rc > 0)
 		rc = bzimage_payload_fail(why, "zlib: %s at input offset 0x%lx",
 					  s.msg ? s.msg : zError(ret), s.total_in);
 	inflateEnd(&s);
@@ -224,16 +239,10 @@ static int bzimage_payload_unxz(const uint8_t *in, size_t in_len, uint8_t *out, 
 	do
 		ret = lzma_code(&s, LZMA_FINISH);
 	while (ret == LZMA_OK);
-	int rc = 0;
-	if (ret == LZMA_STREAM_END && s.avail_in)
-		rc = bzimage_payload_leftover(why, s.avail_in);
-	else if (ret == LZMA_STREAM_END && s.avail_out)
-		rc = bzimage_payload_short(why, s.total_out, out_len);
-	else if (ret == LZMA_BUF_ERROR && !s.avail_in)
-		rc = bzimage_payload_cut(why, s.total_in, s.total_out);
-	else if (ret == LZMA_BUF_ERROR)
-		rc = bzimage_payload_long(why, out_len);
-	else if (ret != LZMA_STREAM_END)
+	int rc = bzimage_payload_stopped(ret == LZMA_STREAM_END, ret == LZMA_BUF_ERROR,
+					 s.avail_in, s.avail_out, s.total_in, s.total_out,
+					 out_len, why);
+	if (rc > 0)
 		rc = bzimage_payload_fail(why, "liblzma: %s at input offset 0x%" PRIx64,
 					  bzimage_payload_lzma_error(ret), (uint64_t)s.total_in);
 	lzma_end(&s);
@@ -325,18 +334,12 @@ static int bzimage_payload_bunzip2(const uint8_t *in, size_t in_len, uint8_t *ou
 		ret = BZ2_bzDecompress(&s);
 	} while (ret == BZ_OK && (s.avail_in != before_in || s.avail_out != before_out));
 	uint64_t total_out = (uint64_t)s.total_out_hi32 << 32 | s.total_out_lo32;
-	int rc = 0;
-	if (ret == BZ_STREAM_END && s.avail_in)
-		rc = bzimage_payload_leftover(why, s.avail_in);
-	else if (ret == BZ_STREAM_END && s.avail_out)
-		rc = bzimage_payload_short(why, total_out, out_len);
-	else if (ret == BZ_OK && !s.avail_in)
-		rc = bzimage_payload_cut(why, in_len, total_out);
-	else if (ret == BZ_OK)
-		rc = bzimage_payload_long(why, out_len);
-	else if (ret == BZ_MEM_ERROR)
+	/* BZ_OK without progress: stuck. */
+	int rc = bzimage_payload_stopped(ret == BZ_STREAM_END, ret == BZ_OK, s.avail_in,
+					 s.avail_out, in_len - s.avail_in, total_out, out_len, why);
+	if (rc > 0 && ret == BZ_MEM_ERROR)
 		rc = bzimage_payload_fail(why, "libbz2: out of memory");
-	else if (ret != BZ_STREAM_END)
+	else if (rc > 0)
 		rc = bzimage_payload_fail(why, "libbz2: corrupt compressed data (error %d) at input "
 					  "offset 0x%zx", ret, in_len - s.avail_in);
 	BZ2_bzDecompressEnd(&s);
