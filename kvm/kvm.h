@@ -65,9 +65,16 @@ struct kvm_vm {
 	struct guest_memory mem;
 };
 
+/* Guest RAM as one anonymous mapping, split around the MMIO hole into
+ * vm->mem, with no VM yet (vm->fd -1): the images can be placed and every
+ * check of the user's input made before /dev/kvm is opened, so bad input
+ * reads the same on every machine.  kvm_vm_destroy unmaps it. */
+int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err);
+
 /* Creates the VM with TSS and identity-map addresses, the in-kernel irqchip
- * with the PC's GSI routing (kvm_vm_gsi_routing) and PIT, and guest RAM as
- * one anonymous mapping with one memory slot per RAM region. */
+ * with the PC's GSI routing (kvm_vm_gsi_routing) and PIT, and one memory
+ * slot per RAM region of the mapping kvm_vm_map_ram made before.  On
+ * failure the VM and its RAM are gone. */
 int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 		  const struct kvm_vm_config *cfg, struct error *err);
 void kvm_vm_destroy(struct kvm_vm *vm);

@@ -23,8 +23,10 @@ static int vm_ioctl(struct kvm_vm *vm, unsigned long req, unsigned long arg,
 
 #define VM_RAM_ALIGN ((size_t)2 << 20)
 
-static int vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err)
+int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err)
 {
+	memset(vm, 0, sizeof(*vm));
+	vm->fd = -1;
 	/* One anonymous mapping for all RAM.  MAP_NORESERVE: pages the guest
 	 * never touches cost nothing on the host.  It starts on a 2 MiB
 	 * boundary, as QEMU's does: KVM maps a guest range with a 2 MiB page
@@ -50,6 +52,12 @@ static int vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct
 		vm->mem.host_base = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+/* One memory slot per RAM region of the mapping kvm_vm_map_ram made. */
+static int vm_add_ram_slots(struct kvm_vm *vm, struct error *err)
+{
 	for (int i = 0; i < vm->mem.nregions; i++) {
 		const struct guest_memory_region *r = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region slot = {
@@ -123,11 +131,13 @@ static int vm_set_gsi_routing(struct kvm_vm *vm, struct error *err)
 int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 		  const struct kvm_vm_config *cfg, struct error *err)
 {
-	memset(vm, 0, sizeof(*vm));
 	vm->sys = sys;
 	vm->fd = ioctl(sys->fd, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		return error_set(err, "KVM_CREATE_VM failed: %s", strerror(errno));
+	if (vm->fd < 0) {
+		error_set(err, "KVM_CREATE_VM failed: %s", strerror(errno));
+		kvm_vm_destroy(vm);
+		return -1;
+	}
 
 	/* Intel needs a TSS (three pages) and an identity-map page inside the
 	 * guest-physical space but outside RAM (api.rst 4.40, 4.55).  RAM goes
@@ -139,7 +149,7 @@ int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 	if (vm_ioctl(vm, KVM_SET_TSS_ADDR, cfg->tss_addr, "KVM_SET_TSS_ADDR", err) < 0 ||
 	    vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&identity,
 		     "KVM_SET_IDENTITY_MAP_ADDR", err) < 0 ||
-	    vm_map_ram(vm, cfg, err) < 0 ||
+	    vm_add_ram_slots(vm, err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err) < 0 ||
 	    vm_set_gsi_routing(vm, err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err) < 0) {

@@ -247,34 +247,41 @@ static int machine_create_vcpus(struct machine *m, struct error *err)
 	return 0;
 }
 
-/* The boot structures and the bootstrap processor's registers for the
- * kernel's entry protocol.  The application processors keep the state KVM
- * gave them: with the in-kernel irqchip they stay in
- * KVM_MP_STATE_UNINITIALIZED, KVM_RUN waiting in the kernel, until the
- * guest sends them INIT and SIPI (api.rst 4.38 KVM_GET_MP_STATE), as a
- * PC's firmware leaves them. */
-static int machine_boot_state(struct machine *m, struct error *err)
+/* The boot structures in guest RAM for the kernel's entry protocol: pure,
+ * before /dev/kvm is opened, so a command line or layout that does not fit
+ * is reported the same on every machine. */
+static int machine_boot_data(struct machine *m, struct error *err)
 {
-	struct kvm_vcpu *bsp = &m->vcpus[0].vcpu;
 	struct guest_memory *mem = &m->vm.mem;
 	const struct guest_image *initrd = m->cfg->initrd_path ? &m->initrd : NULL;
+	uint64_t rsdp = 0;
+	if (gdt_build(mem, err) < 0 || acpi_tables_build(mem, m->cfg->ncpus, &rsdp, err) < 0)
+		return -1;
+	if (m->kernel.protocol == KERNEL_BOOT_PVH)
+		return pvh_start_info_build(mem, initrd, m->cmdline,
+					    cmdline_limit(&m->kernel.setup_header), rsdp, err);
+	if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, rsdp, err) < 0 ||
+	    page_tables_build(mem, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The bootstrap processor's registers for the kernel's entry protocol.  The
+ * application processors keep the state KVM gave them: with the in-kernel
+ * irqchip they stay in KVM_MP_STATE_UNINITIALIZED, KVM_RUN waiting in the
+ * kernel, until the guest sends them INIT and SIPI (api.rst 4.38
+ * KVM_GET_MP_STATE), as a PC's firmware leaves them. */
+static int machine_boot_vcpu(struct machine *m, struct error *err)
+{
+	struct kvm_vcpu *bsp = &m->vcpus[0].vcpu;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	uint64_t rsdp = 0;
-	if (gdt_build(mem, err) < 0 || kvm_vcpu_get_sregs(bsp, &sregs, err) < 0 ||
-	    acpi_tables_build(mem, m->cfg->ncpus, &rsdp, err) < 0)
+	if (kvm_vcpu_get_sregs(bsp, &sregs, err) < 0)
 		return -1;
-	if (m->kernel.protocol == KERNEL_BOOT_PVH) {
-		if (pvh_start_info_build(mem, initrd, m->cmdline,
-					 cmdline_limit(&m->kernel.setup_header), rsdp, err) < 0)
-			return -1;
+	if (m->kernel.protocol == KERNEL_BOOT_PVH)
 		boot_vcpu_state_pvh(&regs, &sregs, m->kernel.entry, LAYOUT_PVH_START_INFO);
-	} else {
-		if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, rsdp, err) < 0 ||
-		    page_tables_build(mem, err) < 0)
-			return -1;
+	else
 		boot_vcpu_state_linux64(&regs, &sregs, m->kernel.entry, LAYOUT_ZERO_PAGE);
-	}
 	if (kvm_vcpu_set_sregs(bsp, &sregs, err) < 0 || kvm_vcpu_set_regs(bsp, &regs, err) < 0)
 		return -1;
 	return 0;
@@ -342,14 +349,18 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		.tss_addr = LAYOUT_TSS,
 		.identity_map_addr = LAYOUT_IDENTITY_MAP,
 	};
-	if (kvm_system_open(&m->sys, cfg->kvm_path, err) < 0 ||
+	/* Everything the user handed in is placed and checked in guest RAM
+	 * first; /dev/kvm only then. */
+	if (kvm_vm_map_ram(&m->vm, &vm_cfg, err) < 0 ||
+	    machine_load(m, err) < 0 ||
+	    machine_boot_data(m, err) < 0 ||
+	    (run_timeline_mark(timeline, RUN_EVENT_IMAGES_LOADED), 0) ||
+	    kvm_system_open(&m->sys, cfg->kvm_path, err) < 0 ||
 	    kvm_system_check_vcpus(&m->sys, cfg->ncpus, err) < 0 ||
 	    kvm_vm_create(&m->vm, &m->sys, &vm_cfg, err) < 0 ||
 	    (run_timeline_mark(timeline, RUN_EVENT_VM_CREATED), 0) ||
-	    machine_load(m, err) < 0 ||
-	    (run_timeline_mark(timeline, RUN_EVENT_IMAGES_LOADED), 0) ||
 	    machine_create_vcpus(m, err) < 0 ||
-	    machine_boot_state(m, err) < 0 ||
+	    machine_boot_vcpu(m, err) < 0 ||
 	    machine_add_devices(m, err) < 0)
 		return -1;
 	if (cfg->verbose)
@@ -568,8 +579,7 @@ void machine_teardown(struct machine *m)
 	free(m->vcpus);
 	m->vcpus = NULL;
 	m->nvcpus = 0;
-	if (m->vm.fd >= 0)
-		kvm_vm_destroy(&m->vm);
+	kvm_vm_destroy(&m->vm);
 	kvm_system_close(&m->sys);
 	image_file_free(&m->kernel_file);
 	image_file_free(&m->initrd_file);

@@ -8,7 +8,7 @@
  *     "cpus": 1,
  *     "console_tail": ["...", ...],      the last CONSOLE_TAIL_LINES lines,
  *                                        oldest first
- *     "timings_ms": {"start": 0.000, "vm_created": 1.234, "images_loaded": ...,
+ *     "timings_ms": {"start": 0.000, "images_loaded": 1.234, "vm_created": ...,
  *                    "first_guest_instruction": ..., "first_console_byte": ...,
  *                    "marker": ..., "end": ...},
  *                                        ms after start (CLOCK_MONOTONIC),
@@ -76,8 +76,8 @@ const char *run_event_name(enum run_event ev)
 {
 	static const char *const names[RUN_EVENT_COUNT] = {
 		[RUN_EVENT_START] = "start",
-		[RUN_EVENT_VM_CREATED] = "vm_created",
 		[RUN_EVENT_IMAGES_LOADED] = "images_loaded",
+		[RUN_EVENT_VM_CREATED] = "vm_created",
 		[RUN_EVENT_FIRST_INSTRUCTION] = "first_guest_instruction",
 		[RUN_EVENT_FIRST_CONSOLE_BYTE] = "first_console_byte",
 		[RUN_EVENT_MARKER] = "marker",

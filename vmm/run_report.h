@@ -18,8 +18,9 @@
 
 enum run_event {
 	RUN_EVENT_START,                /* minivmm started (run_timeline_start) */
-	RUN_EVENT_VM_CREATED,           /* the KVM VM exists */
-	RUN_EVENT_IMAGES_LOADED,        /* every image is in guest RAM */
+	RUN_EVENT_IMAGES_LOADED,        /* every image and the boot data are in
+					   guest RAM (before /dev/kvm is opened) */
+	RUN_EVENT_VM_CREATED,           /* the KVM VM exists, with that RAM */
 	RUN_EVENT_FIRST_INSTRUCTION,    /* the first KVM_RUN of the boot vCPU */
 	RUN_EVENT_FIRST_CONSOLE_BYTE,   /* the guest's first console byte */
 	RUN_EVENT_MARKER,               /* --expect matched */

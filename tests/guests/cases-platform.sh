@@ -131,8 +131,8 @@ check_report_json() {
 	check_json "$file" "start_time is not an ISO 8601 UTC time" \
 		'.start_time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z$")'
 	check_json "$file" "timings_ms.start is not 0" '.timings_ms.start == 0'
-	check_json "$file" "start, vm_created, images_loaded, first_guest_instruction, first_console_byte, end: not numbers in that order" \
-		'.timings_ms | [.start, .vm_created, .images_loaded, .first_guest_instruction,
+	check_json "$file" "start, images_loaded, vm_created, first_guest_instruction, first_console_byte, end: not numbers in that order" \
+		'.timings_ms | [.start, .images_loaded, .vm_created, .first_guest_instruction,
 		  .first_console_byte, .end] | all(type == "number") and . == sort'
 	check_json "$file" "the image list has no kernel $kernel" --arg k "$kernel" \
 		'[.images[] | select(.kind == "kernel" and .path == $k)] | length == 1'

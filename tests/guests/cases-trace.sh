@@ -15,7 +15,7 @@ trace_lines() {
 check_trace_order() {
 	local names
 	names=$(trace_lines | awk '{ printf "%s ", $1 }')
-	[ "$names" = "start vm_created images_loaded first_guest_instruction first_console_byte marker end " ] ||
+	[ "$names" = "start images_loaded vm_created first_guest_instruction first_console_byte marker end " ] ||
 		why+="trace events are '$names'; "
 	trace_lines | awk '$2 != "-" { if ($2 + 0 < last) bad = 1; last = $2 + 0 } END { exit bad }' ||
 		why+="a reached event is earlier than the one before it: $(trace_lines | tr '\n' ' '); "
@@ -27,7 +27,7 @@ if begin_test trace-boot-expect && jq_ok trace-boot-expect; then
 		--trace-boot --result-json "$tmp/result.json" </dev/null
 	check_common 0
 	check_trace_order
-	for ev in start vm_created images_loaded first_guest_instruction first_console_byte marker end; do
+	for ev in start images_loaded vm_created first_guest_instruction first_console_byte marker end; do
 		printed=$(trace_lines | awk -v e="$ev" '$1 == e { print $2 }')
 		reported=$(jq -r --arg e "$ev" '.timings_ms[$e] | if . == null then "-" else "\(.)" end' \
 			"$tmp/result.json" 2>/dev/null)
@@ -45,7 +45,7 @@ if begin_test trace-boot-no-expect; then
 	check_common 9
 	check_trace_order
 	trace_lines | grep -qx "marker -" || why+="marker is not '(not reached)' without --expect; "
-	for ev in start vm_created images_loaded first_guest_instruction first_console_byte end; do
+	for ev in start images_loaded vm_created first_guest_instruction first_console_byte end; do
 		trace_lines | grep -q "^$ev [0-9]" || why+="$ev has no time; "
 	done
 	finish_test

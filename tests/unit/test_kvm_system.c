@@ -134,6 +134,7 @@ static bool live_vm_open(const char *test, struct kvm_system *sys, struct kvm_vm
 		.identity_map_addr = LAYOUT_IDENTITY_MAP,
 	};
 	ck_assert_msg(kvm_system_open(sys, "/dev/kvm", &err) == 0, "%s", err.msg);
+	ck_assert_msg(kvm_vm_map_ram(vm, &cfg, &err) == 0, "%s", err.msg);
 	ck_assert_msg(kvm_vm_create(vm, sys, &cfg, &err) == 0, "%s", err.msg);
 	return true;
 }

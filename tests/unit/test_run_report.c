@@ -23,7 +23,7 @@ START_TEST(timeline_marks_once_in_order)
 	double ms;
 	ck_assert(run_timeline_ms(&tl, RUN_EVENT_START, &ms));
 	ck_assert(ms == 0.0);
-	for (int ev = RUN_EVENT_VM_CREATED; ev < RUN_EVENT_COUNT; ev++)
+	for (int ev = RUN_EVENT_IMAGES_LOADED; ev < RUN_EVENT_COUNT; ev++)
 		ck_assert(!run_timeline_ms(&tl, (enum run_event)ev, &ms));
 	ck_assert(tl.start_wall.tv_sec > 1600000000);   /* a real wall clock, not 0 */
 
@@ -94,7 +94,7 @@ END_TEST
 START_TEST(timeline_event_names)
 {
 	static const char *const want[RUN_EVENT_COUNT] = {
-		"start", "vm_created", "images_loaded", "first_guest_instruction",
+		"start", "images_loaded", "vm_created", "first_guest_instruction",
 		"first_console_byte", "marker", "end",
 	};
 	for (int ev = 0; ev < RUN_EVENT_COUNT; ev++)
@@ -342,7 +342,7 @@ START_TEST(report_full_run)
 
 	struct run_timeline tl;
 	run_timeline_start(&tl);
-	for (int ev = RUN_EVENT_VM_CREATED; ev < RUN_EVENT_COUNT; ev++) {
+	for (int ev = RUN_EVENT_IMAGES_LOADED; ev < RUN_EVENT_COUNT; ev++) {
 		usleep(1000);
 		run_timeline_mark(&tl, (enum run_event)ev);
 	}
@@ -365,7 +365,7 @@ START_TEST(report_full_run)
 	ck_jq(path, ".console_tail | length == 20");
 	ck_jq(path, ".console_tail[-1] == \"spin: looping forever\"");
 	ck_jq(path, ".console_tail[0] == \"[    0.000000] Linux version 6.1\"");
-	ck_jq(path, ".timings_ms | keys_unsorted == [\"start\", \"vm_created\", \"images_loaded\", "
+	ck_jq(path, ".timings_ms | keys_unsorted == [\"start\", \"images_loaded\", \"vm_created\", "
 	      "\"first_guest_instruction\", \"first_console_byte\", \"marker\", \"end\"]");
 	ck_jq(path, ".timings_ms.start == 0");
 	ck_jq(path, ".timings_ms | [.[]] | all(type == \"number\") and . == sort and .[6] > 0");
@@ -405,8 +405,8 @@ START_TEST(report_null_fields)
 	/* A run stopped before the guest said anything: no console, no marker. */
 	struct run_timeline tl;
 	run_timeline_start(&tl);
-	run_timeline_mark(&tl, RUN_EVENT_VM_CREATED);
 	run_timeline_mark(&tl, RUN_EVENT_IMAGES_LOADED);
+	run_timeline_mark(&tl, RUN_EVENT_VM_CREATED);
 	run_timeline_mark(&tl, RUN_EVENT_FIRST_INSTRUCTION);
 	run_timeline_mark(&tl, RUN_EVENT_END);
 	struct console_tail *tail = malloc(sizeof(*tail));
@@ -418,7 +418,7 @@ START_TEST(report_null_fields)
 	ck_jq(path, ".reason == null and .expect == \"login:\" and .expect_matched == false");
 	ck_jq(path, ".console_tail == [] and .images == []");
 	ck_jq(path, ".timings_ms | .first_console_byte == null and .marker == null");
-	ck_jq(path, ".timings_ms | [.start, .vm_created, .images_loaded, "
+	ck_jq(path, ".timings_ms | [.start, .images_loaded, .vm_created, "
 	      ".first_guest_instruction, .end] | all(type == \"number\") and . == sort");
 
 	/* No timeline, tail or images at all. */
