@@ -25,7 +25,7 @@ static const char options_help[] =
 	"  --initrd FILE        initial ramdisk (- reads it from stdin)\n"
 	"  --cmdline STR        appended to the default command line:\n"
 	"                       \"" DEFAULT_CMDLINE "\"\n"
-	"  --mem SIZE           guest RAM, K/M/G suffix (default 256M)\n"
+	"  --mem SIZE           guest RAM, decimal or 0x hex, K/M/G suffix (default 256M)\n"
 	"  --cpus N             virtual CPUs, 1 to 255 (default 1)\n"
 	"  --console KIND       stdio (default), file:PATH or none\n"
 	"  --timeout SECONDS    stop the guest after SECONDS (exit 124)\n"
@@ -69,15 +69,44 @@ static const char options_help[] =
 	"  124  --timeout expired\n"
 	"  130  interrupted (SIGINT, SIGTERM, SIGHUP, or Ctrl-A x on a terminal)\n";
 
-/* strtoull with a K/M/G suffix; base 0 also takes 0x... hex. */
-static int options_parse_number(const char *s, int base, uint64_t *out)
+/* Digits in base 10 or 16, without strtoull's extras: no sign, no
+ * leading blanks, no "0x" inside a hex number, and no octal: "010" is ten,
+ * as a user means it.  Returns the first character after the digits, or
+ * NULL when there are none or the value overflows. */
+static const char *options_parse_digits(const char *s, unsigned base, uint64_t *out)
 {
-	char *end;
-	errno = 0;
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	unsigned long long v = strtoull(s, &end, base);
-	if (errno)
+	uint64_t v = 0;
+	const char *p = s;
+	for (;; p++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return NULL;
+		v = v * base + d;
+	}
+	if (p == s)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* A size or an address (README "Options"): decimal, or hex after "0x",
+ * with an optional K/M/G suffix. */
+static int options_parse_number(const char *s, uint64_t *out)
+{
+	unsigned base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	uint64_t v;
+	const char *end = options_parse_digits(s, base, &v);
+	if (!end)
 		return -1;
 	unsigned shift = 0;
 	switch (*end) {
@@ -89,14 +118,14 @@ static int options_parse_number(const char *s, int base, uint64_t *out)
 	}
 	if (*end != '\0' || v > (UINT64_MAX >> shift))
 		return -1;
-	*out = (uint64_t)v << shift;
+	*out = v << shift;
 	return 0;
 }
 
 int options_parse_size(const char *s, uint64_t *out)
 {
 	uint64_t v;
-	if (options_parse_number(s, 10, &v) < 0 || v == 0)
+	if (options_parse_number(s, &v) < 0 || v == 0)
 		return -1;
 	*out = v;
 	return 0;
@@ -104,11 +133,18 @@ int options_parse_size(const char *s, uint64_t *out)
 
 int options_parse_address(const char *s, uint64_t *out)
 {
-	return options_parse_number(s, 0, out);
+	return options_parse_number(s, out);
 }
 
+/* Seconds as a decimal fraction ("5", "0.25", "010" is ten): strtod
+ * alone would also take blanks, a sign, exponents, hex floats, "inf". */
 static int options_parse_timeout(const char *s, double *out)
 {
+	size_t digits = strspn(s, "0123456789");
+	if (s[digits] == '.')
+		digits += 1 + strspn(s + digits + 1, "0123456789");
+	if (digits == 0 || s[digits] != '\0' || strcmp(s, ".") == 0)
+		return -1;
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
@@ -126,7 +162,8 @@ static int options_parse_timeout(const char *s, double *out)
 static int options_set_cpus(struct vm_config *cfg, const char *v, struct error *err)
 {
 	uint64_t n;
-	if (options_parse_number(v, 10, &n) < 0 || n < 1 || n > VM_CPUS_MAX)
+	const char *end = options_parse_digits(v, 10, &n);
+	if (!end || *end != '\0' || n < 1 || n > VM_CPUS_MAX)
 		return error_set(err, "--cpus '%s': expected a number from 1 to %d", v, VM_CPUS_MAX);
 	cfg->ncpus = (int)n;
 	return 0;

@@ -34,13 +34,47 @@ START_TEST(size_suffixes)
 }
 END_TEST
 
+/* README "Options": sizes and addresses take 0x hex or decimal, and a
+ * leading zero is a decimal digit, not C's octal prefix. */
+START_TEST(size_hex_and_leading_zero)
+{
+	uint64_t v;
+	ck_assert_int_eq(options_parse_size("0x10000000", &v), 0);
+	ck_assert_uint_eq(v, 256ULL << 20);
+	ck_assert_int_eq(options_parse_size("0X1000M", &v), 0);
+	ck_assert_uint_eq(v, 4096ULL << 20);
+	ck_assert_int_eq(options_parse_size("0xfFk", &v), 0);
+	ck_assert_uint_eq(v, 255ULL << 10);
+	ck_assert_int_eq(options_parse_size("010M", &v), 0);
+	ck_assert_uint_eq(v, 10ULL << 20);
+	ck_assert_int_eq(options_parse_size("0008", &v), 0);
+	ck_assert_uint_eq(v, 8);
+	ck_assert_int_eq(options_parse_address("0x2000000", &v), 0);
+	ck_assert_uint_eq(v, 0x2000000);
+	ck_assert_int_eq(options_parse_address("040M", &v), 0);
+	ck_assert_uint_eq(v, 40ULL << 20);
+	ck_assert_int_eq(options_parse_address("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(options_parse_address("0xffffffffffffffff", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	ck_assert_int_eq(options_parse_address("18446744073709551615", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+}
+END_TEST
+
 START_TEST(size_rejects)
 {
 	uint64_t v = 7;
 	const char *bad[] = { "0", "0M", "", "M", "12X", "-1G", "1.5G", "1MB",
-			      "99999999999999999999", "17179869184G" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			      "99999999999999999999", "17179869184G", "0x", "0xM", "0x0x10",
+			      "0x-5", "0x+5", " 5", "+5", "0x1g0", "0b101", "0x10000000000000000",
+			      "18446744073709551616", "0x1000000000G", "ff" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_msg(options_parse_size(bad[i], &v) < 0, "accepted '%s'", bad[i]);
+		if (strcmp(bad[i], "0") != 0 && strcmp(bad[i], "0M") != 0)
+			ck_assert_msg(options_parse_address(bad[i], &v) < 0,
+				      "accepted address '%s'", bad[i]);
+	}
 	ck_assert_uint_eq(v, 7);
 }
 END_TEST
@@ -114,6 +148,48 @@ START_TEST(usage_errors)
 	expect_error(ARGV("--kernel", "-", "--initrd", "-"), "stdin ('-') can feed only one image, not 2");
 	expect_error(ARGV("--kernel", "k", "--initrd", "-", "--load", "-@0x1000"), "not 2");
 	expect_error(ARGV("--kernel", "k", "--print-images=yaml"), "--print-images='yaml'");
+}
+END_TEST
+
+/* Each numeric option through options_parse: hex where README
+ * "Options" allows it, and never octal. */
+START_TEST(numbers_in_every_option)
+{
+	struct vm_config cfg;
+	struct error err;
+	char **argv = ARGV("--kernel", "k", "--mem", "0x10000000", "--cpus", "010",
+			   "--timeout", "010", "--kernel-addr", "0x2000000", "--kernel-align",
+			   "016K", "--initrd", "i", "--initrd-addr", "064M", "--initrd-align",
+			   "0x2000", "--load", "b@0100");
+	ck_assert_int_eq(parse(argv, &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 256ULL << 20);
+	ck_assert_int_eq(cfg.ncpus, 10);
+	ck_assert(cfg.timeout_sec == 10);
+	ck_assert_uint_eq(cfg.kernel_req.load_address, 0x2000000);
+	ck_assert_uint_eq(cfg.kernel_req.alignment, 16 << 10);
+	ck_assert_uint_eq(cfg.initrd_req.load_address, 64 << 20);
+	ck_assert_uint_eq(cfg.initrd_req.alignment, 0x2000);
+	ck_assert_uint_eq(cfg.raw_loads[0].addr, 100);
+	options_free(&cfg);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--mem", "010M", "--timeout", "0.5"), &cfg,
+			       &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 10ULL << 20);
+	ck_assert(cfg.timeout_sec == 0.5);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--timeout", ".25"), &cfg, &err),
+			 OPTIONS_RUN);
+	ck_assert(cfg.timeout_sec == 0.25);
+	/* strtod would take all of these. */
+	const char *bad_timeouts[] = { " 5", "+5", "0x10", "1e3", "inf", "nan", ".", "" };
+	for (size_t i = 0; i < sizeof(bad_timeouts) / sizeof(bad_timeouts[0]); i++) {
+		char **a = ARGV("--kernel", "k", "--timeout", (char *)bad_timeouts[i]);
+		ck_assert_msg(parse(a, &cfg, &err) == OPTIONS_ERROR, "--timeout '%s' accepted",
+			      bad_timeouts[i]);
+	}
+	expect_error(ARGV("--kernel", "k", "--cpus", " 4"), "--cpus ' 4'");
+	expect_error(ARGV("--kernel", "k", "--cpus", "+4"), "--cpus '+4'");
+	expect_error(ARGV("--kernel", "k", "--mem", "0x"), "--mem '0x'");
+	expect_error(ARGV("--kernel", "k", "--kernel-addr", "0x2000000", "--kernel-align",
+			  "0x0x1000"), "--kernel-align '0x0x1000'");
 }
 END_TEST
 
@@ -313,7 +389,9 @@ Suite *options_suite(void)
 	Suite *s = suite_create("options");
 	TCase *t = tcase_create("options");
 	tcase_add_test(t, size_suffixes);
+	tcase_add_test(t, size_hex_and_leading_zero);
 	tcase_add_test(t, size_rejects);
+	tcase_add_test(t, numbers_in_every_option);
 	tcase_add_test(t, defaults_and_all_options);
 	tcase_add_test(t, usage_errors);
 	tcase_add_test(t, cpus_and_ci_mode);
