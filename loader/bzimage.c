@@ -6,18 +6,12 @@
 
 #include "loader/loader.h"
 
-/* boot.rst: the setup header starts at file offset 0x1f1. */
-#define BZIMAGE_HEADER_OFFSET 0x1f1
-#define BZIMAGE_HEADER_END    (BZIMAGE_HEADER_OFFSET + sizeof(struct setup_header))
-/* boot.rst "header": the magic "HdrS" (0x53726448) at 0x202. */
-#define BZIMAGE_HDRS_MAGIC    0x53726448
+/* The setup header's place, "HdrS" and the setup size: common/x86.h. */
+#define BZIMAGE_HEADER_END    (X86_BOOT_HEADER_OFFSET + sizeof(struct setup_header))
 /* boot.rst "jump": a short jump (0xEB rel8) at 0x200 whose target is the end
  * of the header: 0x202 + the byte at 0x201. */
 #define BZIMAGE_JUMP_OFFSET   0x200
 #define BZIMAGE_JUMP_OPCODE   0xeb
-#define BZIMAGE_SECTOR        512
-/* boot.rst "setup_sects": "If this field is 0, the real value is 4." */
-#define BZIMAGE_DEFAULT_SETUP_SECTS 4
 /* Protocol versions that introduced the fields used here (boot.rst). */
 #define BZIMAGE_V_SYSSIZE     0x0204
 #define BZIMAGE_V_RELOCATABLE 0x0205
@@ -43,63 +37,80 @@ static int bzimage_read_header(const uint8_t *data, size_t size, const char *nam
 		return error_set(err, "%s: truncated: %zu bytes is too short for a "
 				 "bzImage setup header (needs at least %zu)",
 				 name, data ? size : 0, (size_t)BZIMAGE_HEADER_END);
-	memcpy(hdr, data + BZIMAGE_HEADER_OFFSET, sizeof(*hdr));
+	memcpy(hdr, data + X86_BOOT_HEADER_OFFSET, sizeof(*hdr));
 	if (data[BZIMAGE_JUMP_OFFSET] == BZIMAGE_JUMP_OPCODE) {
 		size_t end = BZIMAGE_JUMP_OFFSET + 2 + data[BZIMAGE_JUMP_OFFSET + 1];
 		if (end < BZIMAGE_HEADER_END)
-			memset((uint8_t *)hdr + (end - BZIMAGE_HEADER_OFFSET), 0,
+			memset((uint8_t *)hdr + (end - X86_BOOT_HEADER_OFFSET), 0,
 			       BZIMAGE_HEADER_END - end);
 	}
 	return 0;
 }
 
-/* boot.rst "Details of header fields" and "64-bit BOOT PROTOCOL". */
+/* boot.rst "Details of header fields" and "64-bit BOOT PROTOCOL".  Each
+ * refusal here is one that GRUB's and QEMU's x86 Linux loaders share or that
+ * protects minivmm itself; each comment says which. */
 static int bzimage_check_header(const struct setup_header *hdr, const char *name,
 				struct error *err)
 {
-	if (hdr->header != BZIMAGE_HDRS_MAGIC)
+	/* Without the magic the header fields are not fields: kernel.c sends
+	 * only "HdrS" files here, and GRUB and QEMU look for it too. */
+	if (hdr->header != X86_BOOT_HDRS_MAGIC)
 		return error_set(err, "%s: not a bzImage (no HdrS signature)", name);
+	/* A protocol before 2.00 has no LOADED_HIGH and no 64-bit entry; the
+	 * check below would refuse it too, this only says why more plainly. */
 	if (hdr->version < BZIMAGE_MIN_VERSION)
 		return error_set(err, "%s: boot protocol %u.%02u too old (minivmm needs "
 				 "2.00 or newer)", name, bzimage_major(hdr->version),
 				 bzimage_minor(hdr->version));
+	/* A zImage runs at 0x10000 (boot.rst "LOADING THE REST OF THE
+	 * KERNEL"), below 1 MiB, where minivmm's zero page, command line and
+	 * page tables live (boot/layout.h).  GRUB refuses it as well. */
 	if (!(hdr->loadflags & LOADED_HIGH))
 		return error_set(err, "%s: not a bzImage: LOADED_HIGH not set (zImage?)", name);
-	/* xloadflags exists from 2.12; XLF_KERNEL_64 says the 64-bit entry at
-	 * load + 0x200 is there. */
+	/* minivmm enters only through the 64-bit entry at load + 0x200; a
+	 * kernel without one (xloadflags exists from 2.12) would run whatever
+	 * lies there and its crash would read as the guest's (status 4)
+	 * instead of a bad image (2). */
 	if (hdr->version < BZIMAGE_V_XLOADFLAGS || !(hdr->xloadflags & XLF_KERNEL_64))
 		return error_set(err, "%s: kernel has no 64-bit entry point (XLF_KERNEL_64; "
 				 "boot protocol %u.%02u)", name, bzimage_major(hdr->version),
 				 bzimage_minor(hdr->version));
-	if (hdr->relocatable_kernel &&
-	    (hdr->kernel_alignment == 0 || (hdr->kernel_alignment & (hdr->kernel_alignment - 1))))
-		return error_set(err, "%s: corrupt header: kernel_alignment 0x%x is not a "
-				 "power of two", name, hdr->kernel_alignment);
 	return 0;
 }
 
 /* boot.rst "LOADING THE REST OF THE KERNEL": the protected-mode kernel starts
  * at (setup_sects + 1) * 512 and, from 2.04, is syssize 16-byte paragraphs
- * long (tools/build.c writes exactly that much, plus any signature). */
+ * long ("syssize": "The size of the protected-mode code in units of 16-byte
+ * paragraphs"), so syssize rounds the code up and the file may end up to 15
+ * bytes before setup + syssize * 16; GRUB and QEMU never read syssize.  Both
+ * refusals protect the verdict: a file with no protected-mode code, or one
+ * cut short by more than that rounding (a truncated download), would fail
+ * inside the guest as a crash, not here as a bad image. */
 static int bzimage_check_size(const struct setup_header *hdr, size_t size, const char *name,
 			      size_t *setup_size, struct error *err)
 {
-	unsigned sects = hdr->setup_sects ? hdr->setup_sects : BZIMAGE_DEFAULT_SETUP_SECTS;
-	size_t setup = ((size_t)sects + 1) * BZIMAGE_SECTOR;
+	size_t setup = X86_BOOT_SETUP_SIZE((size_t)hdr->setup_sects);
 	if (setup >= size)
 		return error_set(err, "%s: truncated: setup ends at %zu but file is %zu bytes",
 				 name, setup, size);
-	uint64_t kernel_end = setup + (uint64_t)hdr->syssize * 16;
-	if (hdr->version >= BZIMAGE_V_SYSSIZE && kernel_end > size)
+	uint64_t kernel_end = setup + (uint64_t)hdr->syssize * X86_BOOT_SYSSIZE_UNIT;
+	if (hdr->version >= BZIMAGE_V_SYSSIZE && kernel_end > size + (X86_BOOT_SYSSIZE_UNIT - 1))
 		return error_set(err, "%s: truncated: kernel ends at %llu (syssize) but file "
 				 "is %zu bytes", name, (unsigned long long)kernel_end, size);
 	*setup_size = setup;
 	return 0;
 }
 
+/* boot.rst "relocatable_kernel" and "kernel_alignment".  A kernel_alignment
+ * that is not a power of two cannot be aligned to: like GRUB, which then
+ * loads the kernel as not relocatable, minivmm takes such a kernel as fixed
+ * at its own address rather than refusing it. */
 static int bzimage_relocatable(const struct setup_header *hdr)
 {
-	return hdr->version >= BZIMAGE_V_RELOCATABLE && hdr->relocatable_kernel;
+	return hdr->version >= BZIMAGE_V_RELOCATABLE && hdr->relocatable_kernel &&
+	       hdr->kernel_alignment != 0 &&
+	       (hdr->kernel_alignment & (hdr->kernel_alignment - 1)) == 0;
 }
 
 /* Sets load_paddr, entry and reserved_end for a load at `load`.
@@ -139,7 +150,7 @@ static int bzimage_place(struct guest_kernel_image *out, uint64_t load, const ch
 				 "0x%x overflows", name, (unsigned long long)hdr->pref_address,
 				 hdr->init_size);
 	out->image.load_paddr = load;
-	out->linux64_entry = load + BZIMAGE_ENTRY64_OFFSET;
+	out->linux64_entry = load + X86_BOOT_ENTRY64_OFFSET;
 	out->entry = out->linux64_entry;
 	out->reserved_end = reserved > image_end ? reserved : image_end;
 	return 0;

@@ -30,8 +30,6 @@
 
 /* boot.rst "payload_offset": "Protocol: 2.08+". */
 #define BZIMAGE_PAYLOAD_MIN_VERSION 0x0208
-#define BZIMAGE_PAYLOAD_SECTOR      512
-#define BZIMAGE_PAYLOAD_DEFAULT_SETUP_SECTS 4
 /* scripts/Makefile.lib size_append: a le32 after the compressed data. */
 #define BZIMAGE_PAYLOAD_TRAILER     4
 /* lz4's legacy frame (lz4 -l, what the kernel's cmd_lz4 writes; lz4's
@@ -112,8 +110,7 @@ int bzimage_payload_find(const struct setup_header *hdr, const uint8_t *data, si
 	/* boot.rst "payload_offset": "the offset from the beginning of the
 	 * protected-mode code to the payload"; the protected-mode code starts
 	 * at (setup_sects + 1) * 512 ("LOADING THE REST OF THE KERNEL"). */
-	unsigned sects = hdr->setup_sects ? hdr->setup_sects : BZIMAGE_PAYLOAD_DEFAULT_SETUP_SECTS;
-	uint64_t start = ((uint64_t)sects + 1) * BZIMAGE_PAYLOAD_SECTOR + hdr->payload_offset;
+	uint64_t start = X86_BOOT_SETUP_SIZE((uint64_t)hdr->setup_sects) + hdr->payload_offset;
 	uint64_t end = start + hdr->payload_length;   /* both under 2^34: no overflow */
 	if (end > size)
 		return error_set(err, "%s: corrupt header: the payload at [0x%" PRIx64 ", 0x%" PRIx64

@@ -11,6 +11,8 @@
  * decompressor would have left it.  KASLR, which only the decompressor
  * applies, does not happen: as with any vmlinux booted directly
  * (Firecracker's way). */
+#include <elf.h>
+#include <endian.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +44,34 @@ static struct image_file bzimage_vmlinux_file(const struct image_file *file)
 				    .size = file->vmlinux->payload.size };
 }
 
-/* 1: an ELF linked at pref_address; 0: linked elsewhere, so the bzImage
- * boots as it is (its decompressor relocates); -1: not an ELF minivmm can
- * load, which the kernel's own parse_elf would not take either. */
+/* boot.rst "payload_offset": "The uncompressed payload is currently always
+ * ELF" for Linux; a kernel that only implements the Linux boot protocol
+ * (another OS, a memory tester) may carry anything there and unpack it
+ * with its own code.  Only a little-endian ELF64 for x86-64 can be a
+ * vmlinux minivmm loads (elf.c); anything else is such a kernel's
+ * business, so it boots through its own entry, as GRUB and QEMU boot it
+ * (neither looks at the payload). */
+static bool bzimage_vmlinux_is_x86_64_elf(const struct bzimage_payload *payload)
+{
+	Elf64_Ehdr eh;
+	if (payload->size < sizeof(eh))
+		return false;
+	memcpy(&eh, payload->data, sizeof(eh));
+	return memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	       eh.e_ident[EI_DATA] == ELFDATA2LSB && le16toh(eh.e_machine) == EM_X86_64;
+}
+
+/* 1: an ELF linked at pref_address; 0: no x86-64 ELF64 (see above) or linked
+ * elsewhere, so the bzImage boots as it is (its decompressor relocates);
+ * -1: an x86-64 ELF64 minivmm cannot load, which the kernel's own parse_elf
+ * would not take either: a broken Linux kernel, refused here rather than
+ * crashing in the guest. */
 static int bzimage_vmlinux_check(const struct setup_header *hdr,
 				 const struct bzimage_payload *payload, const char *name,
 				 struct error *err)
 {
+	if (!bzimage_vmlinux_is_x86_64_elf(payload))
+		return 0;
 	const char *fmt = bzimage_payload_format_name(payload->format);
 	char label[sizeof(((struct error *)0)->msg)];
 	snprintf(label, sizeof(label), "%s: the bzImage's %s payload", name, fmt);

@@ -14,7 +14,6 @@
 /* What a loader promises a kernel entered at startup_64 (the synthesized
  * setup header below; boot.rst "Details of header fields"). */
 #define ELF_BOOT_FLAG        0xaa55
-#define ELF_HDRS_MAGIC       0x53726448   /* "HdrS" */
 /* 2.12: the oldest protocol with xloadflags, hence XLF_KERNEL_64. */
 #define ELF_BOOT_PROTOCOL    0x020c
 /* x86 COMMAND_LINE_SIZE is 2048 (arch/x86/include/asm/setup.h);
@@ -257,7 +256,7 @@ static void elf_setup_header(struct setup_header *h, const struct guest_image *i
 {
 	memset(h, 0, sizeof(*h));
 	h->boot_flag = ELF_BOOT_FLAG;
-	h->header = ELF_HDRS_MAGIC;
+	h->header = X86_BOOT_HDRS_MAGIC;
 	h->version = ELF_BOOT_PROTOCOL;
 	h->loadflags = LOADED_HIGH;
 	h->code32_start = (uint32_t)image->load_paddr;

@@ -1,11 +1,12 @@
 /* Kernels of any format: tell bzImage from ELF by their magic, and settle
  * which entry protocol the guest starts through. */
+#include <endian.h>
 #include <string.h>
 
 #include "loader/loader.h"
 
-/* boot.rst: "HdrS" at 0x202; ELF: "\x7fELF" at 0 (gABI e_ident). */
-#define KERNEL_HDRS_OFFSET 0x202
+/* bzImage: "HdrS" at 0x202 (common/x86.h); ELF: "\x7fELF" at 0 (gABI
+ * e_ident). */
 
 static bool kernel_is_elf(const struct image_file *file)
 {
@@ -14,8 +15,11 @@ static bool kernel_is_elf(const struct image_file *file)
 
 static bool kernel_is_bzimage(const struct image_file *file)
 {
-	return file->size >= KERNEL_HDRS_OFFSET + 4 &&
-	       memcmp(file->data + KERNEL_HDRS_OFFSET, "HdrS", 4) == 0;
+	uint32_t magic;
+	if (file->size < X86_BOOT_HDRS_OFFSET + sizeof(magic))
+		return false;
+	memcpy(&magic, file->data + X86_BOOT_HDRS_OFFSET, sizeof(magic));
+	return le32toh(magic) == X86_BOOT_HDRS_MAGIC;
 }
 
 int kernel_choose_protocol(struct guest_kernel_image *k, enum kernel_boot_protocol req,
@@ -75,7 +79,7 @@ int kernel_parse(struct image_file *file, const struct load_request *req,
 	if (kernel_is_elf(file)) {
 		if (elf_describe(file, req, out, err) < 0)
 			return -1;
-	} else if (!kernel_is_bzimage(file) && file->size >= KERNEL_HDRS_OFFSET + 4) {
+	} else if (!kernel_is_bzimage(file) && file->size >= X86_BOOT_HDRS_OFFSET + 4) {
 		return error_set(err, "%s: not a kernel: neither a bzImage (no HdrS signature) "
 				 "nor an ELF vmlinux", file->path);
 	} else if (bzimage_parse(file->data, file->size, file->path, out, err) < 0) {

@@ -12,6 +12,7 @@
 #include <asm/bootparam.h>
 
 #include "common/error.h"
+#include "common/x86.h"
 #include "kvm/guest_memory.h"
 
 /* Where one image landed: [load_paddr, load_paddr + size). */
@@ -191,12 +192,12 @@ int loader_check_alignment(uint64_t alignment, const char *name, struct error *e
 
 /* Oldest boot protocol minivmm accepts (2.00 introduced bzImage, LOAD_HIGH). */
 #define BZIMAGE_MIN_VERSION 0x0200
-/* boot.rst "64-bit boot protocol": the 64-bit entry is load address + 0x200. */
-#define BZIMAGE_ENTRY64_OFFSET 0x200
 
 /* Parses a bzImage (boot.rst): "HdrS", version >= 2.00, LOADED_HIGH,
- * XLF_KERNEL_64, setup_sects 0 meaning 4.  Fills out->setup_header and the
- * image size; does not touch guest RAM.  Messages name `name`. */
+ * XLF_KERNEL_64, setup_sects 0 meaning 4, syssize rounded up to 16 bytes;
+ * relocatable only with a power-of-two kernel_alignment.  Fills
+ * out->setup_header and the image size; does not touch guest RAM.
+ * Messages name `name`. */
 int bzimage_parse(const uint8_t *data, size_t size, const char *name,
 		  struct guest_kernel_image *out, struct error *err);
 
@@ -259,8 +260,9 @@ void bzimage_payload_free(struct bzimage_payload *payload);
  * when it decompresses (to at most max_size bytes) to an ELF vmlinux
  * linked at the bzImage's pref_address, which can then be loaded; 0 when
  * the bzImage must boot as it is (no payload, a format minivmm does not
- * decompress, an ELF linked elsewhere); -1 for a bad bzImage, a corrupt
- * payload or one that is no ELF. */
+ * decompress, a payload that is no x86-64 ELF64, which a kernel other than
+ * Linux may carry, an ELF linked elsewhere); -1 for a bad bzImage, a
+ * corrupt payload or a broken x86-64 ELF64. */
 int bzimage_vmlinux_prepare(struct image_file *file, uint64_t max_size, struct error *err);
 /* After a prepare that returned 1: what bzimage_vmlinux_load will do. */
 int bzimage_vmlinux_describe(const struct image_file *file, struct guest_kernel_image *out,

@@ -148,7 +148,7 @@ START_TEST(test_placement_and_protocol_keep_the_bzimage)
 	ck_assert_msg(load(&t, addr) == 0, "%s", t.err.msg);
 	ck_assert_int_eq(t.k.format, KERNEL_FORMAT_BZIMAGE);
 	ck_assert_uint_eq(t.k.image.load_paddr, 0x2000000);
-	ck_assert_uint_eq(t.k.entry, 0x2000000 + BZIMAGE_ENTRY64_OFFSET);
+	ck_assert_uint_eq(t.k.entry, 0x2000000 + X86_BOOT_ENTRY64_OFFSET);
 	ck_assert_str_eq(t.list.items[0].format, "bzImage");
 	ck_assert_str_eq(kernel_format_name(&t.k), "bzImage");
 	ck_assert_ptr_null(t.file.vmlinux);
@@ -167,7 +167,7 @@ START_TEST(test_placement_and_protocol_keep_the_bzimage)
 	ck_assert_msg(load(&t, linux64) == 0, "%s", t.err.msg);
 	ck_assert_int_eq(t.k.format, KERNEL_FORMAT_BZIMAGE);
 	ck_assert_uint_eq(t.k.image.load_paddr, TEST_CODE32);
-	ck_assert_uint_eq(t.k.entry, TEST_CODE32 + BZIMAGE_ENTRY64_OFFSET);
+	ck_assert_uint_eq(t.k.entry, TEST_CODE32 + X86_BOOT_ENTRY64_OFFSET);
 	ck_assert_ptr_null(t.file.vmlinux);
 	image_list_free(&t.list);
 
@@ -204,24 +204,83 @@ START_TEST(test_falls_back_to_the_bzimage)
 }
 END_TEST
 
-/* A payload that decompresses but is no ELF, or a corrupt one, is an error
- * that names the way out; --boot linux64 takes it. */
+/* A payload that is no x86-64 ELF64 is what a kernel other than Linux may
+ * carry (boot.rst "payload_offset": only Linux's is "currently always
+ * ELF"): a non-relocatable bzImage with one boots through its own 64-bit
+ * entry at its own address, code32_start + 0x200, as GRUB and QEMU boot
+ * it. */
+static void vm_test_payload(struct vm_test *t, const uint8_t *in, size_t len)
+{
+	test_bzimage_free(&t->img);
+	test_payload_bzimage_of(&t->img, BZIMAGE_PAYLOAD_GZIP, in, len);
+	t->file.data = t->img.data;
+	t->file.size = t->img.size;
+}
+
+static void expect_own_entry(struct vm_test *t)
+{
+	ck_assert_msg(parse(t, AUTO) == 0, "%s", t->err.msg);
+	ck_assert_int_eq(t->k.format, KERNEL_FORMAT_BZIMAGE);
+	ck_assert_msg(load(t, AUTO) == 0, "%s", t->err.msg);
+	ck_assert_int_eq(t->k.format, KERNEL_FORMAT_BZIMAGE);
+	ck_assert_int_eq(t->k.protocol, KERNEL_BOOT_LINUX64);
+	ck_assert_uint_eq(t->k.image.load_paddr, TEST_CODE32);
+	ck_assert_uint_eq(t->k.entry, TEST_CODE32 + X86_BOOT_ENTRY64_OFFSET);
+	ck_assert_str_eq(t->list.items[0].format, "bzImage");
+	/* The bzImage's own code, not the payload, is at the entry. */
+	ck_assert_uint_eq(t->ram.host[TEST_CODE32], test_payload_byte(0));
+	/* The verdict kept for the file: boot the bzImage as it is. */
+	ck_assert_int_eq(bzimage_vmlinux_prepare(&t->file, 64 * MiB, &t->err), 0);
+}
+
+START_TEST(test_foreign_payload_boots_its_own_entry)
+{
+	struct vm_test t;
+	uint8_t junk[4096];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = test_payload_byte(i);
+	vm_test_init(&t, BZIMAGE_PAYLOAD_GZIP);
+	vm_test_payload(&t, junk, sizeof(junk));
+	test_bzimage_header(&t.img)->relocatable_kernel = 0;
+	test_bzimage_header(&t.img)->pref_address = TEST_CODE32;
+	expect_own_entry(&t);
+	vm_test_free(&t);
+
+	/* An ELF32 (a 32-bit kernel's payload), or an ELF64 for another
+	 * machine, is no vmlinux minivmm loads either. */
+	for (int variant = 0; variant < 2; variant++) {
+		vm_test_init(&t, BZIMAGE_PAYLOAD_GZIP);
+		struct test_elf_img elf;
+		test_elf_vmlinux_make(&elf);
+		if (variant == 0)
+			elf.data[EI_CLASS] = ELFCLASS32;
+		else
+			elf.data[18] = 0xb7;   /* e_machine EM_AARCH64 */
+		vm_test_payload(&t, elf.data, elf.size);
+		expect_own_entry(&t);
+		test_elf_free(&elf);
+		vm_test_free(&t);
+	}
+}
+END_TEST
+
+/* A broken x86-64 ELF64 payload, or a corrupt stream, is Linux's and would
+ * fail in its own decompressor too: an error that names the way out;
+ * --boot linux64 takes it. */
 START_TEST(test_bad_payload_is_an_error)
 {
 	struct vm_test t;
 	vm_test_init(&t, BZIMAGE_PAYLOAD_GZIP);
-	test_bzimage_free(&t.img);
-	uint8_t junk[4096];
-	for (size_t i = 0; i < sizeof(junk); i++)
-		junk[i] = test_payload_byte(i);
-	test_payload_bzimage_of(&t.img, BZIMAGE_PAYLOAD_GZIP, junk, sizeof(junk));
-	t.file.data = t.img.data;
-	t.file.size = t.img.size;
+	struct test_elf_img elf;
+	test_elf_vmlinux_make(&elf);
+	elf.data[EI_VERSION] = 7;
+	vm_test_payload(&t, elf.data, elf.size);
+	test_elf_free(&elf);
 	ck_assert_int_eq(parse(&t, AUTO), -1);
-	ck_assert_str_eq(t.err.msg, "vmlinuz: the bzImage's gzip payload: not an ELF file " HINT);
+	test_assert_error(t.err.msg, "vmlinuz: the bzImage's gzip payload: wrong ELF version 7", HINT);
 	ck_assert_ptr_null(t.file.vmlinux);
 	ck_assert_int_eq(load(&t, AUTO), -1);
-	ck_assert_str_eq(t.err.msg, "vmlinuz: the bzImage's gzip payload: not an ELF file " HINT);
+	test_assert_error(t.err.msg, "vmlinuz: the bzImage's gzip payload: wrong ELF version 7", HINT);
 	ck_assert_uint_eq(t.list.count, 0);
 	struct load_request linux64 = { .protocol = KERNEL_BOOT_LINUX64 };
 	ck_assert_msg(parse(&t, linux64) == 0, "%s", t.err.msg);
@@ -341,6 +400,7 @@ TCase *bzimage_vmlinux_tcase(void)
 	tcase_add_test(tc, test_load_without_parse);
 	tcase_add_test(tc, test_placement_and_protocol_keep_the_bzimage);
 	tcase_add_test(tc, test_falls_back_to_the_bzimage);
+	tcase_add_test(tc, test_foreign_payload_boots_its_own_entry);
 	tcase_add_test(tc, test_bad_payload_is_an_error);
 	tcase_add_test(tc, test_no_larger_than_guest_ram);
 	tcase_add_test(tc, test_claim_must_be_ram_and_free);
