@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/console.h"
@@ -47,12 +48,14 @@ int console_open(struct console *c, const struct vm_config *cfg, struct error *e
 	case CONSOLE_NONE:
 		break;
 	case CONSOLE_FILE:
-		c->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		/* Not O_TRUNC: the file keeps its bytes until console_begin. */
+		c->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (c->out_fd < 0)
 			return error_set(err, "console file %s: cannot open: %s", cfg->console_path,
 					 strerror(errno));
 		c->out_owned = true;
 		c->out_buffered = true;
+		c->out_path = cfg->console_path;
 		break;
 	case CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
@@ -64,6 +67,17 @@ int console_open(struct console *c, const struct vm_config *cfg, struct error *e
 		}
 		break;
 	}
+	return 0;
+}
+
+int console_begin(struct console *c, struct error *err)
+{
+	struct stat st;
+	if (!c->out_owned || fstat(c->out_fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (ftruncate(c->out_fd, 0) < 0)
+		return error_set(err, "console file %s: cannot truncate: %s", c->out_path,
+				 strerror(errno));
 	return 0;
 }
 

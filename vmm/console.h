@@ -19,6 +19,7 @@
 struct console {
 	int out_fd;             /* -1: output dropped (--console none) */
 	bool out_owned;         /* out_fd is our file, to close */
+	const char *out_path;   /* its path, for messages */
 	bool out_failed;        /* a write failed; said once */
 	/* Output to anything but a terminal is kept here up to a newline
 	 * (console_output) or the main thread's next look (console_flush). */
@@ -32,6 +33,10 @@ struct console {
 };
 
 int console_open(struct console *c, const struct vm_config *cfg, struct error *err);
+/* Once setup has succeeded: empties a --console file:PATH that is a
+ * regular file.  console_open leaves its bytes alone, so that a setup
+ * error cannot cost the user the file's old contents. */
+int console_begin(struct console *c, struct error *err);
 /* Restores the terminal and closes a console file.  Safe to call twice. */
 void console_close(struct console *c);
 

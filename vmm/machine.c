@@ -75,6 +75,33 @@ static int machine_check_dump_path(const struct vm_config *cfg, struct error *er
 	return 0;
 }
 
+static bool machine_same_regular_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && S_ISREG(sa.st_mode) &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* --console file:PATH loses what it held once setup has succeeded
+ * (console_begin), and then takes the guest's output: never over an
+ * image, and never the file the dump or the report replaces.  Checked
+ * before the report opens (a report written there would destroy the very
+ * file), and again once the console file exists (the report or the console
+ * may have created the one file both name). */
+static int machine_check_console_path(const struct vm_config *cfg, struct error *err)
+{
+	const char *path = cfg->console_path;
+	if (cfg->console != CONSOLE_FILE)
+		return 0;
+	if (machine_check_output_path(cfg, "--console", path, "console", err) < 0)
+		return -1;
+	if (cfg->dump_path && machine_same_regular_file(path, cfg->dump_path))
+		return error_set(err, "--console %s: that is the --dump file too", path);
+	if (cfg->result_json_path && machine_same_regular_file(path, cfg->result_json_path))
+		return error_set(err, "--console %s: that is the --result-json file too", path);
+	return 0;
+}
+
 /* What the user handed in, checked before /dev/kvm is touched so that a bad
  * image is reported the same on every machine. */
 static int machine_read_images(struct machine *m, struct error *err)
@@ -325,6 +352,8 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		return error_set(err, "eventfd: %s", strerror(errno));
 	if (machine_pause_init(&m->pause, cfg->dump_path ? cfg->ncpus : 0) < 0)
 		return error_set(err, "cannot set up the vCPU pause for --dump: out of memory");
+	if (machine_check_console_path(cfg, err) < 0)
+		return -1;
 	/* The report first, so that every later setup error is reported in it. */
 	if (cfg->result_json_path) {
 		if (machine_check_output_path(cfg, "--result-json", cfg->result_json_path, "report",
@@ -334,7 +363,8 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		m->report_on = true;
 	}
 	if ((cfg->dump_path && machine_check_dump_path(cfg, err) < 0) ||
-	    machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0)
+	    machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0 ||
+	    machine_check_console_path(cfg, err) < 0)
 		return -1;
 	if (cfg->expect) {
 		if (expect_init(&m->expect, cfg->expect, err) < 0)
@@ -362,6 +392,8 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 	    machine_create_vcpus(m, err) < 0 ||
 	    machine_boot_vcpu(m, err) < 0 ||
 	    machine_add_devices(m, err) < 0)
+		return -1;
+	if (console_begin(&m->console, err) < 0)
 		return -1;
 	if (cfg->verbose)
 		machine_print_layout(m);

@@ -76,6 +76,14 @@ crash_check() {
 	fi
 }
 
+# keep_file FILE: the next expect_error also fails when FILE's bytes change
+# (no input file is ever damaged, DESIGN.md "Rules").
+keep_file() {
+	kept_file=$1
+	cp "$1" "$tmp/kept-copy"
+}
+kept_file=""
+
 # expect_error NAME -F|-E PATTERN ARGS...: minivmm ARGS must exit 2 with
 # exactly one stderr line "minivmm: ..." that contains PATTERN, a fixed
 # string (-F) or an extended regex (-E), case-insensitively.
@@ -98,6 +106,10 @@ expect_error() {
 	if ! grep -qi "$kind" -- "$pattern" "$tmp/err"; then
 		why+="the message does not name the problem ('$pattern'); "
 	fi
+	if [ -n "$kept_file" ] && ! cmp -s "$tmp/kept-copy" "$kept_file"; then
+		why+="$kept_file was changed; "
+	fi
+	kept_file=""
 	if [ -z "$why" ]; then
 		ok "$name"
 	else
@@ -427,6 +439,43 @@ fi
 if needs_check console-file-unwritable; then
 	expect_error console-file-unwritable -F "$tmp/no-such-dir/console.txt" \
 		--kernel "$CHECK" --console "file:$tmp/no-such-dir/console.txt"
+fi
+# The console file takes the guest's output, and loses its old bytes only
+# once setup has succeeded: never an image, the dump or the report, and a
+# setup error leaves it as it was.
+if needs_check console-is-the-kernel; then
+	cp "$CHECK" "$tmp/kernel-copy"
+	keep_file "$tmp/kernel-copy"
+	expect_error console-is-the-kernel -F "--console $tmp/kernel-copy: that is the image" \
+		--kernel "$tmp/kernel-copy" --console "file:$tmp/kernel-copy"
+fi
+if needs_check console-is-the-initrd; then
+	cp "$tmp/blob.bin" "$tmp/initrd-copy"
+	keep_file "$tmp/initrd-copy"
+	expect_error console-is-the-initrd -F "--console $tmp/initrd-copy: that is the image" \
+		--kernel "$CHECK" --initrd "$tmp/initrd-copy" --console "file:$tmp/initrd-copy"
+fi
+echo "an earlier run's console output" >"$tmp/console.txt"
+if needs_check console-is-the-dump; then
+	keep_file "$tmp/console.txt"
+	expect_error console-is-the-dump -F "--console $tmp/console.txt: that is the --dump file too" \
+		--kernel "$CHECK" --dump "$tmp/console.txt" --console "file:$tmp/console.txt"
+fi
+# Neither file there yet: the console creates it, the dump would replace it.
+if needs_check console-is-the-new-dump; then
+	expect_error console-is-the-new-dump -F "that is the --dump file too" \
+		--kernel "$CHECK" --dump "$tmp/new-dump" --console "file:$tmp/new-dump"
+fi
+if needs_check console-is-the-result-json; then
+	keep_file "$tmp/console.txt"
+	expect_error console-is-the-result-json -F "--console $tmp/console.txt: that is the --result-json file too" \
+		--kernel "$CHECK" --result-json "$tmp/console.txt" --console "file:$tmp/console.txt"
+fi
+# The overlap is found after the console file is open.
+if needs_check console-kept-on-setup-error; then
+	keep_file "$tmp/console.txt"
+	expect_error console-kept-on-setup-error -E 'overlaps kernel' --kernel "$CHECK" \
+		--load "$tmp/blob.bin@0x101000" --console "file:$tmp/console.txt"
 fi
 
 # check.bzimage says cmdline_size 2047; 3000 bytes of user command line
