@@ -82,3 +82,20 @@ if begin_test payload-corrupt; then
 	fi
 	finish_test
 fi
+
+# A kernel that only implements the Linux boot protocol (guests.mk:
+# foreign.bzimage, shaped like memtest86+): not relocatable, a gzip payload
+# that is no ELF, its file 15 bytes short of syssize paragraphs.  It boots
+# at its own address through its own 64-bit entry, as GRUB and QEMU boot
+# it: its code runs (247) at code32_start, entered at + 0x200.
+if begin_test foreign-own-entry; then
+	image=$GUESTDIR/foreign.bzimage
+	run --kernel "$image" --verbose --print-images </dev/null
+	check_exit "$OUTER_ENTRY_STATUS"
+	[ "$(kernel_format)" = bzImage ] || why+="--print-images says format '$(kernel_format)', not bzImage; "
+	grep -q "^minivmm: image kernel addr=$(hex "$BZIMAGE_LOAD_ADDR") size=$(hex "$(bzimage_kernel_size "$image")") entry=$(hex $((BZIMAGE_LOAD_ADDR + 0x200))) protocol=linux64 " "$tmp/err" ||
+		why+="the kernel is not at $(hex "$BZIMAGE_LOAD_ADDR"), entered at + 0x200 through linux64; "
+	grep -q "^outer: the bzImage's own 64-bit entry ran" "$tmp/console" ||
+		why+="the console does not show the image's own entry running; "
+	finish_test
+fi

@@ -53,7 +53,6 @@
 
 #define E820_ENTRY_SIZE 20     /* packed {u64 addr; u64 size; u32 type} */
 
-#define HDRS_MAGIC 0x53726448  /* "HdrS" */
 
 #define PTE_P         (1ULL << 0)
 #define PTE_PS        (1ULL << 7)
@@ -334,7 +333,7 @@ void guest_main(uint64_t bp)
 	}
 	/* A bzImage's header is copied from the image; an ELF's is made up
 	 * and need not say "HdrS". */
-	if (!is_elf() && rd32(bp + BP_HEADER) != HDRS_MAGIC) {
+	if (!is_elf() && rd32(bp + BP_HEADER) != X86_BOOT_HDRS_MAGIC) {
 		fail_hex("no \"HdrS\" at boot_params + 0x202, found", rd32(bp + BP_HEADER));
 		check_finish();
 	}

@@ -25,9 +25,9 @@
 /* Hash at most this much: emulated guest code runs ~1 us/insn. */
 #define FNV_MAX_BYTES (1ULL << 20)
 
-#define MSR_EFER   GUEST_MSR_EFER
-#define EFER_LME   (1ULL << 8)
-#define EFER_LMA   (1ULL << 10)
+#define MSR_EFER   X86_MSR_EFER
+#define EFER_LME   X86_EFER_LME
+#define EFER_LMA   X86_EFER_LMA
 #define CR0_PE     (1ULL << 0)
 #define CR0_ET     (1ULL << 4)
 #define CR0_PG     (1ULL << 31)

@@ -4,8 +4,11 @@
 #ifndef MINIVMM_TESTS_GUEST_H
 #define MINIVMM_TESTS_GUEST_H
 
+/* The boot-protocol and architectural facts minivmm itself uses
+ * (X86_BOOT_*, X86_EFER_*, X86_MSR_EFER): one definition for both sides. */
+#include "common/x86.h"
+
 #define GUEST_LOAD_ADDR        0x100000    /* code32_start, pref_address */
-#define GUEST_ENTRY64_OFFSET   0x200       /* boot.rst: 64-bit entry */
 #define GUEST_INIT_SIZE        0x200000    /* image + bss must fit */
 #define GUEST_KERNEL_ALIGNMENT 0x200000
 #define GUEST_INITRD_ADDR_MAX  0x7fffffff
@@ -37,9 +40,7 @@
 #define GUEST_PVH_START_MAGIC  0x336ec578
 #define GUEST_EXPECT_START_INFO 0x6000     /* where minivmm puts it (EBX) */
 
-/* Control registers and MSRs the entry code sets up. */
-#define GUEST_MSR_EFER         0xc0000080
-#define GUEST_EFER_LME         0x100
+/* Control registers the entry code sets up (EFER: common/x86.h). */
 #define GUEST_CR0_PE           0x1
 #define GUEST_CR0_PG           0x80000000
 #define GUEST_CR4_PAE          0x20

@@ -30,6 +30,12 @@
 #                         format minivmm does not know) with the size
 #                         appended; its own code (outer.c) only exits with
 #                         status 247
+#   foreign.bzimage       a kernel that only implements the Linux boot
+#                         protocol, as memtest86+ is: not relocatable, its
+#                         payload gzip data that is no ELF, its file 15
+#                         bytes short of syssize paragraphs (boot.rst counts
+#                         syssize in 16-byte units); its own code (outer.c)
+#                         exits with status 247
 
 GUEST_SRC := tests/guests
 GUEST_OUT := $(BUILD)/guests
@@ -42,13 +48,13 @@ GUEST_READELF ?= readelf
 GUEST_CFLAGS  := -std=gnu11 -O2 -Wall -Wextra -Werror -m64 \
 	-ffreestanding -fno-builtin -fpie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fcf-protection=none \
-	-mno-red-zone -mgeneral-regs-only -mcmodel=small -I$(GUEST_SRC)
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small -I$(GUEST_SRC) -I.
 GUEST_LDFLAGS_COMMON := -nostdlib -static -Wl,--build-id=none \
 	-Wl,--orphan-handling=error -Wl,-z,noexecstack -Wl,-z,max-page-size=4096
 GUEST_LDFLAGS := $(GUEST_LDFLAGS_COMMON) -Wl,-T,$(GUEST_SRC)/guest.ld
 GUEST_ELF_LDFLAGS := $(GUEST_LDFLAGS_COMMON) -Wl,-T,$(GUEST_SRC)/guest-elf.ld
 GUEST_HDRS    := $(GUEST_SRC)/guest.h $(GUEST_SRC)/lib.h $(GUEST_SRC)/checklib.h \
-	$(GUEST_SRC)/elfnote.h
+	$(GUEST_SRC)/elfnote.h common/x86.h
 
 # Link addresses of the ELF guests (p_paddr = p_vaddr).
 GUEST_ELF_LINK_ADDR := 0x200000
@@ -67,7 +73,7 @@ GUEST_COMPRESS_none  := cat
 GUEST_PAYLOAD_LINK_ADDR := 0x1000000
 
 GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin reset smp acpi-off pvpanic fwcfg pattern \
-	$(GUEST_PAYLOAD_FORMATS:%=payload-%)
+	$(GUEST_PAYLOAD_FORMATS:%=payload-%) foreign
 GUEST_ELF_NAMES     := check-elf check-pvh
 GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
 GUEST_IMAGES := $(GUEST_BZIMAGE_NAMES:%=$(GUEST_OUT)/%.bzimage) \
@@ -88,7 +94,7 @@ $(GUEST_OBJ)/%.o: $(GUEST_SRC)/%.S $(GUEST_HDRS)
 
 # header-N.o: the setup area with setup_sects = N; relocatable except for
 # N = 0 (setup0.bzimage keeps the fixed-address path covered).
-$(GUEST_OBJ)/header-%.o: $(GUEST_SRC)/header.S $(GUEST_SRC)/guest.h
+$(GUEST_OBJ)/header-%.o: $(GUEST_SRC)/header.S $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -DSETUP_SECTS=$* -DRELOCATABLE=$(if $(filter 0,$*),0,1) -c -o $@ $<
 
@@ -116,7 +122,7 @@ $(GUEST_OUT)/pattern.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pattern.o
 
 # The payload bzImages: the setup header with payload fields (header.S
 # -DPAYLOAD), start.S's entries leading to outer.c, and the payload.
-$(GUEST_OBJ)/header-payload.o: $(GUEST_SRC)/header.S $(GUEST_SRC)/guest.h
+$(GUEST_OBJ)/header-payload.o: $(GUEST_SRC)/header.S $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -DSETUP_SECTS=2 -DRELOCATABLE=1 -DPAYLOAD -c -o $@ $<
 $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OUT)/payload-%.elf): $(GUEST_OUT)/payload-%.elf: \
@@ -133,6 +139,28 @@ $(GUEST_OBJ)/check-payload.%: $(GUEST_OUT)/check-payload.elf
 
 $(GUEST_OBJ)/payload-blob-%.o: $(GUEST_SRC)/payload-blob.S $(GUEST_OBJ)/check-payload.%
 	$(GUEST_CC) $(GUEST_CFLAGS) -DPAYLOAD_FILE='"$(GUEST_OBJ)/check-payload.$*"' -c -o $@ $<
+
+# foreign.bzimage: header.S -DFOREIGN (not relocatable, pref_address its own
+# load address), outer.c, a gzip payload of text, and foreign-tail.S last:
+# 16 zero bytes that end .data, 15 of which the file then leaves out (RAM
+# past the file reads as zero anyway), so that syssize rounds up past the
+# end of the file.
+$(GUEST_OBJ)/header-foreign.o: $(GUEST_SRC)/header.S $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DSETUP_SECTS=1 -DRELOCATABLE=0 -DFOREIGN -c -o $@ $<
+$(GUEST_OBJ)/foreign-payload.gz:
+	@mkdir -p $(dir $@)
+	printf 'minivmm foreign.bzimage: a payload that is no ELF\n' | gzip -n -9 >$@
+$(GUEST_OBJ)/payload-blob-foreign.o: $(GUEST_SRC)/payload-blob.S $(GUEST_OBJ)/foreign-payload.gz
+	$(GUEST_CC) $(GUEST_CFLAGS) -DPAYLOAD_FILE='"$(GUEST_OBJ)/foreign-payload.gz"' -c -o $@ $<
+$(GUEST_OUT)/foreign.elf: $(GUEST_OBJ)/header-foreign.o $(GUEST_OBJ)/outer.o \
+	$(GUEST_OBJ)/payload-blob-foreign.o $(GUEST_OBJ)/foreign-tail.o
+$(GUEST_OUT)/foreign.bzimage: $(GUEST_OUT)/foreign.elf
+	$(GUEST_OBJCOPY) -O binary $< $@.tmp
+	@if [ -n "$$(tail -c 15 $@.tmp | tr -d '\000')" ]; then \
+	  echo "$@: the last 15 bytes are not foreign-tail.S's zeros" >&2; rm -f $@.tmp; exit 1; fi
+	truncate -s -15 $@.tmp
+	mv $@.tmp $@
 
 # The header object goes first so that its section leads the file.
 $(GUEST_OUT)/%.elf: $(GUEST_COMMON_OBJS) $(GUEST_SRC)/guest.ld
@@ -173,4 +201,6 @@ $(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_
   $(GUEST_OBJ)/fwcfg.o $(GUEST_OBJ)/pattern.o \
   $(GUEST_OUT)/check-payload.elf $(GUEST_OBJ)/form-payload.o $(GUEST_OBJ)/header-payload.o \
   $(GUEST_OBJ)/outer.o $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OBJ)/check-payload.%) \
-  $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OBJ)/payload-blob-%.o)
+  $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OBJ)/payload-blob-%.o) \
+  $(GUEST_OBJ)/header-foreign.o $(GUEST_OBJ)/foreign-payload.gz $(GUEST_OBJ)/payload-blob-foreign.o \
+  $(GUEST_OBJ)/foreign-tail.o

@@ -4,7 +4,7 @@
  * (shared/reference/boot-devices-dumps.md §F.1), with the offsets checked at
  * assembly time.
  *
- * Assembled with -DSETUP_SECTS=n -DRELOCATABLE=0|1 [-DPAYLOAD].  n is what goes into the
+ * Assembled with -DSETUP_SECTS=n -DRELOCATABLE=0|1 [-DPAYLOAD | -DFOREIGN].  n is what goes into the
  * setup_sects field; n = 0 means 4 (boot.rst), so the setup area is
  * (n ? n : 4) + 1 sectors and the protected-mode code follows it.
  * RELOCATABLE goes into relocatable_kernel: the check guest's code is
@@ -24,10 +24,12 @@
 #error "assemble with -DSETUP_SECTS=n -DRELOCATABLE=0|1"
 #endif
 
+/* common/x86.h's X86_BOOT_SETUP_SIZE, spelled for the assembler, which
+ * has no ?: operator. */
 #if SETUP_SECTS == 0
-#define SETUP_SIZE ((4 + 1) * 512)
+#define SETUP_SIZE ((X86_BOOT_DEFAULT_SETUP_SECTS + 1) * X86_BOOT_SECTOR_SIZE)
 #else
-#define SETUP_SIZE ((SETUP_SECTS + 1) * 512)
+#define SETUP_SIZE ((SETUP_SECTS + 1) * X86_BOOT_SECTOR_SIZE)
 #endif
 
 #define CHECK_OFFSET(off) .if (. - setup_start) != (off); .error "setup header field misplaced"; .endif
@@ -45,7 +47,7 @@ setup_start:
 	.word	0xaa55			/* 0x1fe boot_flag */
 	CHECK_OFFSET(0x200)
 	.byte	0xeb, setup_header_end - 1f /* 0x200 jump over the header */
-1:	.ascii	"HdrS"			/* 0x202 header */
+1:	.long	X86_BOOT_HDRS_MAGIC	/* 0x202 header: "HdrS" */
 	.word	GUEST_BOOT_VERSION	/* 0x206 version 2.15 */
 	.long	0			/* 0x208 realmode_swtch */
 	.word	0			/* 0x20c start_sys_seg */
@@ -71,7 +73,7 @@ setup_start:
 	.long	GUEST_CMDLINE_SIZE	/* 0x238 cmdline_size */
 	.long	0			/* 0x23c hardware_subarch */
 	.quad	0			/* 0x240 hardware_subarch_data */
-#ifdef PAYLOAD
+#if defined(PAYLOAD) || defined(FOREIGN)
 	.long	guest_payload_start - GUEST_LOAD_ADDR	/* 0x248 payload_offset */
 	.long	guest_payload_length	/* 0x24c payload_length, le32 size included */
 #else

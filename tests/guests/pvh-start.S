@@ -37,7 +37,7 @@ pvh_start32:
 	movl	%eax, pvh_entry_cr0
 	movl	%cr4, %eax
 	movl	%eax, pvh_entry_cr4
-	movl	$GUEST_MSR_EFER, %ecx
+	movl	$X86_MSR_EFER, %ecx
 	rdmsr
 	movl	%eax, pvh_entry_efer
 	movw	%cs, pvh_entry_cs
@@ -81,9 +81,9 @@ pvh_start32:
 	movl	%eax, %cr4
 	movl	$pvh_pml4, %eax
 	movl	%eax, %cr3
-	movl	$GUEST_MSR_EFER, %ecx
+	movl	$X86_MSR_EFER, %ecx
 	rdmsr
-	orl	$GUEST_EFER_LME, %eax
+	orl	$X86_EFER_LME, %eax
 	wrmsr
 	lgdt	pvh_gdt_desc
 	movl	%cr0, %eax

@@ -17,7 +17,7 @@ startup_32:
 	movb	$GUEST_EXIT_ENTRY32, %al
 	outb	%al, %dx
 	ud2
-	.org	GUEST_ENTRY64_OFFSET, 0xcc
+	.org	X86_BOOT_ENTRY64_OFFSET, 0xcc
 
 	.code64
 	.globl	startup_64
