@@ -36,15 +36,9 @@
 #include <stdint.h>
 
 #include "boot/boot.h"
+#include "common/x86.h"
 
-#define GDT_ACCESS_PRESENT  0x80
-#define GDT_ACCESS_S        0x10  /* code or data, not a system segment */
-#define GDT_TYPE_CODE_XRA   0xb   /* execute/read, accessed */
-#define GDT_TYPE_DATA_RWA   0x3   /* read/write, accessed */
-#define GDT_TYPE_TSS64_BUSY 0xb  /* also "32-bit TSS (busy)" outside IA-32e mode */
-#define GDT_FLAG_G          0x8   /* limit in 4 KiB units */
-#define GDT_FLAG_DB         0x4
-#define GDT_FLAG_L          0x2   /* 64-bit code */
+/* Descriptor bits and segment types: common/x86.h. */
 #define GDT_FLAT_LIMIT      0xfffffU
 #define GDT_TSS_LIMIT       0x67U
 
@@ -77,14 +71,17 @@ int gdt_build(struct guest_memory *mem, struct error *err)
 {
 	uint64_t gdt[BOOT_GDT_ENTRIES] = { 0 };
 	gdt[BOOT_GDT_CODE_SEL / 8] = gdt_descriptor(0, GDT_FLAT_LIMIT,
-		GDT_ACCESS_PRESENT | GDT_ACCESS_S | GDT_TYPE_CODE_XRA, GDT_FLAG_G | GDT_FLAG_L);
+		X86_DESC_ACCESS_P | X86_DESC_ACCESS_S | X86_SEG_TYPE_CODE_XRA,
+		X86_DESC_FLAG_G | X86_DESC_FLAG_L);
 	gdt[BOOT_GDT_DATA_SEL / 8] = gdt_descriptor(0, GDT_FLAT_LIMIT,
-		GDT_ACCESS_PRESENT | GDT_ACCESS_S | GDT_TYPE_DATA_RWA, GDT_FLAG_G | GDT_FLAG_DB);
+		X86_DESC_ACCESS_P | X86_DESC_ACCESS_S | X86_SEG_TYPE_DATA_RWA,
+		X86_DESC_FLAG_G | X86_DESC_FLAG_DB);
 	gdt[BOOT_GDT_TSS_SEL / 8] = gdt_descriptor(0, GDT_TSS_LIMIT,
-		GDT_ACCESS_PRESENT | GDT_TYPE_TSS64_BUSY, 0);
+		X86_DESC_ACCESS_P | X86_SEG_TYPE_TSS_BUSY, 0);
 	gdt[BOOT_GDT_TSS_SEL / 8 + 1] = 0;  /* base 63:32 = 0, reserved = 0 */
 	gdt[BOOT_GDT_CODE32_SEL / 8] = gdt_descriptor(0, GDT_FLAT_LIMIT,
-		GDT_ACCESS_PRESENT | GDT_ACCESS_S | GDT_TYPE_CODE_XRA, GDT_FLAG_G | GDT_FLAG_DB);
+		X86_DESC_ACCESS_P | X86_DESC_ACCESS_S | X86_SEG_TYPE_CODE_XRA,
+		X86_DESC_FLAG_G | X86_DESC_FLAG_DB);
 
 	/* An IDT of limit 0: no vector is usable, so any exception before the
 	 * kernel installs its own IDT ends in a triple fault, which the VMM

@@ -15,11 +15,8 @@
 #include <asm/processor-flags.h>
 
 #include "boot/boot.h"
+#include "common/x86.h"
 
-/* IA32_EFER (SDM Vol. 4, MSR 0xc0000080): long mode enable and active.
- * Not in the UAPI headers. */
-#define BOOT_EFER_LME (1ULL << 8)
-#define BOOT_EFER_LMA (1ULL << 10)
 /* RFLAGS bit 1 is reserved and reads as 1 (SDM Vol. 1, "EFLAGS Register");
  * IF = 0 as boot.rst requires, and TF = VM = 0 as PVH requires. */
 #define BOOT_RFLAGS   X86_EFLAGS_FIXED
@@ -33,11 +30,8 @@
  * same reason as BOOT_CR0: CD and NW must not survive. */
 #define BOOT_CR0_PVH  (X86_CR0_PE | X86_CR0_ET)
 
-/* Segment types (SDM Vol. 3A, "Code- and Data-Segment Types", "System
- * Descriptor Types"); the same values gdt.c writes. */
-#define BOOT_SEG_CODE_XRA 0xb  /* execute/read, accessed */
-#define BOOT_SEG_DATA_RWA 0x3  /* read/write, accessed */
-#define BOOT_SEG_TSS_BUSY 0xb  /* busy TSS: 64-bit in IA-32e mode, 32-bit outside */
+/* Segment types and the EFER bits: common/x86.h, the same values gdt.c
+ * writes. */
 
 /* The hidden parts KVM loads must match the GDT descriptors gdt_build writes
  * (gdt.c): flat 4 GiB, base 0, G=1.  Only 64-bit code has L=1, and L=1
@@ -68,7 +62,7 @@ static struct kvm_segment boot_tss_segment(void)
 		.base = 0,
 		.limit = 0x67,
 		.selector = BOOT_GDT_TSS_SEL,
-		.type = BOOT_SEG_TSS_BUSY,
+		.type = X86_SEG_TYPE_TSS_BUSY,
 		.present = 1,
 		.s = 0,
 		.g = 0,
@@ -80,7 +74,7 @@ static struct kvm_segment boot_tss_segment(void)
  * the vCPU's values. */
 static void boot_segments_and_tables(struct kvm_sregs *sregs, struct kvm_segment cs)
 {
-	struct kvm_segment data = boot_flat_segment(BOOT_GDT_DATA_SEL, BOOT_SEG_DATA_RWA, 0);
+	struct kvm_segment data = boot_flat_segment(BOOT_GDT_DATA_SEL, X86_SEG_TYPE_DATA_RWA, 0);
 	sregs->cs = cs;
 	sregs->ds = data;
 	sregs->es = data;
@@ -106,12 +100,12 @@ void boot_vcpu_state_linux64(struct kvm_regs *regs, struct kvm_sregs *sregs,
 	regs->rflags = BOOT_RFLAGS;
 
 	boot_segments_and_tables(sregs,
-		boot_flat_segment(BOOT_GDT_CODE_SEL, BOOT_SEG_CODE_XRA, 1));
+		boot_flat_segment(BOOT_GDT_CODE_SEL, X86_SEG_TYPE_CODE_XRA, 1));
 
 	sregs->cr0 = BOOT_CR0;
 	sregs->cr3 = LAYOUT_PML4;
 	sregs->cr4 |= X86_CR4_PAE;
-	sregs->efer |= BOOT_EFER_LME | BOOT_EFER_LMA;
+	sregs->efer |= X86_EFER_LME | X86_EFER_LMA;
 }
 
 void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_t entry,
@@ -125,7 +119,7 @@ void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_
 	regs->rflags = BOOT_RFLAGS;
 
 	boot_segments_and_tables(sregs,
-		boot_flat_segment(BOOT_GDT_CODE32_SEL, BOOT_SEG_CODE_XRA, 0));
+		boot_flat_segment(BOOT_GDT_CODE32_SEL, X86_SEG_TYPE_CODE_XRA, 0));
 
 	/* Paging off and no long mode: CR4 = 0 as F.7 asks, and EFER cleared
 	 * so that no LME/LMA (or anything else KVM left) survives. */

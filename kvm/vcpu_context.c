@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <strings.h>
 
+#include <asm/processor-flags.h>
+
+#include "common/x86.h"
 #include "kvm/kvm.h"
 
 /* How a register's value is checked before it is stored. */
@@ -67,14 +70,8 @@ static const struct vcpu_reg_desc vcpu_regs[VCPU_REG_COUNT] = {
 #undef R
 #undef S
 
-/* Architectural bits (SDM Vol. 3A 2.5 control registers, 2.2.1 EFER). */
-#define CR0_PE   (1ULL << 0)
-#define CR0_NW   (1ULL << 29)
-#define CR0_CD   (1ULL << 30)
-#define CR0_PG   (1ULL << 31)
-#define CR4_PAE  (1ULL << 5)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
+/* Architectural bits (SDM Vol. 3A 2.5 control registers, 2.2.1 EFER):
+ * CR0 and CR4 from asm/processor-flags.h, EFER from common/x86.h. */
 /* SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE: every other bit is reserved. */
 #define EFER_DEFINED 0xfd01ULL
 /* SDM Vol. 1 3.4.3: bit 1 reads as 1; bits 3, 5, 15 and 22-63 are reserved 0. */
@@ -131,9 +128,9 @@ static const char *vcpu_reg_check_value(const struct vcpu_reg_desc *d, uint64_t 
 	case CHECK_CR0:
 		if (value >> 32)
 			return "reserved bits 63:32 set (SDM Vol. 3A 2.5)";
-		if ((value & CR0_PG) && !(value & CR0_PE))
+		if ((value & X86_CR0_PG) && !(value & X86_CR0_PE))
 			return "PG set without PE (SDM Vol. 3A 2.5)";
-		if ((value & CR0_NW) && !(value & CR0_CD))
+		if ((value & X86_CR0_NW) && !(value & X86_CR0_CD))
 			return "NW set without CD (SDM Vol. 3A 2.5)";
 		return NULL;
 	case CHECK_CR4:
@@ -149,7 +146,7 @@ static const char *vcpu_reg_check_value(const struct vcpu_reg_desc *d, uint64_t 
 	case CHECK_U16:
 		return value > 0xffff ? "wider than 16 bits" : NULL;
 	case CHECK_ADDRESS:
-		if ((efer & EFER_LMA) && !vcpu_addr_canonical(value))
+		if ((efer & X86_EFER_LMA) && !vcpu_addr_canonical(value))
 			return "not canonical in long mode (SDM Vol. 1 3.3.7.1)";
 		return NULL;
 	}
@@ -216,13 +213,13 @@ int vcpu_context_check_sregs(const struct kvm_sregs *s, struct error *err)
 	/* The rules KVM_SET_SREGS enforces with a bare EINVAL: EFER.LME with
 	 * CR0.PG is IA-32e mode, which needs CR4.PAE and EFER.LMA; outside it
 	 * EFER.LMA and CS.L must be clear (SDM Vol. 3A 2.2.1, 9.8.5). */
-	bool ia32e = (s->efer & EFER_LME) && (s->cr0 & CR0_PG);
-	if (ia32e && !(s->cr4 & CR4_PAE))
+	bool ia32e = (s->efer & X86_EFER_LME) && (s->cr0 & X86_CR0_PG);
+	if (ia32e && !(s->cr4 & X86_CR4_PAE))
 		return error_set(err, "vCPU special registers: long mode (efer=0x%llx cr0=0x%llx) "
 				 "needs CR4.PAE, cr4=0x%llx (SDM Vol. 3A 9.8.5)",
 				 (unsigned long long)s->efer, (unsigned long long)s->cr0,
 				 (unsigned long long)s->cr4);
-	if (ia32e != !!(s->efer & EFER_LMA))
+	if (ia32e != !!(s->efer & X86_EFER_LMA))
 		return error_set(err, "vCPU special registers: EFER.LMA must equal EFER.LME && "
 				 "CR0.PG (efer=0x%llx cr0=0x%llx, SDM Vol. 3A 2.2.1)",
 				 (unsigned long long)s->efer, (unsigned long long)s->cr0);

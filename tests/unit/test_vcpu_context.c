@@ -5,8 +5,8 @@
 #include "kvm/kvm.h"
 #include "tests/unit/unit.h"
 
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
+#define EFER_LME X86_EFER_LME
+#define EFER_LMA X86_EFER_LMA
 
 /* A 64-bit context like the one boot/ builds for the Linux entry. */
 static void long_mode_context(struct kvm_regs *r, struct kvm_sregs *s)

@@ -117,9 +117,11 @@ static void make_cpu(struct vmcore_cpu *c, uint64_t tag)
 	struct kvm_sregs *s = &c->sregs;
 	/* A 64-bit kernel's flat code segment: type 0xb, S, DPL 0, P, L, G. */
 	s->cs = (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = 0x10,
-				      .type = 0xb, .present = 1, .dpl = 0, .db = 0, .s = 1,
+				      .type = X86_SEG_TYPE_CODE_XRA, .present = 1, .dpl = 0,
+				      .db = 0, .s = 1,
 				      .l = 1, .g = 1, .avl = 0 };
-	s->ss = (struct kvm_segment){ .limit = 0xffffffff, .selector = 0x18, .type = 3,
+	s->ss = (struct kvm_segment){ .limit = 0xffffffff, .selector = 0x18,
+				      .type = X86_SEG_TYPE_DATA_RWA,
 				      .present = 1, .s = 1, .db = 1, .g = 1 };
 	s->ds = s->es = s->ss;
 	s->ds.selector = 0x20;
@@ -129,7 +131,7 @@ static void make_cpu(struct vmcore_cpu *c, uint64_t tag)
 	s->gs.base = tag + 0x200;
 	s->gs.selector = 0x28;
 	s->tr = (struct kvm_segment){ .base = tag + 0x300, .limit = 0x67, .selector = 0x40,
-				      .type = 0xb, .present = 1 };
+				      .type = X86_SEG_TYPE_TSS_BUSY, .present = 1 };
 	s->ldt = (struct kvm_segment){ .unusable = 1, .present = 1, .type = 2 };
 	s->gdt = (struct kvm_dtable){ .base = tag + 0x400, .limit = 0x7f };
 	s->idt = (struct kvm_dtable){ .base = tag + 0x500, .limit = 0xfff };

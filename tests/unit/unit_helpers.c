@@ -37,8 +37,7 @@ uint8_t test_payload_byte(size_t i)
 
 void test_bzimage_make(struct test_bzimage *img, unsigned setup_sects, size_t payload_size)
 {
-	unsigned sects = setup_sects ? setup_sects : 4;
-	img->setup_size = ((size_t)sects + 1) * 512;
+	img->setup_size = X86_BOOT_SETUP_SIZE((size_t)setup_sects);
 	img->payload_size = payload_size;
 	img->size = img->setup_size + payload_size;
 	img->data = calloc(1, img->size);
@@ -50,7 +49,7 @@ void test_bzimage_make(struct test_bzimage *img, unsigned setup_sects, size_t pa
 	h->vid_mode = 0xffff;
 	h->boot_flag = 0xaa55;
 	h->jump = 0x6aeb;               /* EB 6A: header ends at 0x26c */
-	h->header = 0x53726448;         /* "HdrS" */
+	h->header = X86_BOOT_HDRS_MAGIC;
 	h->version = 0x020f;
 	h->loadflags = LOADED_HIGH;
 	h->code32_start = TEST_CODE32;
@@ -76,7 +75,7 @@ void test_bzimage_free(struct test_bzimage *img)
 
 struct setup_header *test_bzimage_header(struct test_bzimage *img)
 {
-	return (struct setup_header *)(img->data + 0x1f1);
+	return (struct setup_header *)(img->data + X86_BOOT_HEADER_OFFSET);
 }
 
 void test_assert_error_impl(const char *file, int line, const char *msg, const char *prefix,
