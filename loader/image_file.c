@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/interrupt.h"
 #include "loader/loader.h"
 
 /* First buffer when the size is unknown (pipes); it doubles from there. */
@@ -29,7 +30,7 @@ static ssize_t image_source_fd_read(struct image_source *src, void *buf, size_t 
 		if (n == 0)
 			break;
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !interrupt_signal())
 				continue;
 			return error_set(err, "%s: cannot read: %s", src->name, strerror(errno));
 		}
@@ -76,7 +77,7 @@ int image_source_open(struct image_source *src, const char *path, struct error *
 	src->origin = IMAGE_ORIGIN_FILE;
 	do
 		src->fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (src->fd < 0 && errno == EINTR);
+	while (src->fd < 0 && errno == EINTR && !interrupt_signal());
 	if (src->fd < 0)
 		return error_set(err, "%s: cannot open: %s", path, strerror(errno));
 	struct stat st;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "common/interrupt.h"
 #include "vmm/config.h"
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	/* SIGINT, SIGTERM and SIGHUP end setup too, with 130 and the report. */
+	interrupt_catch();
 	struct vm_config cfg;
 	struct error err = { "" };
 	switch (options_parse(argc, argv, &cfg, &err)) {
@@ -51,7 +54,19 @@ int main(int argc, char **argv)
 	static struct machine m;
 	int status;
 	const char *reason;
-	if (machine_setup(&m, &cfg, &timeline, &err) < 0) {
+	int setup = machine_setup(&m, &cfg, &timeline, &err);
+	/* Later signals wait for machine_run's signalfd; one that came during
+	 * setup wins over what it made setup fail with. */
+	interrupt_hold();
+	char interrupted[64];
+	if (interrupt_signal()) {
+		snprintf(interrupted, sizeof(interrupted), "interrupted by %s during setup",
+			 interrupt_signal_name(interrupt_signal()));
+		status = EXIT_INTERRUPTED;
+		reason = interrupted;
+		console_close(&m.console);
+		fprintf(stderr, "minivmm: %s\n", reason);
+	} else if (setup < 0) {
 		status = EXIT_USAGE;
 		reason = err.msg;
 		fprintf(stderr, "minivmm: %s\n", reason);

@@ -485,6 +485,42 @@ if needs_check cmdline-too-long; then
 	expect_error cmdline-too-long -E 'command line|cmdline' --kernel "$CHECK" --cmdline "$long"
 fi
 
+# --- signals during setup -------------------------------------------------
+
+# SIGINT, SIGTERM and SIGHUP while setup waits for a kernel from a FIFO that
+# nobody writes: status 130, one line naming the signal, and the report
+# written with that status (README "Exit status", "CI mode").  The report
+# file exists once setup has begun, which is after the handlers are set.
+for sig in INT TERM HUP; do
+	name=interrupted-setup-sig$sig
+	why=""
+	rm -f "$tmp/kernel.fifo" "$tmp/interrupted.json"
+	mkfifo "$tmp/kernel.fifo"
+	"$MINIVMM" --kernel "$tmp/kernel.fifo" --result-json "$tmp/interrupted.json" \
+		</dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 1 200); do
+		[ -e "$tmp/interrupted.json" ] && break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null || why+="minivmm ended before the signal was sent; "
+	kill -s "$sig" "$pid" 2>/dev/null
+	# Only a guard against a hang: minivmm that ignored the signal is killed.
+	timeout "$OUTER_TIMEOUT" tail -s 0.05 --pid="$pid" -f /dev/null ||
+		kill -s KILL "$pid" 2>/dev/null
+	wait "$pid"
+	status=$?
+	[ "$status" = 130 ] || why+="exit status $status, expected 130; "
+	[ "$(wc -l <"$tmp/err")" = 1 ] || why+="expected exactly one line on stderr; "
+	grep -q "^minivmm: interrupted by SIG$sig during setup$" "$tmp/err" ||
+		why+="stderr does not say 'interrupted by SIG$sig during setup'; "
+	grep -q '"status": 130,' "$tmp/interrupted.json" 2>/dev/null ||
+		why+="the --result-json report does not say status 130; "
+	grep -q "\"reason\": \"interrupted by SIG$sig during setup\"" "$tmp/interrupted.json" 2>/dev/null ||
+		why+="the --result-json report does not give the reason; "
+	if [ -z "$why" ]; then ok "$name"; else fail "$name" "${why%; }"; fi
+done
+
 # --- --help and --version ------------------------------------------------
 
 why=""

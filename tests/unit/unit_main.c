@@ -37,6 +37,7 @@
 	X(expect)        \
 	X(run_report)    \
 	X(json)          \
+	X(interrupt)     \
 	X(fw_cfg)        \
 	X(vmcore)
 
