@@ -65,8 +65,12 @@ include bench/bench.mk
 
 test: unit-test acpi-test script-test cli-test guest-test box-test
 
+# The checks that need no KVM run here; the live-KVM ones (tag kvm) where
+# KVM is: this host's /dev/kvm, or the KVM box (tests/with-kvm.sh, which
+# MINIVMM_KVM=host|box forces).
 unit-test: $(BUILD)/unit-tests
-	$(BUILD)/unit-tests
+	CK_EXCLUDE_TAGS=kvm $(BUILD)/unit-tests
+	CK_INCLUDE_TAGS=kvm tests/with-kvm.sh "unit tests (live KVM)" $(BUILD)/unit-tests
 
 # The ACPI tables as iasl disassembles them (tests/acpi/run-tests.sh).
 $(BUILD)/tests/acpi/acpi-dump: $(BUILD)/tests/acpi/acpi-dump.o $(BUILD)/libminivmm.a
@@ -84,7 +88,7 @@ cli-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
-	tests/guests/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
+	tests/with-kvm.sh "tiny guests" tests/guests/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 box-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/box/run-tests.sh $(BUILD)/minivmm

@@ -14,7 +14,11 @@
 #       concatenated archives, compressed or not, in order): each FILE at
 #       /box/<basename>, the shared libraries and dynamic loader they need at
 #       their own paths (from ldd), COMMAND in /etc/box/cmd and MODE
-#       (batch|interactive) in /etc/box/mode.
+#       (batch|interactive) in /etc/box/mode.  With HOSTROOT=DIR in the
+#       environment, /etc/box/hostroot holds DIR: the command then runs
+#       chrooted in the host's root filesystem (virtio-9p tag "hostroot",
+#       read-only, with the box's own /dev, /proc, /sys and an empty tmpfs
+#       /tmp), in folder DIR, under the host's /bin/sh and PATH.
 #
 # The box's /init prints, on the console:
 #   BOX-ERROR 90 failed to load <module>: <insmod's words>   (then powers off)
@@ -28,6 +32,9 @@ die() { echo "box-initramfs: $*" >&2; exit 1; }
 
 # Modules the box loads (with everything modules.dep lists for them).
 BOX_MODULES=(kvm kvm-amd)
+# Loaded only for a run in the host's root (payload --host-root): the
+# host's filesystem arrives over virtio-9p (QEMU's -virtfs).
+BOX_HOSTROOT_MODULES=(virtio_pci 9pnet_virtio 9p)
 
 busybox=${BUSYBOX:-/bin/busybox}
 
@@ -80,16 +87,43 @@ if [ ! -c /dev/kvm ] && [ -r /sys/class/misc/kvm/dev ]; then
 fi
 [ -c /dev/kvm ] || box_fail 91 "/dev/kvm missing after loading modules"
 
+# A run in the host's root: its filesystem over virtio-9p, read-only; the
+# box's own devices (/dev/kvm), proc, sys and a fresh /tmp mounted over it.
+run="sh /etc/box/cmd"
+if [ -f /etc/box/hostroot ]; then
+	while read -r name file; do
+		err=$(insmod "/lib/modules/box/$file" 2>&1) ||
+			box_fail 90 "failed to load $name: $(echo "$err" | tail -n 1)"
+	done </etc/box/modules-hostroot
+	mkdir -p /host
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /host ||
+		box_fail 94 "cannot mount the host's root (virtio-9p tag hostroot)"
+	mount -t devtmpfs devtmpfs /host/dev && mkdir -p /host/dev/pts /host/dev/shm &&
+		mount -t devpts devpts /host/dev/pts &&
+		mount -t tmpfs tmpfs /host/dev/shm && mount -t proc proc /host/proc &&
+		mount -t sysfs sysfs /host/sys && mount -t tmpfs tmpfs /host/tmp ||
+		box_fail 94 "cannot mount /dev, /proc, /sys and /tmp in the host's root"
+	# What udev would add and bash's process substitution needs.
+	ln -s /proc/self/fd /host/dev/fd && ln -s fd/0 /host/dev/stdin &&
+		ln -s fd/1 /host/dev/stdout && ln -s fd/2 /host/dev/stderr
+	{
+		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp'
+		echo "cd '$(cat /etc/box/hostroot)' || exit 94"
+		cat /etc/box/cmd
+	} >/host/tmp/.box-cmd
+	run="chroot /host /bin/sh /tmp/.box-cmd"
+fi
+
 cd /box
 if [ "$(cat /etc/box/mode)" = interactive ]; then
 	# Every key goes through to the command (e.g. to minivmm and on to its
 	# guest): no echo, no line editing, no signals from this console.
 	stty raw -echo </dev/console
-	sh /etc/box/cmd </dev/console >/dev/console 2>&1
+	$run </dev/console >/dev/console 2>&1
 	rc=$?
 	stty sane </dev/console
 else
-	sh /etc/box/cmd </dev/null >/dev/console 2>&1
+	$run </dev/null >/dev/console 2>&1
 	rc=$?
 fi
 echo
@@ -99,6 +133,47 @@ poweroff -f
 sleep 60
 EOF
 	chmod 0755 "$1"
+}
+
+# add_modules MODDIR ROOT LIST MODULE...: copies each MODULE and what
+# modules.dep says it needs (unless an earlier list has it) into
+# ROOT/lib/modules/box, numbered in load order, and lists them, "name file"
+# a line, in ROOT/etc/box/LIST.  modules.dep lists all a module needs, the
+# ones needed first at the end; so its line is walked backwards.
+add_modules() {
+	local moddir=$1 root=$2 list=$3
+	shift 3
+	local m line dep i seen done_rel rel name file
+	local -a deps order=()
+	for m in "$@"; do
+		line=$(grep -E "/${m}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n1) ||
+			die "module $m is not in $moddir/modules.dep"
+		read -r -a deps <<<"${line#*:}"
+		for ((i = ${#deps[@]} - 1; i >= -1; i--)); do
+			if [ "$i" -ge 0 ]; then dep=${deps[i]}; else dep=${line%%:*}; fi
+			seen=0
+			for done_rel in "${module_done[@]}" "${order[@]}"; do
+				[ "$done_rel" = "$dep" ] && seen=1
+			done
+			[ "$seen" = 1 ] || order+=("$dep")
+		done
+	done
+	: >"$root/etc/box/$list"
+	for rel in "${order[@]}"; do
+		module_n=$((module_n + 1))
+		name=${rel##*/}
+		name=${name%%.ko*}
+		name=${name//-/_}   # the module's own name, as lsmod shows it
+		file=$(printf '%02d-%s.ko' "$module_n" "$name")
+		case "$rel" in
+		*.ko) cp "$moddir/$rel" "$root/lib/modules/box/$file" ;;
+		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/box/$file" ;;
+		*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/box/$file" ;;
+		*) die "unknown module file type: $rel" ;;
+		esac
+		echo "$name $file" >>"$root/etc/box/$list"
+		module_done+=("$rel")
+	done
 }
 
 build_base() {
@@ -126,22 +201,6 @@ build_base() {
 			die "depmod -b $kdir $kver failed"
 	fi
 
-	# Load order: for each wanted module, modules.dep lists all it needs,
-	# the ones needed first at the end; so walk that list backwards.
-	local -a order=()
-	local m line deps dep i seen
-	for m in "${BOX_MODULES[@]}"; do
-		line=$(grep -E "/${m}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n1) ||
-			die "module $m is not in $moddir/modules.dep"
-		read -r -a deps <<<"${line#*:}"
-		for ((i = ${#deps[@]} - 1; i >= -1; i--)); do
-			if [ "$i" -ge 0 ]; then dep=${deps[i]}; else dep=${line%%:*}; fi
-			seen=0
-			for m2 in "${order[@]}"; do [ "$m2" = "$dep" ] && seen=1; done
-			[ "$seen" = 1 ] || order+=("$dep")
-		done
-	done
-
 	local tmp
 	tmp=$(mktemp -d)
 	# shellcheck disable=SC2064 # expand now: tmp is local
@@ -153,21 +212,9 @@ build_base() {
 	for applet in $("$busybox" --list); do
 		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 	done
-	local rel name file n=0
-	: >"$root/etc/box/modules"
-	for rel in "${order[@]}"; do
-		n=$((n + 1))
-		name=${rel##*/}
-		name=${name%%.ko*}
-		name=${name//-/_}   # the module's own name, as lsmod shows it
-		case "$rel" in
-		*.ko) file=$(printf '%02d-%s.ko' "$n" "$name"); cp "$moddir/$rel" "$root/lib/modules/box/$file" ;;
-		*.ko.xz) file=$(printf '%02d-%s.ko' "$n" "$name"); xz -dc "$moddir/$rel" >"$root/lib/modules/box/$file" ;;
-		*.ko.zst) file=$(printf '%02d-%s.ko' "$n" "$name"); zstd -qdc "$moddir/$rel" >"$root/lib/modules/box/$file" ;;
-		*) die "unknown module file type: $rel" ;;
-		esac
-		echo "$name $file" >>"$root/etc/box/modules"
-	done
+	module_n=0 module_done=()
+	add_modules "$moddir" "$root" modules "${BOX_MODULES[@]}"
+	add_modules "$moddir" "$root" modules-hostroot "${BOX_HOSTROOT_MODULES[@]}"
 	write_init "$root/init"
 
 	mkdir -p "$cache"
@@ -212,6 +259,11 @@ build_payload() {
 	done
 	printf '%s\n' "$cmd" >"$root/etc/box/cmd"
 	echo "$mode" >"$root/etc/box/mode"
+	if [ -n "${HOSTROOT:-}" ]; then
+		case "$HOSTROOT" in /*) ;; *) die "HOSTROOT must be an absolute path" ;; esac
+		case "$HOSTROOT" in *"'"*) die "HOSTROOT must not contain a single quote" ;; esac
+		printf '%s\n' "$HOSTROOT" >"$root/etc/box/hostroot"
+	fi
 	cpio_dir "$root" >"$out"
 }
 

@@ -6,14 +6,24 @@
 # cannot run them (e.g. kvm_pvm without VMX/SVM).
 #
 # usage: box-run.sh [--mem SIZE] [--smp N] [--timeout SECS] [--interactive]
-#                   [--files FILE...] -- 'shell command'
+#                   [--stall SECS] [--host-root] [--files FILE...]
+#                   -- 'shell command'
 #
 #   --mem SIZE      the box's RAM, QEMU syntax (default 6G: room for a 3.5 GiB guest)
 #   --smp N         the box's CPUs (default 1: faster than 2 under TCG here)
 #   --timeout SECS  hard limit for the whole box run (default 300; 0 = none;
 #                   with --interactive the default is none)
-#   --interactive   connect this terminal to the command (keys go to it raw;
-#                   Ctrl-a x quits QEMU, Ctrl-a h lists QEMU's other keys)
+#   --stall SECS    end the box when its console has been silent for SECS
+#                   seconds (-> 95): its emulated CPU has stopped for good
+#   --interactive   connect this terminal to the command (keys go to it raw,
+#                   Ctrl-a too, so minivmm's Ctrl-a x ends minivmm; Ctrl-] x
+#                   quits QEMU, Ctrl-] h lists QEMU's other keys)
+#   --host-root     run the command in the host's own filesystem: the box
+#                   mounts this machine's / read-only over virtio-9p and
+#                   chroots into it, with the box's /dev (so /dev/kvm),
+#                   /proc, /sys and an empty tmpfs /tmp; the command starts
+#                   in this folder under the host's /bin/sh, so scripts,
+#                   binaries and tools are used where they are, unchanged
 #   --files ...     copied into the box as /box/<basename>, with the shared
 #                   libraries and dynamic loader they need (ldd); /box is the
 #                   command's working directory and is first on its PATH
@@ -29,10 +39,12 @@
 #   92  box: QEMU ended without a BOX-STATUS line (box kernel panic, QEMU
 #       failed or was quit, e.g. Ctrl-a x)
 #   93  box: the whole box run hit --timeout
+#   95  box: stalled: the console was silent for --stall SECS
 #   94  box: could not set up the box on the host (usage, a missing tool
-#       or package, the kernel could not be fetched, a --files file missing)
+#       or package, the kernel could not be fetched, a --files file missing),
+#       or the box could not mount the host's root (--host-root)
 # The box's own failures always print one line starting `box:` on stderr, so a
-# command that itself exits 90-94 can still be told apart.
+# command that itself exits 90-95 can still be told apart.
 #
 # Environment: BOX_SMP and BOX_MEM (defaults for --smp and --mem),
 # BOX_QEMU (default qemu-system-x86_64), BOX_CPU (default
@@ -42,7 +54,7 @@
 # the ~1 s apt look-up when the caller has done it already).
 set -euo pipefail
 
-EXIT_MODULE=90 EXIT_NOKVM=91 EXIT_NOSTATUS=92 EXIT_TIMEOUT=93 EXIT_SETUP=94
+EXIT_MODULE=90 EXIT_NOKVM=91 EXIT_NOSTATUS=92 EXIT_TIMEOUT=93 EXIT_SETUP=94 EXIT_STALL=95
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 setup_fail() { echo "box: $*" >&2; exit "$EXIT_SETUP"; }
@@ -54,14 +66,16 @@ usage() {
 	exit "${1:-$EXIT_SETUP}"
 }
 
-mem=${BOX_MEM:-6G} smp=${BOX_SMP:-1} timeout_s='' interactive=0
+mem=${BOX_MEM:-6G} smp=${BOX_SMP:-1} timeout_s='' stall_s=0 interactive=0 host_root=0
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mem) [ $# -ge 2 ] || usage; mem=$2; shift 2 ;;
 	--smp) [ $# -ge 2 ] || usage; smp=$2; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+	--stall) [ $# -ge 2 ] || usage; stall_s=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
+	--host-root) host_root=1; shift ;;
 	--files)
 		shift
 		# up to the next option or --
@@ -79,6 +93,7 @@ if [ -z "$timeout_s" ]; then
 	if [ "$interactive" = 1 ]; then timeout_s=0; else timeout_s=300; fi
 fi
 [[ "$timeout_s" =~ ^[0-9]+$ ]] || setup_fail "--timeout wants whole seconds, not '$timeout_s'"
+[[ "$stall_s" =~ ^[0-9]+$ ]] || setup_fail "--stall wants whole seconds, not '$stall_s'"
 
 qemu=${BOX_QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null || setup_fail "$qemu not found (install qemu-system-x86)"
@@ -129,7 +144,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mode="batch"
 [ "$interactive" = 1 ] && mode="interactive"
-"$repo/images/box-initramfs.sh" payload "$tmp/payload.cpio" "$mode" "$cmd" "${files[@]}" ||
+hostroot_dir=''
+[ "$host_root" = 1 ] && hostroot_dir=$PWD
+HOSTROOT=$hostroot_dir "$repo/images/box-initramfs.sh" payload "$tmp/payload.cpio" "$mode" "$cmd" "${files[@]}" ||
 	setup_fail "cannot pack the files for the box"
 # The kernel looks for the next archive only at 4-byte offsets: zero padding
 # between the two is skipped.
@@ -150,17 +167,41 @@ qemu_args=(
 	-accel tcg -cpu "${BOX_CPU:-EPYC-Rome,+svm,+npt}" -smp "$smp" -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$tmp/box.cpio" -append "$append"
+	-pidfile "$tmp/qemu.pid"
 )
+[ "$host_root" = 1 ] &&
+	qemu_args+=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 log=$tmp/console.log
 errlog=$tmp/qemu.err
 limit=()
 [ "$timeout_s" != 0 ] && limit=(timeout --foreground -k 10 "$timeout_s")
 
+# stall_watch: kills QEMU once the console log has not grown for $stall_s
+# seconds, and leaves $tmp/stalled behind to say why.
+stall_watch() {
+	local size last=-1 quiet=0
+	while sleep 5; do
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then quiet=$((quiet + 5)); else quiet=0 last=$size; fi
+		if [ "$quiet" -ge "$stall_s" ] && [ -s "$tmp/qemu.pid" ]; then
+			: >"$tmp/stalled"
+			kill "$(cat "$tmp/qemu.pid")" 2>/dev/null
+			return
+		fi
+	done
+}
+watcher=
+if [ "$stall_s" != 0 ]; then
+	stall_watch &
+	watcher=$!
+fi
+
 set +e
 if [ "$interactive" = 1 ]; then
-	# mon:stdio: the terminal goes raw to the box's serial console, with
-	# QEMU's Ctrl-a escapes (Ctrl-a x quits).
-	"${limit[@]}" "$qemu" "${qemu_args[@]}" -serial mon:stdio 2>"$errlog" | tee "$log"
+	# mon:stdio: the terminal goes raw to the box's serial console.  QEMU's
+	# escape key is Ctrl-] (-echr 0x1d), so that Ctrl-a reaches minivmm in
+	# the box, whose Ctrl-a x ends the run as it does on a host.
+	"${limit[@]}" "$qemu" "${qemu_args[@]}" -echr 0x1d -serial mon:stdio 2>"$errlog" | tee "$log"
 	qrc=${PIPESTATUS[0]}
 else
 	"${limit[@]}" "$qemu" "${qemu_args[@]}" -serial stdio </dev/null 2>"$errlog" |
@@ -168,15 +209,20 @@ else
 	qrc=${PIPESTATUS[0]}
 fi
 set -e
+[ -n "$watcher" ] && kill "$watcher" 2>/dev/null
 # QEMU's own words, less its notes on the CPU features TCG does not emulate.
 grep -v "TCG doesn't support requested feature" "$errlog" >&2 || true
 
+if [ -e "$tmp/stalled" ]; then
+	echo "box: stalled: no console output for ${stall_s}s" >&2
+	exit "$EXIT_STALL"
+fi
 if [ "$timeout_s" != 0 ] && { [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; }; then
 	echo "box: timeout: the box run took longer than ${timeout_s}s" >&2
 	exit "$EXIT_TIMEOUT"
 fi
 # The box's /init says BOX-ERROR <code> <why> for its own failures.
-err=$(tr -d '\r' <"$log" | grep -E "^BOX-ERROR ($EXIT_MODULE|$EXIT_NOKVM) " | tail -n1 || true)
+err=$(tr -d '\r' <"$log" | grep -E "^BOX-ERROR ($EXIT_MODULE|$EXIT_NOKVM|$EXIT_SETUP) " | tail -n1 || true)
 if [ -n "$err" ]; then
 	code=${err#BOX-ERROR }
 	code=${code%% *}
@@ -186,7 +232,7 @@ fi
 status=$(tr -d '\r' <"$log" | grep -E '^BOX-STATUS [0-9]+$' | tail -n1 || true)
 if [ -z "$status" ]; then
 	hint=''
-	[ "$interactive" = 1 ] && hint=', quit with Ctrl-a x?'
+	[ "$interactive" = 1 ] && hint=', quit with Ctrl-] x?'
 	echo "box: QEMU ended without a BOX-STATUS line (QEMU exit status $qrc$hint)" >&2
 	exit "$EXIT_NOSTATUS"
 fi

@@ -50,7 +50,16 @@ if begin_test smp-ap-crash; then
 		why+="the reason does not name vCPU 1 ('minivmm: vCPU 1: guest crashed...'); "
 	grep -qx 'vCPU 1 registers:' "$tmp/err" || why+="no register dump of vCPU 1; "
 	grep -q '^vCPU 0 registers:' "$tmp/err" && why+="vCPU 0 was dumped too; "
-	grep -q '^  cs   sel=0x1100 base=0x0000000000011000 ' "$tmp/err" ||
-		why+="the dump does not show the AP in real mode at the SIPI page 0x11000; "
+	# KVM on AMD SVM (kvm_amd) reinitialises the VMCB after a SHUTDOWN
+	# intercept (the APM leaves its state undefined), so the dump shows the
+	# reset state (CS 0xf000 at 0xffff0000); elsewhere, the AP where it
+	# faulted.
+	if [ -d /sys/module/kvm_amd ]; then
+		grep -q '^  cs   sel=0xf000 base=0x00000000ffff0000 ' "$tmp/err" ||
+			why+="the dump does not show the AP in the reset state KVM on AMD leaves; "
+	else
+		grep -q '^  cs   sel=0x1100 base=0x0000000000011000 ' "$tmp/err" ||
+			why+="the dump does not show the AP in real mode at the SIPI page 0x11000; "
+	fi
 	finish_test
 fi

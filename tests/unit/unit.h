@@ -12,6 +12,10 @@
 #include "kvm/guest_memory.h"
 #include "loader/loader.h"
 
+/* The tag of the checks that need a usable /dev/kvm (tcase_set_tags):
+ * make unit-test runs them where KVM is (tests/with-kvm.sh). */
+#define UNIT_TAG_KVM "kvm"
+
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
 
