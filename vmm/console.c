@@ -1,9 +1,12 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/console.h"
@@ -83,7 +86,11 @@ int console_begin(struct console *c, struct error *err)
 
 void console_close(struct console *c)
 {
-	console_flush(c);
+	console_drain(c, CONSOLE_END_WAIT_MS);
+	if (c->out_prepared && c->out_wfd >= 0)
+		close(c->out_wfd);
+	c->out_prepared = false;
+	c->out_wfd = -1;
 	if (c->raw) {
 		tcsetattr(c->in_fd, TCSAFLUSH, &c->saved);
 		c->raw = false;
@@ -96,29 +103,110 @@ void console_close(struct console *c)
 	c->out_fd = -1;
 }
 
-static void console_write(struct console *c, const uint8_t *buf, size_t len)
+/* Where writes go, chosen at the first one.  A pipe, FIFO or terminal
+ * would block a write while its reader is behind, and O_NONBLOCK on
+ * out_fd itself would change the open file description the caller shares
+ * (the shell's terminal, a pipeline's other writers).  Opening
+ * /proc/self/fd/N gives this process a description of its own for the same
+ * pipe or device (proc(5), /proc/pid/fd), which may be non-blocking.
+ * Failing that (no /proc, a socket), writes go to out_fd only as far as
+ * poll(2) says they fit.  A regular file never waits for a reader. */
+static void console_prepare(struct console *c)
 {
-	while (len > 0 && !c->out_failed) {
-		ssize_t n = write(c->out_fd, buf, len);
+	c->out_prepared = true;
+	c->out_wfd = -1;
+	struct stat st;
+	if (fstat(c->out_fd, &st) < 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return;
+	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+		char path[32];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", c->out_fd);
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		struct stat again;
+		if (fd >= 0 && fstat(fd, &again) == 0 && again.st_dev == st.st_dev &&
+		    again.st_ino == st.st_ino && again.st_rdev == st.st_rdev) {
+			c->out_wfd = fd;
+			return;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	c->out_poll = true;
+}
+
+/* With out_poll: whether a write of up to PIPE_BUF bytes would not block
+ * (for a pipe, POLLOUT means a free page-sized slot: fs/pipe.c pipe_poll);
+ * an error or hangup also says yes, so that the write reports it. */
+static bool console_out_ready(const struct console *c, int wait_ms)
+{
+	struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+	return poll(&p, 1, wait_ms) > 0 && p.revents != 0;
+}
+
+/* Everything pending counts as dropped. */
+static void console_drop_pending(struct console *c)
+{
+	c->out_dropped += c->out_tail - c->out_head;
+	c->out_head = c->out_tail = 0;
+}
+
+/* Writes what is pending, as far as the output takes it now. */
+static void console_write_pending(struct console *c)
+{
+	if (!c->out_prepared)
+		console_prepare(c);
+	int fd = c->out_wfd >= 0 ? c->out_wfd : c->out_fd;
+	c->out_since_try = 0;
+	while (c->out_tail > c->out_head && !c->out_failed) {
+		size_t len = c->out_tail - c->out_head;
+		if (c->out_poll) {
+			if (!console_out_ready(c, 0))
+				break;
+			if (len > PIPE_BUF)
+				len = PIPE_BUF;
+		}
+		ssize_t n = write(fd, c->out_buf + c->out_head, len);
 		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			/* Say it once; the guest keeps running without a console. */
+			c->out_head += (size_t)n;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		} else if (!(n < 0 && errno == EINTR)) {
+			/* The guest keeps running without a console;
+			 * machine_run names the failure at the end. */
 			c->out_failed = true;
-			fprintf(stderr, "minivmm: console output failed: %s; dropping further output\n",
-				n < 0 ? strerror(errno) : "short write");
+			c->out_error = n < 0 ? errno : EIO;
+			console_drop_pending(c);
 		}
 	}
+	if (c->out_head == c->out_tail)
+		c->out_head = c->out_tail = 0;
 }
 
 void console_flush(struct console *c)
 {
-	if (c->out_len > 0 && c->out_fd >= 0)
-		console_write(c, c->out_buf, c->out_len);
-	c->out_len = 0;
+	if (c->out_fd >= 0 && c->out_tail > c->out_head)
+		console_write_pending(c);
+}
+
+void console_drain(struct console *c, int wait_ms)
+{
+	console_flush(c);
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += wait_ms / 1000;
+	end.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+	while (c->out_tail > c->out_head && !c->out_failed && c->out_dropped == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t left = (int64_t)(end.tv_sec - now.tv_sec) * 1000 +
+			       (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (left <= 0)
+			break;
+		struct pollfd p = { .fd = c->out_wfd >= 0 ? c->out_wfd : c->out_fd, .events = POLLOUT };
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		console_write_pending(c);
+	}
+	console_drop_pending(c);
 }
 
 /* Before userspace opens the console Linux prints a byte at a time, and a
@@ -126,19 +214,31 @@ void console_flush(struct console *c)
  * doubled what each byte costs (~2 s of the cloud kernel's boot with
  * bench's run-timer reading).  So output to a pipe or file goes out a line
  * at a time, and a partial line (a prompt) at the main thread's next look,
- * within 20 ms (machine_wait).  A terminal gets every byte at once. */
+ * within 20 ms (machine_wait).  A terminal gets every byte at once.  A
+ * reader that is behind gets the bytes later; once it is CONSOLE_OUT_BUFFER
+ * behind, new bytes are dropped and counted. */
 void console_output(void *opaque, uint8_t byte)
 {
 	struct console *c = opaque;
-	if (c->out_fd < 0 || c->out_failed)
+	if (c->out_fd < 0)
 		return;
-	if (!c->out_buffered) {
-		console_write(c, &byte, 1);
+	if (c->out_failed) {
+		c->out_dropped++;
 		return;
 	}
-	c->out_buf[c->out_len++] = byte;
-	if (byte == '\n' || c->out_len == sizeof(c->out_buf))
-		console_flush(c);
+	if (c->out_tail == sizeof(c->out_buf)) {
+		if (c->out_head == 0) {
+			c->out_dropped++;
+			return;
+		}
+		memmove(c->out_buf, c->out_buf + c->out_head, c->out_tail - c->out_head);
+		c->out_tail -= c->out_head;
+		c->out_head = 0;
+	}
+	c->out_buf[c->out_tail++] = byte;
+	c->out_since_try++;
+	if (!c->out_buffered || byte == '\n' || c->out_since_try >= CONSOLE_OUT_LINE)
+		console_write_pending(c);
 }
 
 size_t console_filter_input(struct console *c, const uint8_t *in, size_t len, uint8_t *out,

@@ -145,18 +145,20 @@ static void machine_serial_irq(void *opaque, int level)
 }
 
 /* Every byte the guest prints: the console, the tail kept for
- * --result-json, and the --expect matcher.  Runs under the UART's lock, so
- * one byte at a time. */
+ * --result-json, the watch for the kernel's panic line and the --expect
+ * matcher.  Runs under the UART's lock, so one byte at a time. */
 static void machine_serial_output(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
 	run_timeline_mark(m->timeline, RUN_EVENT_FIRST_CONSOLE_BYTE);
 	console_tail_add(&m->tail, byte);
 	console_output(&m->console, byte);
+	console_watch_feed(&m->watch, byte);
 	if (m->expect_on && expect_feed(&m->expect, byte)) {
 		run_timeline_mark(m->timeline, RUN_EVENT_MARKER);
-		vm_stop_request(&m->stop, EXIT_GUEST_OFF, "--expect: the console showed \"%.100s\"",
-				m->cfg->expect);
+		if (vm_stop_request(&m->stop, EXIT_GUEST_OFF, "--expect: the console showed \"%.100s\"",
+				    m->cfg->expect))
+			m->expect_stopped = true;
 	}
 }
 
@@ -343,6 +345,7 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 	memset(m, 0, sizeof(*m));
 	io_bus_init(&m->bus);
 	console_tail_init(&m->tail);
+	console_watch_init(&m->watch);
 	m->cfg = cfg;
 	m->timeline = timeline;
 	m->sys.fd = -1;
@@ -484,8 +487,9 @@ static void machine_wait(struct machine *m, int sig_fd)
 		/* Writes waiting in the coalesced ring reach the console at the
 		 * vCPU's next exit, and a buffered partial line at its newline;
 		 * a guest that prints and then runs without exits, or shows a
-		 * prompt, would hold them, so look every 20 ms as well. */
-		if ((m->bus.ring || m->console.out_buffered) &&
+		 * prompt, would hold them, and so would output a slow reader
+		 * left behind: look every 20 ms as well. */
+		if ((m->bus.ring || m->console.out_fd >= 0) &&
 		    (wait_ms < 0 || wait_ms > MACHINE_RING_POLL_MS))
 			wait_ms = MACHINE_RING_POLL_MS;
 		if (poll(fds, 3, wait_ms) < 0 && errno != EINTR) {
@@ -493,7 +497,7 @@ static void machine_wait(struct machine *m, int sig_fd)
 			break;
 		}
 		io_bus_drain_coalesced(&m->bus);
-		if (m->console.out_buffered) {
+		if (m->console.out_fd >= 0) {
 			pthread_mutex_lock(&m->serial.lock);
 			console_flush(&m->console);
 			pthread_mutex_unlock(&m->serial.lock);
@@ -551,6 +555,43 @@ static void machine_dump_final(struct machine *m)
 	}
 }
 
+/* Output the console could not write is named once, at the end: the
+ * guest never waited for it (console.h). */
+static void machine_console_dropped(struct machine *m)
+{
+	const struct console *c = &m->console;
+	if (c->out_dropped == 0)
+		return;
+	const char *where = m->cfg->console == CONSOLE_FILE ? m->cfg->console_path : "stdout";
+	if (c->out_failed)
+		fprintf(stderr, "minivmm: console: %" PRIu64 " bytes of guest output dropped: "
+			"writing to %s failed: %s\n", c->out_dropped, where, strerror(c->out_error));
+	else
+		fprintf(stderr, "minivmm: console: %" PRIu64 " bytes of guest output dropped: "
+			"%s took no more (is anyone reading it?)\n", c->out_dropped, where);
+}
+
+/* A kernel that panicked before pvpanic's driver was loaded (no root, no
+ * init, init exiting) or without it says so only on the console, and
+ * then, with the default panic=-1, asks for a reset (kernel/panic.c,
+ * panic(): emergency_restart()).  So a reset or power-off the guest asks
+ * for after the kernel's panic line is a crash, with the line as the
+ * reason; a pvpanic report keeps its status and gains the line.  A run
+ * that --expect ended, or that ends any other way (timeout, signal,
+ * debug-exit), keeps its status; the report still names the line. */
+static void machine_judge_panic(struct machine *m)
+{
+	console_watch_end(&m->watch);
+	const char *line = console_watch_first(&m->watch, CONSOLE_WATCH_PANIC);
+	if (!line)
+		return;
+	if ((m->stop.status == EXIT_GUEST_OFF && !m->expect_stopped) ||
+	    (m->stop.status == EXIT_GUEST_CRASHED && m->pvpanic.stopped_vm)) {
+		snprintf(m->stop.reason, sizeof(m->stop.reason), "guest kernel panicked: %s", line);
+		m->stop.status = EXIT_GUEST_CRASHED;
+	}
+}
+
 int machine_run(struct machine *m)
 {
 	/* SIGINT/SIGTERM/SIGHUP (stop) and SIGUSR1 (dump) arrive through a
@@ -575,7 +616,9 @@ int machine_run(struct machine *m)
 		machine_wait(m, sig_fd);
 	machine_stop_vcpus(m);
 	io_bus_drain_coalesced(&m->bus);   /* the last bytes before the stop */
-	console_flush(&m->console);
+	console_drain(&m->console, CONSOLE_END_WAIT_MS);
+	machine_console_dropped(m);
+	machine_judge_panic(m);
 	/* With --expect, a guest that ended on its own (power-off, reset)
 	 * without showing the string has not passed; a crash or a debug-exit
 	 * status says more and stays. */
@@ -596,6 +639,8 @@ int machine_report(struct machine *m, int status, const char *reason, struct err
 {
 	if (!m->report_on)
 		return 0;
+	m->report.kernel_panic = console_watch_first(&m->watch, CONSOLE_WATCH_PANIC);
+	m->report.console_bytes_dropped = m->console.out_dropped;
 	return run_report_write(&m->report, status, reason, m->cfg->expect,
 				m->expect_on && expect_found(&m->expect), m->timeline, &m->tail,
 				&m->images, m->cfg->ncpus, err);

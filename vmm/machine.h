@@ -10,6 +10,7 @@
 #include "loader/loader.h"
 #include "vmm/config.h"
 #include "vmm/console.h"
+#include "vmm/console_watch.h"
 #include "vmm/devices/acpi_pm.h"
 #include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/i8042.h"
@@ -79,6 +80,10 @@ struct machine {
 	/* CI mode: --expect, and what --result-json reports. */
 	struct expect expect;
 	bool expect_on;
+	bool expect_stopped;              /* the match is what stopped the VM */
+	/* The kernel's panic line on the console: a power-off or reset
+	 * after it is a crash (machine_run). */
+	struct console_watch watch;
 	struct run_timeline *timeline;    /* main's, started with the process */
 	struct console_tail tail;
 	struct run_report report;

@@ -8,6 +8,9 @@
  *     "cpus": 1,
  *     "console_tail": ["...", ...],      the last CONSOLE_TAIL_LINES lines,
  *                                        oldest first
+ *     "kernel_panic": "..." | null,      the kernel's panic line on the
+ *                                        console (console_watch.h)
+ *     "console_bytes_dropped": 0,        console output never written
  *     "timings_ms": {"start": 0.000, "images_loaded": 1.234, "vm_created": ...,
  *                    "first_guest_instruction": ..., "first_console_byte": ...,
  *                    "marker": ..., "end": ...},
@@ -21,6 +24,7 @@
 #define _GNU_SOURCE   /* asprintf */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,10 +243,10 @@ static void run_report_print_timings(FILE *out, const struct run_timeline *tl)
 		fputs("null,\n", out);
 }
 
-static void run_report_print(FILE *out, int status, const char *reason, const char *expect,
-			     bool expect_matched, const struct run_timeline *tl,
-			     const struct console_lines *lines, const struct image_list *images,
-			     int ncpus)
+static void run_report_print(FILE *out, const struct run_report *r, int status,
+			     const char *reason, const char *expect, bool expect_matched,
+			     const struct run_timeline *tl, const struct console_lines *lines,
+			     const struct image_list *images, int ncpus)
 {
 	fprintf(out, "{\n  \"status\": %d,\n  \"reason\": ", status);
 	if (reason)
@@ -261,6 +265,12 @@ static void run_report_print(FILE *out, int status, const char *reason, const ch
 		json_print_bytes(out, lines->lines[i].text, lines->lines[i].len);
 	}
 	fputs(lines->count ? "\n  ],\n" : "],\n", out);
+	fputs("  \"kernel_panic\": ", out);
+	if (r->kernel_panic)
+		json_print_string(out, r->kernel_panic);
+	else
+		fputs("null", out);
+	fprintf(out, ",\n  \"console_bytes_dropped\": %" PRIu64 ",\n", r->console_bytes_dropped);
 	run_report_print_timings(out, tl);
 	fputs("  \"images\": ", out);
 	if (images)
@@ -305,7 +315,7 @@ int run_report_write(struct run_report *r, int status, const char *reason, const
 		console_lines_free(&lines);
 		return error_set(err, "--result-json %s: out of memory", r->path);
 	}
-	run_report_print(out, status, reason, expect, expect_matched, tl, &lines, images, ncpus);
+	run_report_print(out, r, status, reason, expect, expect_matched, tl, &lines, images, ncpus);
 	bool bad = ferror(out);
 	if (fclose(out) != 0 || bad) {
 		console_lines_free(&lines);

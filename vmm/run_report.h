@@ -100,6 +100,11 @@ struct run_report {
 	mode_t mode;       /* the file's permissions as created */
 	int direct_fd;     /* not a regular file (/dev/stderr, a FIFO): written
 			    * in place through this descriptor; else -1 */
+	/* Set before run_report_write, if at all (run_report_open clears
+	 * them): the kernel's panic line seen on the console (NULL: none),
+	 * and the console output that could not be written. */
+	const char *kernel_panic;
+	uint64_t console_bytes_dropped;
 };
 
 /* At setup, before the guest runs: creates (or truncates) path, so that a

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # tmp comes from run-tests.sh
 # Sourced by tests/guests/run-tests.sh (helpers: lib.sh): how a run ends
-# (debug-exit widths, triple fault, --timeout, reset) and what it does with
-# the console and the terminal (--console file/none, stdin closed or
-# /dev/null, the terminal's modes put back).
+# (debug-exit widths, triple fault, --timeout, reset, the kernel's panic
+# line) and what it does with the console and the terminal (--console
+# file/none, stdin closed or /dev/null, the terminal's modes put back, a
+# pipe nobody reads).
 
 # debug-exit written as a 16-bit and a 32-bit value.
 for w in 2 4; do
@@ -85,5 +86,124 @@ if begin_test terminal-restored; then
 			grep -qw -- "$mode" <<<"$modes" || why+="'$how': no stty output; "
 		done
 	done
+	finish_test
+fi
+
+# --- the kernel's panic line -------------------------------------------------
+# panic.bzimage prints what Linux prints when it panics before any driver
+# tells the host, then resets (panic=-1), hangs (panic=0) or writes to
+# pvpanic.  The report is one member a line (vmm/run_report.c), read here
+# with grep.
+PANIC_LINE="Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)"
+
+if begin_test panic-line-then-reset; then
+	rm -f "$tmp/panic.json"
+	run --kernel "$GUESTDIR/panic.bzimage" --result-json "$tmp/panic.json" </dev/null
+	check_exit 4
+	grep -qxF "minivmm: guest kernel panicked: $PANIC_LINE" "$tmp/err" ||
+		why+="stderr does not give the panic line as the reason; "
+	grep -qxF "  \"kernel_panic\": \"$PANIC_LINE\"," "$tmp/panic.json" ||
+		why+="the report's kernel_panic is not the line; "
+	grep -qxF "  \"reason\": \"guest kernel panicked: $PANIC_LINE\"," "$tmp/panic.json" ||
+		why+="the report's reason is not the line; "
+	finish_test
+fi
+
+# panic=0: the kernel hangs; the timeout stays the status, the report
+# still says a panic was seen.
+if begin_test panic-line-then-hang; then
+	rm -f "$tmp/panic.json"
+	run --kernel "$GUESTDIR/panic.bzimage" --cmdline guest.end=hang --timeout 1 \
+		--result-json "$tmp/panic.json" </dev/null
+	check_exit 124
+	grep -qxF "  \"kernel_panic\": \"$PANIC_LINE\"," "$tmp/panic.json" ||
+		why+="the report's kernel_panic is not the line; "
+	finish_test
+fi
+
+# pvpanic after the line (the driver's panic notifier): one report, with
+# the line.
+if begin_test panic-line-then-pvpanic; then
+	run --kernel "$GUESTDIR/panic.bzimage" --cmdline guest.end=pvpanic </dev/null
+	check_exit 4
+	grep -qxF "minivmm: guest kernel panicked: $PANIC_LINE" "$tmp/err" ||
+		why+="stderr does not give the panic line as the reason; "
+	[ "$(grep -c panicked "$tmp/err")" = 1 ] || why+="the panic is reported more than once; "
+	finish_test
+fi
+
+# Lines that only look like the panic line: the reset the guest asks for
+# is 0, as documented.
+if begin_test panic-look-alike-then-reset; then
+	rm -f "$tmp/panic.json"
+	run --kernel "$GUESTDIR/panic.bzimage" --cmdline guest.alike \
+		--result-json "$tmp/panic.json" </dev/null
+	check_common 0
+	grep -qxF '  "kernel_panic": null,' "$tmp/panic.json" || why+="the report's kernel_panic is not null; "
+	finish_test
+fi
+
+# --- a console nobody reads ----------------------------------------------------
+# flood.bzimage prints for ever into stdout, a pipe whose reader (sleep)
+# never reads: the pipe fills at once, and the stop must not wait for it.
+
+UNREAD_LIMIT=20   # the outer limit: a run still going then has hung
+
+# run_unread_pipe TERM_AFTER ARGS...: minivmm ARGS with stdout that pipe
+# and stderr in $tmp/err; TERM_AFTER seconds later (- for never) SIGTERM
+# (timeout(1) passes it on).  Sets $status, and $hung when the outer limit
+# ended it.
+run_unread_pipe() {
+	local after=$1 start reader pid
+	shift
+	rm -f "$tmp/unread"
+	mkfifo "$tmp/unread"
+	# shellcheck disable=SC2217 # the reader holds the pipe open, never reads
+	sleep $((UNREAD_LIMIT + 30)) <"$tmp/unread" &
+	reader=$!
+	start=$(date +%s)
+	timeout -k 5 "$UNREAD_LIMIT" "$MINIVMM" "$@" >"$tmp/unread" 2>"$tmp/err" </dev/null &
+	pid=$!
+	if [ "$after" != - ]; then
+		sleep "$after"
+		kill -TERM "$pid"
+	fi
+	wait "$pid"
+	# shellcheck disable=SC2034 # read by check_common
+	status=$?
+	hung=0
+	[ $(($(date +%s) - start)) -lt "$UNREAD_LIMIT" ] || hung=1
+	kill "$reader" 2>/dev/null
+	wait "$reader" 2>/dev/null
+	: >"$tmp/console"
+}
+
+# check_unread_pipe STATUS: the run ended with STATUS before the outer
+# limit, and the output it dropped is named on stderr and counted in the
+# report ($tmp/flood.json).
+check_unread_pipe() {
+	if [ "$hung" = 1 ]; then
+		why+="minivmm still running after ${UNREAD_LIMIT}s: the stop waited for the pipe; "
+		return
+	fi
+	check_common "$1"
+	grep -qE '^minivmm: console: [0-9]+ bytes of guest output dropped: stdout took no more' "$tmp/err" ||
+		why+="stderr does not name the dropped output; "
+	[ "$(grep -c '^minivmm: console: ' "$tmp/err")" -le 1 ] || why+="the dropped output is named more than once; "
+	grep -qE '^  "console_bytes_dropped": [1-9][0-9]*,$' "$tmp/flood.json" ||
+		why+="the report does not count dropped output: $(grep console_bytes_dropped "$tmp/flood.json"); "
+}
+
+if begin_test console-unread-pipe-timeout; then
+	rm -f "$tmp/flood.json"
+	run_unread_pipe - --kernel "$GUESTDIR/flood.bzimage" --timeout 5 --result-json "$tmp/flood.json"
+	check_unread_pipe 124
+	finish_test
+fi
+
+if begin_test console-unread-pipe-sigterm; then
+	rm -f "$tmp/flood.json"
+	run_unread_pipe 3 --kernel "$GUESTDIR/flood.bzimage" --result-json "$tmp/flood.json"
+	check_unread_pipe 130
 	finish_test
 fi

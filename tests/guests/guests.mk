@@ -10,6 +10,10 @@
 #                         relocatable
 #   triple-fault.bzimage  empty IDT + ud2: minivmm must exit 4
 #   spin.bzimage          loops forever: --timeout must end it (124)
+#   flood.bzimage         prints for ever, as fast as it can: the console
+#                         must not hold up the stop behind a full pipe
+#   panic.bzimage         prints Linux's panic line, then resets, hangs or
+#                         reports through pvpanic as its command line says
 #   reset.bzimage         i8042 reset (0xfe to port 0x64): exit 0
 #   smp.bzimage           starts the other vCPUs through INIT/SIPI
 #   acpi-off.bzimage      powers off through the FADT's sleep control register
@@ -72,7 +76,8 @@ GUEST_COMPRESS_zstd  := zstd -22 --ultra -q
 GUEST_COMPRESS_none  := cat
 GUEST_PAYLOAD_LINK_ADDR := 0x1000000
 
-GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin reset smp acpi-off pvpanic fwcfg pattern \
+GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin flood panic reset smp acpi-off pvpanic \
+	fwcfg pattern \
 	$(GUEST_PAYLOAD_FORMATS:%=payload-%) foreign
 GUEST_ELF_NAMES     := check-elf check-pvh
 GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
@@ -113,6 +118,8 @@ $(GUEST_OUT)/check.elf: $(GUEST_OBJ)/header-1.o $(GUEST_CHECK_OBJS) $(GUEST_PIC_
 $(GUEST_OUT)/setup0.elf: $(GUEST_OBJ)/header-0.o $(GUEST_CHECK_OBJS) $(GUEST_PIC_OBJS:.o=.pic)
 $(GUEST_OUT)/triple-fault.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/triple-fault.o
 $(GUEST_OUT)/spin.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/spin.o
+$(GUEST_OUT)/flood.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/flood.o
+$(GUEST_OUT)/panic.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/panic.o
 $(GUEST_OUT)/reset.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/reset.o
 $(GUEST_OUT)/smp.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/smp-ap.o
 $(GUEST_OUT)/acpi-off.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/acpi-off.o
@@ -196,7 +203,8 @@ $(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_
 .SECONDARY: $(GUEST_BZIMAGE_NAMES:%=$(GUEST_OUT)/%.elf) $(GUEST_COMMON_OBJS) $(GUEST_CHECK_OBJS) \
   $(GUEST_OBJ)/header-0.o $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/form-elf.o \
   $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_PIC_OBJS:.o=.pic) \
-  $(GUEST_OBJ)/triple-fault.o $(GUEST_OBJ)/spin.o $(GUEST_OBJ)/reset.o \
+  $(GUEST_OBJ)/triple-fault.o $(GUEST_OBJ)/spin.o $(GUEST_OBJ)/flood.o $(GUEST_OBJ)/panic.o \
+  $(GUEST_OBJ)/reset.o \
   $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/smp-ap.o $(GUEST_OBJ)/acpi-off.o $(GUEST_OBJ)/pvpanic.o \
   $(GUEST_OBJ)/fwcfg.o $(GUEST_OBJ)/pattern.o \
   $(GUEST_OUT)/check-payload.elf $(GUEST_OBJ)/form-payload.o $(GUEST_OBJ)/header-payload.o \

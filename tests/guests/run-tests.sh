@@ -26,7 +26,8 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/guests/lib.sh
 . "$here/lib.sh"
 
-for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage reset.bzimage \
+for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage flood.bzimage \
+	 panic.bzimage reset.bzimage \
 	 smp.bzimage acpi-off.bzimage pvpanic.bzimage fwcfg.bzimage pattern.bzimage \
 	 check-elf.elf check-pvh.elf payload-gzip.bzimage payload-bzip2.bzimage \
 	 payload-lzma.bzimage payload-xz.bzimage payload-lz4.bzimage payload-zstd.bzimage \

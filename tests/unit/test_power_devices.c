@@ -112,9 +112,25 @@ START_TEST(pvpanic_panicked_stops_with_crash_status)
 		ck_assert_msg(vm_stop_requested(&f.stop), "event 0x%02x did not stop the VM", events[i]);
 		ck_assert_int_eq(f.stop.status, EXIT_GUEST_CRASHED);
 		ck_assert_str_eq(f.stop.reason, "guest kernel panicked");
+		ck_assert(f.pvpanic.stopped_vm);
 		ck_assert_int_eq(log_lines(&f.log), 0);
 		fixture_teardown(&f);
 	}
+}
+END_TEST
+
+/* machine_run gives pvpanic's reason the console's panic line only when
+ * pvpanic is what stopped the VM: a panic after another stop is not. */
+START_TEST(pvpanic_after_another_stop_is_not_the_stop)
+{
+	struct power_fixture f;
+	fixture_setup(&f);
+	vm_stop_request(&f.stop, EXIT_GUEST_OFF, "first");
+	write8(pvpanic_io, &f.pvpanic, 0, PVPANIC_PANICKED);
+	ck_assert(!f.pvpanic.stopped_vm);
+	ck_assert_int_eq(f.stop.status, EXIT_GUEST_OFF);
+	ck_assert_str_eq(f.stop.reason, "first");
+	fixture_teardown(&f);
 }
 END_TEST
 
@@ -294,6 +310,7 @@ Suite *power_devices_suite(void)
 	tcase_add_test(t, pvpanic_read_shows_events);
 	tcase_add_test(t, pvpanic_panicked_stops_with_crash_status);
 	tcase_add_test(t, pvpanic_crash_loaded_keeps_running);
+	tcase_add_test(t, pvpanic_after_another_stop_is_not_the_stop);
 	tcase_add_test(t, pvpanic_ignores_unknown_bits);
 	suite_add_tcase(s, t);
 	t = tcase_create("acpi_pm");

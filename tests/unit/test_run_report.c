@@ -375,7 +375,10 @@ START_TEST(report_full_run)
 	ck_jq(path, ".images[0] | .kind == \"kernel\" and .path == \"guests/spin.bzimage\" "
 	      "and .load_paddr == 1048576");
 	ck_jq(path, "keys_unsorted == [\"status\", \"reason\", \"expect\", \"expect_matched\", "
-	      "\"cpus\", \"console_tail\", \"timings_ms\", \"start_time\", \"images\"]");
+	      "\"cpus\", \"console_tail\", \"kernel_panic\", \"console_bytes_dropped\", "
+	      "\"timings_ms\", \"start_time\", \"images\"]");
+	/* No panic line seen, nothing dropped. */
+	ck_jq(path, ".kernel_panic == null and .console_bytes_dropped == 0");
 	/* The temporary file is gone; the report kept the created file's mode. */
 	ck_assert_int_eq(dir_entries(dir), 1);
 
@@ -448,8 +451,12 @@ START_TEST(report_escapes_console_bytes)
 	tail_feed(tail, line, sizeof(line) - 1);
 	struct run_timeline tl;
 	run_timeline_start(&tl);
+	r.kernel_panic = "Kernel panic - not syncing: \"quoted\"";
+	r.console_bytes_dropped = 5000000000ULL;   /* past 32 bits */
 	ck_assert_int_eq(run_report_write(&r, 4, "guest kernel panicked\n\x80", "\"x\"\\", false,
 					  &tl, tail, NULL, 1, &err), 0);
+	ck_jq(path, ".kernel_panic == \"Kernel panic - not syncing: \\\"quoted\\\"\"");
+	ck_jq(path, ".console_bytes_dropped == 5000000000");
 	/* jq gives back the bytes, each bad one as U+FFFD (EF BF BD). */
 	size_t len;
 	char *got = jq_raw(path, ".console_tail[0]", &len);

@@ -187,8 +187,8 @@ START_TEST(escape_filter)
 }
 END_TEST
 
-/* Output to a pipe or file goes out a line at a time: a newline, a full
- * buffer or console_flush writes it, in order. */
+/* Output to a pipe or file goes out a line at a time: a newline, a
+ * CONSOLE_OUT_LINE-long partial line or console_flush writes it, in order. */
 START_TEST(console_buffers_lines_for_pipes)
 {
 	int fds[2];
@@ -197,7 +197,7 @@ START_TEST(console_buffers_lines_for_pipes)
 	c.out_fd = fds[1];
 	c.in_fd = -1;
 	c.out_buffered = true;
-	char got[CONSOLE_OUT_BUFFER + 8];
+	char got[CONSOLE_OUT_LINE + 8];
 	for (const char *p = "ab\ncd"; *p; p++)
 		console_output(&c, (uint8_t)*p);
 	ck_assert_int_eq(read(fds[0], got, sizeof(got)), 3);
@@ -206,9 +206,9 @@ START_TEST(console_buffers_lines_for_pipes)
 	ck_assert_int_eq(read(fds[0], got, sizeof(got)), 2);
 	ck_assert(memcmp(got, "cd", 2) == 0);
 	ck_assert_int_eq(read(fds[0], got, sizeof(got)), -1);   /* nothing more */
-	for (int i = 0; i < CONSOLE_OUT_BUFFER; i++)
+	for (int i = 0; i < CONSOLE_OUT_LINE; i++)
 		console_output(&c, 'x');
-	ck_assert_int_eq(read(fds[0], got, sizeof(got)), CONSOLE_OUT_BUFFER);
+	ck_assert_int_eq(read(fds[0], got, sizeof(got)), CONSOLE_OUT_LINE);
 	c.out_buffered = false;                                  /* a terminal */
 	console_output(&c, 'y');
 	ck_assert_int_eq(read(fds[0], got, sizeof(got)), 1);

@@ -20,7 +20,8 @@ static void pvpanic_event(struct pvpanic *p, uint8_t event)
 	/* PANICKED first, as QEMU: a guest that sets both still needs the host
 	 * to act. */
 	if (event & PVPANIC_PANICKED) {
-		vm_stop_request(p->stop, EXIT_GUEST_CRASHED, "guest kernel panicked");
+		if (vm_stop_request(p->stop, EXIT_GUEST_CRASHED, "guest kernel panicked"))
+			p->stopped_vm = true;
 		return;
 	}
 	/* The guest records the crash itself (docs/specs/pvpanic.rst bit 1:

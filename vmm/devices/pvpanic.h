@@ -28,6 +28,7 @@ struct pvpanic {
 	struct vm_stop *stop;
 	FILE *log;                  /* stderr; replaceable for tests */
 	bool crash_loaded_noted;    /* serialized by the io_bus lock */
+	bool stopped_vm;            /* PANICKED is what stopped the VM */
 };
 
 void pvpanic_init(struct pvpanic *p, struct vm_stop *stop);
