@@ -63,7 +63,16 @@ include images/images.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
 
-test: unit-test acpi-test script-test cli-test guest-test box-test
+# `make run` and `make test` are the whole set-up on a fresh Debian machine:
+# they install what is missing first (scripts/install-deps.sh: as root with
+# apt-get, otherwise one line naming the packages), then build in a second
+# make, whose pkg-config look-ups then find the libraries.
+.PHONY: deps
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory unit-test acpi-test script-test cli-test guest-test box-test
 
 # The checks that need no KVM run here; the live-KVM ones (tag kvm) where
 # KVM is: this host's /dev/kvm, or the KVM box (tests/with-kvm.sh, which
@@ -79,10 +88,12 @@ $(BUILD)/tests/acpi/acpi-dump: $(BUILD)/tests/acpi/acpi-dump.o $(BUILD)/libminiv
 acpi-test: $(BUILD)/tests/acpi/acpi-dump
 	tests/acpi/run-tests.sh $(BUILD)/tests/acpi/acpi-dump
 
-# scripts/extract-vmlinux on synthetic bzImages (and Debian's, when cached).
+# scripts/extract-vmlinux on synthetic bzImages (and Debian's, when cached);
+# scripts/install-deps.sh with a stub dpkg-query.
 .PHONY: script-test
 script-test:
 	tests/scripts/run-tests.sh $(CC)
+	tests/scripts/install-deps-tests.sh
 
 cli-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
@@ -92,6 +103,7 @@ guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 
 box-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/box/run-tests.sh $(BUILD)/minivmm
+	tests/box/ctrl-a-x.sh $(BUILD)/minivmm
 
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
 asan:
@@ -99,7 +111,8 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" unit-test cli-test guest-test
 
-run: $(BUILD)/minivmm
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/minivmm
 	scripts/run-demo.sh $(BUILD)/minivmm
 
 clean:

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs what minivmm needs to build and test, from Debian's packages only.
+# Installs what minivmm needs to build and test, from Debian's packages only
+# (`make run` and `make test` call it first).  Nothing to do: silent, 0.  As
+# root: apt-get installs what is missing.  Not root: one line naming the
+# missing packages and the command that installs them, and 1.
 set -euo pipefail
 PACKAGES=(
 	build-essential clang pkg-config linux-libc-dev   # compilers, kvm.h, bootparam.h
@@ -14,11 +17,15 @@ missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "install-deps: need root to install: ${missing[*]}" >&2
-		exit 1
-	fi
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ ${#missing[@]} -eq 0 ] && exit 0
+install="apt-get install --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing Debian packages: ${missing[*]}; install them as root with: sudo $install" >&2
+	exit 1
 fi
+command -v apt-get >/dev/null ||
+	{ echo "install-deps: apt-get not found: minivmm's set-up needs Debian's packages (${missing[*]})" >&2; exit 1; }
+echo "install-deps: installing ${missing[*]}" >&2
+apt-get update -qq || { echo "install-deps: apt-get update failed" >&2; exit 1; }
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+	{ echo "install-deps: failed: $install" >&2; exit 1; }

@@ -5,7 +5,7 @@
 #
 # Directly on this host when it has hardware virtualization (a vmx or svm flag
 # in /proc/cpuinfo and a usable /dev/kvm); otherwise inside the KVM box
-# (scripts/box-run.sh: QEMU TCG + nested KVM), where Ctrl-a x also quits.
+# (scripts/box-run.sh: QEMU TCG + nested KVM); Ctrl-a x ends minivmm there too.
 #
 # Environment: DEMO_MEM (guest RAM, default minivmm's), DEMO_BOX=1 (use the box
 # even where the host could boot directly).
@@ -50,7 +50,7 @@ else
 	else
 		echo "run-demo: DEMO_BOX=1: booting inside the KVM box (QEMU TCG + nested KVM)"
 	fi
-	echo "run-demo: the box takes a few seconds to start; Ctrl-a x quits it"
+	echo "run-demo: the box takes a few seconds to start; Ctrl-a x ends minivmm and the box (Ctrl-] x quits the box's QEMU)"
 	m=${minivmm##*/}
 	k=${kernel##*/}
 	"$repo/scripts/box-run.sh" --interactive --files "$minivmm" "$kernel" "$tmp/guest.cpio.gz" -- \
