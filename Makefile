@@ -89,11 +89,13 @@ acpi-test: $(BUILD)/tests/acpi/acpi-dump
 	tests/acpi/run-tests.sh $(BUILD)/tests/acpi/acpi-dump
 
 # scripts/extract-vmlinux on synthetic bzImages (and Debian's, when cached);
-# scripts/install-deps.sh with a stub dpkg-query.
+# scripts/install-deps.sh with a stub dpkg-query; tests/with-kvm.sh (one box
+# boot, and stub QEMUs that die or stall).
 .PHONY: script-test
 script-test:
 	tests/scripts/run-tests.sh $(CC)
 	tests/scripts/install-deps-tests.sh
+	tests/scripts/with-kvm-tests.sh
 
 cli-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests

@@ -380,7 +380,7 @@ static int acpi_write_madt(struct guest_memory *mem, const struct acpi_layout *l
 	size_t size = acpi_madt_size(ncpus);
 	uint8_t *madt = calloc(1, size);
 	if (!madt)
-		return error_set(err, "out of memory for the ACPI MADT (%zu bytes)", size);
+		return error_set_host(err, "out of memory for the ACPI MADT (%zu bytes)", size);
 	struct acpi_madt head = { .lapic_address = (uint32_t)LAYOUT_LAPIC,
 				  .flags = ACPI_MADT_PCAT_COMPAT };
 	acpi_header_init(&head.header, "APIC", size, ACPI_MADT_REVISION);

@@ -14,7 +14,7 @@ int file_replace_begin(const char *target, const char *what, char **tmp, struct 
 	size_t len = strlen(target);
 	*tmp = malloc(len + sizeof(FILE_REPLACE_SUFFIX));
 	if (!*tmp)
-		return error_set(err, "%s: out of memory for a file name", what);
+		return error_set_host(err, "%s: out of memory for a file name", what);
 	memcpy(*tmp, target, len);
 	memcpy(*tmp + len, FILE_REPLACE_SUFFIX, sizeof(FILE_REPLACE_SUFFIX));
 	int fd = mkostemp(*tmp, O_CLOEXEC);

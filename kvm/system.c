@@ -47,7 +47,7 @@ static void *kvm_system_fetch_cpuid(void *arg)
 	for (uint32_t n = 256; n <= 4096; n *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
 		if (!c) {
-			error_set(&sys->cpuid_err, "out of memory for CPUID entries");
+			error_set_host(&sys->cpuid_err, "out of memory for CPUID entries");
 			return NULL;
 		}
 		c->nent = n;
@@ -58,11 +58,11 @@ static void *kvm_system_fetch_cpuid(void *arg)
 		int e = errno;
 		free(c);
 		if (e != E2BIG) {
-			error_set(&sys->cpuid_err, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(e));
+			error_set_host(&sys->cpuid_err, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(e));
 			return NULL;
 		}
 	}
-	error_set(&sys->cpuid_err, "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
+	error_set_host(&sys->cpuid_err, "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
 	return NULL;
 }
 
@@ -78,8 +78,8 @@ const struct kvm_cpuid2 *kvm_system_supported_cpuid(struct kvm_system *sys, stru
 	kvm_system_join_cpuid(sys);
 	if (!sys->cpuid && !sys->cpuid_err.msg[0])
 		kvm_system_fetch_cpuid(sys);   /* the thread could not start */
-	if (!sys->cpuid)
-		error_set(err, "%s", sys->cpuid_err.msg);
+	if (!sys->cpuid && err)
+		*err = sys->cpuid_err;
 	return sys->cpuid;
 }
 

@@ -234,18 +234,18 @@ static int vcpu_setup_cpuid(struct kvm_vcpu *vcpu, int ncpus, struct error *err)
 	size_t size = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + capacity * sizeof(c->entries[0]));
 	if (!c)
-		return error_set(err, "out of memory for CPUID entries");
+		return error_set_host(err, "out of memory for CPUID entries");
 	memcpy(c, supported, size);
 	if (vcpu_cpuid_adjust(c, capacity, vcpu->index, ncpus, vcpu->vm->sys->tsc_deadline) < 0) {
 		free(c);
-		return error_set(err, "vCPU %d of %d: cannot build its CPUID", vcpu->index, ncpus);
+		return error_set_host(err, "vCPU %d of %d: cannot build its CPUID", vcpu->index, ncpus);
 	}
 	int r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
 	int e = errno;
 	uint64_t xcr0 = vcpu_boot_xcr0(c);
 	free(c);
 	if (r < 0)
-		return error_set(err, "vCPU %d: KVM_SET_CPUID2 failed: %s", vcpu->index, strerror(e));
+		return error_set_host(err, "vCPU %d: KVM_SET_CPUID2 failed: %s", vcpu->index, strerror(e));
 	/* XCR0 starts with the user states the guest's CPUID offers (reset
 	 * has x87 only), the value Linux itself sets.  KVM recomputes CPUID
 	 * 0xD.0 EBX (the XSAVE size for XCR0) only when it sees the guest's
@@ -279,7 +279,7 @@ static int vcpu_setup_msrs(struct kvm_vcpu *vcpu, struct error *err)
 	enum { N = sizeof(boot_msrs) / sizeof(boot_msrs[0]) };
 	struct kvm_msrs *msrs = calloc(1, sizeof(*msrs) + N * sizeof(msrs->entries[0]));
 	if (!msrs)
-		return error_set(err, "out of memory for MSRs");
+		return error_set_host(err, "out of memory for MSRs");
 	msrs->nmsrs = N;
 	for (int i = 0; i < N; i++) {
 		msrs->entries[i].index = boot_msrs[i].index;
@@ -290,9 +290,9 @@ static int vcpu_setup_msrs(struct kvm_vcpu *vcpu, struct error *err)
 	int e = errno;
 	free(msrs);
 	if (r < 0)
-		return error_set(err, "vCPU %d: KVM_SET_MSRS failed: %s", vcpu->index, strerror(e));
+		return error_set_host(err, "vCPU %d: KVM_SET_MSRS failed: %s", vcpu->index, strerror(e));
 	if (r < N)
-		return error_set(err, "vCPU %d: KVM refused MSR 0x%x", vcpu->index,
+		return error_set_host(err, "vCPU %d: KVM refused MSR 0x%x", vcpu->index,
 				 boot_msrs[r].index);
 	return 0;
 }
@@ -309,13 +309,13 @@ static int vcpu_setup_lapic(struct kvm_vcpu *vcpu, struct error *err)
 	 * (MP spec 1.4 §3.6.2.2). */
 	struct kvm_lapic_state s;
 	if (ioctl(vcpu->fd, KVM_GET_LAPIC, &s) < 0)
-		return error_set(err, "vCPU %d: KVM_GET_LAPIC failed: %s", vcpu->index, strerror(errno));
+		return error_set_host(err, "vCPU %d: KVM_GET_LAPIC failed: %s", vcpu->index, strerror(errno));
 	uint32_t *lint0 = lapic_reg(&s, APIC_LVT_LINT0);
 	uint32_t *lint1 = lapic_reg(&s, APIC_LVT_LINT1);
 	*lint0 = (*lint0 & ~APIC_DELIVERY_MASK) | APIC_DELIVERY_EXTINT;
 	*lint1 = (*lint1 & ~APIC_DELIVERY_MASK) | APIC_DELIVERY_NMI;
 	if (ioctl(vcpu->fd, KVM_SET_LAPIC, &s) < 0)
-		return error_set(err, "vCPU %d: KVM_SET_LAPIC failed: %s", vcpu->index, strerror(errno));
+		return error_set_host(err, "vCPU %d: KVM_SET_LAPIC failed: %s", vcpu->index, strerror(errno));
 	return 0;
 }
 
@@ -323,7 +323,7 @@ static int vcpu_setup_fpu(struct kvm_vcpu *vcpu, struct error *err)
 {
 	struct kvm_fpu fpu = { .fcw = FPU_FCW_DEFAULT, .mxcsr = FPU_MXCSR_DEFAULT };
 	if (ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0)
-		return error_set(err, "vCPU %d: KVM_SET_FPU failed: %s", vcpu->index, strerror(errno));
+		return error_set_host(err, "vCPU %d: KVM_SET_FPU failed: %s", vcpu->index, strerror(errno));
 	return 0;
 }
 
@@ -336,11 +336,11 @@ int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int index, int ncp
 	vcpu->run = MAP_FAILED;
 	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (vcpu->fd < 0)
-		return error_set(err, "vCPU %d: KVM_CREATE_VCPU failed: %s", index, strerror(errno));
+		return error_set_host(err, "vCPU %d: KVM_CREATE_VCPU failed: %s", index, strerror(errno));
 	vcpu->run = mmap(NULL, (size_t)vm->sys->vcpu_mmap_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, vcpu->fd, 0);
 	if (vcpu->run == MAP_FAILED) {
-		error_set(err, "vCPU %d: cannot map kvm_run: %s", index, strerror(errno));
+		error_set_host(err, "vCPU %d: mmap of kvm_run failed: %s", index, strerror(errno));
 		goto fail;
 	}
 	if (vcpu_setup_cpuid(vcpu, ncpus, err) < 0 || vcpu_setup_msrs(vcpu, err) < 0 ||

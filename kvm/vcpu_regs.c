@@ -12,7 +12,7 @@ static int vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned long req, void *arg, const
 		      struct error *err)
 {
 	if (ioctl(vcpu->fd, req, arg) < 0)
-		return error_set(err, "vCPU %d: %s failed: %s", vcpu->index, what, strerror(errno));
+		return error_set_host(err, "vCPU %d: %s failed: %s", vcpu->index, what, strerror(errno));
 	return 0;
 }
 
@@ -80,10 +80,10 @@ static int vcpu_msr_ioctl(struct kvm_vcpu *vcpu, unsigned long req, union vcpu_o
 {
 	int n = ioctl(vcpu->fd, req, &m->msrs);
 	if (n < 0)
-		return error_set(err, "vCPU %d: %s of MSR 0x%x failed: %s", vcpu->index, what,
+		return error_set_host(err, "vCPU %d: %s of MSR 0x%x failed: %s", vcpu->index, what,
 				 m->msrs.entries[0].index, strerror(errno));
 	if (n != 1)
-		return error_set(err, "vCPU %d: KVM refused %s of MSR 0x%x", vcpu->index, what,
+		return error_set_host(err, "vCPU %d: KVM refused %s of MSR 0x%x", vcpu->index, what,
 				 m->msrs.entries[0].index);
 	return 0;
 }

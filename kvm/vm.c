@@ -17,7 +17,7 @@ static int vm_ioctl(struct kvm_vm *vm, unsigned long req, unsigned long arg,
 		    const char *what, struct error *err)
 {
 	if (ioctl(vm->fd, req, arg) < 0)
-		return error_set(err, "%s failed: %s", what, strerror(errno));
+		return error_set_host(err, "%s failed: %s", what, strerror(errno));
 	return 0;
 }
 
@@ -39,7 +39,7 @@ int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct er
 	uint8_t *raw = mmap(NULL, cfg->ram_size + slack, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED)
-		return error_set(err, "cannot map %llu MiB of guest RAM: %s",
+		return error_set_host(err, "mmap of %llu MiB of guest RAM failed: %s",
 				 (unsigned long long)(cfg->ram_size >> 20), strerror(errno));
 	uint8_t *host = (uint8_t *)(((uintptr_t)raw + slack - 1) & ~(uintptr_t)(slack - 1));
 	if (host > raw)
@@ -121,7 +121,7 @@ static int vm_set_gsi_routing(struct kvm_vm *vm, struct error *err)
 	struct kvm_irq_routing *table =
 		calloc(1, sizeof(*table) + KVM_VM_GSI_ROUTES * sizeof(table->entries[0]));
 	if (!table)
-		return error_set(err, "out of memory for the GSI routing table");
+		return error_set_host(err, "out of memory for the GSI routing table");
 	table->nr = (uint32_t)kvm_vm_gsi_routing(table->entries, KVM_VM_GSI_ROUTES);
 	int r = vm_ioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)table, "KVM_SET_GSI_ROUTING", err);
 	free(table);
@@ -134,7 +134,7 @@ int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 	vm->sys = sys;
 	vm->fd = ioctl(sys->fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
-		error_set(err, "KVM_CREATE_VM failed: %s", strerror(errno));
+		error_set_host(err, "KVM_CREATE_VM failed: %s", strerror(errno));
 		kvm_vm_destroy(vm);
 		return -1;
 	}

@@ -401,7 +401,7 @@ int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *da
 				 fmt, declared, max_size);
 	uint8_t *buf = malloc(declared);
 	if (!buf)
-		return error_set(err, "%s: out of memory for the 0x%x bytes of the bzImage's %s "
+		return error_set_host(err, "%s: out of memory for the 0x%x bytes of the bzImage's %s "
 				 "payload", name, declared, fmt);
 	struct bzimage_payload_why why = { { 0 } };
 	if (bzimage_payload_run(span.format, in, in_len, buf, declared, &why) < 0) {

@@ -78,7 +78,7 @@ static int bzimage_vmlinux_check(const struct setup_header *hdr,
 	struct elf_kernel_info info;
 	struct error why;
 	if (elf_parse(payload->data, payload->size, label, &info, &why) < 0)
-		return error_set(err, "%s " BZIMAGE_VMLINUX_HINT, why.msg);
+		return error_set_as(err, why.kind, "%s " BZIMAGE_VMLINUX_HINT, why.msg);
 	return info.link_start == hdr->pref_address;
 }
 
@@ -101,7 +101,7 @@ int bzimage_vmlinux_prepare(struct image_file *file, uint64_t max_size, struct e
 	if (bzimage_parse(file->data, file->size, name, &bz, err) < 0)
 		return -1;
 	if (!(v = calloc(1, sizeof(*v))))
-		return error_set(err, "%s: out of memory", name);
+		return error_set_host(err, "%s: out of memory", name);
 	int rc = bzimage_payload_decompress(&bz.setup_header, file->data, file->size, name,
 					    max_size, &v->payload, err);
 	if (rc > 0 && (rc = bzimage_vmlinux_check(&bz.setup_header, &v->payload, name, err)) <= 0)

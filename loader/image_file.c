@@ -121,7 +121,7 @@ static int image_file_pull_data(struct image_file *file, struct image_source *sr
 	for (;;) {
 		uint8_t *data = realloc(file->data, capacity);
 		if (!data)
-			return error_set(err, "%s: out of memory reading %zu bytes", src->name,
+			return error_set_host(err, "%s: out of memory reading %zu bytes", src->name,
 					 capacity);
 		file->data = data;
 		size_t want = capacity - file->size;
@@ -145,7 +145,7 @@ int image_file_pull(struct image_file *file, struct image_source *src, struct er
 	if (rc == 0 && file->size == 0)
 		rc = error_set(err, "%s: file is empty", src->name);
 	if (rc == 0 && !(file->path = strdup(src->name)))
-		rc = error_set(err, "%s: out of memory", src->name);
+		rc = error_set_host(err, "%s: out of memory", src->name);
 	if (rc < 0) {
 		image_file_free(file);
 		return -1;

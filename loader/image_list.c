@@ -49,13 +49,13 @@ int image_list_add(struct image_list *list, const struct image_record *rec, stru
 		size_t capacity = list->capacity ? list->capacity * 2 : 8;
 		struct image_record *items = realloc(list->items, capacity * sizeof(*items));
 		if (!items)
-			return error_set(err, "%s: out of memory for the image list", rec->path);
+			return error_set_host(err, "%s: out of memory for the image list", rec->path);
 		list->items = items;
 		list->capacity = capacity;
 	}
 	struct image_record copy = *rec;
 	if (!(copy.path = strdup(rec->path)))
-		return error_set(err, "%s: out of memory for the image list", rec->path);
+		return error_set_host(err, "%s: out of memory for the image list", rec->path);
 	list->items[list->count++] = copy;
 	return 0;
 }

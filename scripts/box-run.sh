@@ -209,7 +209,7 @@ else
 	qrc=${PIPESTATUS[0]}
 fi
 set -e
-[ -n "$watcher" ] && kill "$watcher" 2>/dev/null
+[ -z "$watcher" ] || kill "$watcher" 2>/dev/null || true
 # QEMU's own words, less its notes on the CPU features TCG does not emulate.
 grep -v "TCG doesn't support requested feature" "$errlog" >&2 || true
 

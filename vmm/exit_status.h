@@ -9,8 +9,9 @@ enum exit_status {
 	EXIT_USAGE         = 2,   /* bad option, bad image, /dev/kvm trouble */
 	EXIT_GUEST_CRASHED = 4,   /* pvpanic, triple fault, failed entry, internal error */
 	EXIT_EXPECT_MISSING = 6,  /* --expect: the guest ended before the console showed it */
-	EXIT_HOST_FAILED   = 8,   /* minivmm itself failed while the guest ran, or on
-	                           * the --dump-on dump of a run that ended with 0 */
+	EXIT_HOST_FAILED   = 8,   /* minivmm itself failed on the host (ERROR_HOST at
+	                           * setup, or while the guest ran), or on the
+	                           * --dump-on dump of a run that ended with 0 */
 	EXIT_TIMEOUT       = 124, /* --timeout expired (as timeout(1)) */
 	EXIT_INTERRUPTED   = 130, /* SIGINT/SIGTERM/SIGHUP or Ctrl-A x */
 };

@@ -13,7 +13,7 @@ int expect_init(struct expect *e, const char *needle, struct error *err)
 	e->failure = calloc(len, sizeof(*e->failure));
 	if (!e->needle || !e->failure) {
 		expect_free(e);
-		return error_set(err, "--expect: out of memory for a %zu-byte string", len);
+		return error_set_host(err, "--expect: out of memory for a %zu-byte string", len);
 	}
 	e->len = len;
 	/* failure[i]: how much of the needle still matches after a mismatch

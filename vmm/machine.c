@@ -53,7 +53,7 @@ static int machine_check_dump_path(const struct vm_config *cfg, struct error *er
 		return -1;
 	char *copy = strdup(cfg->dump_path);
 	if (!copy)
-		return error_set(err, "--dump: out of memory");
+		return error_set_host(err, "--dump: out of memory");
 	const char *dir = dirname(copy);
 	int writable = access(dir, W_OK | X_OK);
 	int e = errno;
@@ -120,21 +120,21 @@ static int machine_read_images(struct machine *m, struct error *err)
 	}
 	m->raw_files = calloc(cfg->nraw_loads ? cfg->nraw_loads : 1, sizeof(*m->raw_files));
 	if (!m->raw_files)
-		return error_set(err, "out of memory for the --load images");
+		return error_set_host(err, "out of memory for the --load images");
 	for (size_t i = 0; i < cfg->nraw_loads; i++)
 		if (image_file_read(&m->raw_files[i], cfg->raw_loads[i].path, err) < 0)
 			return -1;
 	m->fw_cfg_files = calloc(cfg->nfw_cfg_files ? cfg->nfw_cfg_files : 1,
 				 sizeof(*m->fw_cfg_files));
 	if (!m->fw_cfg_files)
-		return error_set(err, "out of memory for the --fw-cfg files");
+		return error_set_host(err, "out of memory for the --fw-cfg files");
 	for (size_t i = 0; i < cfg->nfw_cfg_files; i++)
 		if (cfg->fw_cfg_files[i].path &&
 		    image_file_read(&m->fw_cfg_files[i], cfg->fw_cfg_files[i].path, err) < 0)
 			return -1;
 	m->cmdline = options_build_cmdline(cfg);
 	if (!m->cmdline)
-		return error_set(err, "out of memory for the command line");
+		return error_set_host(err, "out of memory for the command line");
 	return cmdline_check(m->cmdline, cmdline_limit(&m->kernel.setup_header), err);
 }
 
@@ -172,7 +172,7 @@ static void machine_serial_tx_wait(void *opaque, bool may_wait)
 	struct machine *m = opaque;
 	if (may_wait == m->tx_coalesced)
 		return;
-	struct error err = { "" };
+	struct error err = { 0 };
 	if (kvm_vm_coalesce_pio(&m->vm, LAYOUT_PORT_COM1, 1, may_wait, &err) == 0)
 		m->tx_coalesced = may_wait;
 	else if (!may_wait)   /* the guest would wait for THR-empty interrupts for ever */
@@ -266,7 +266,7 @@ static int machine_create_vcpus(struct machine *m, struct error *err)
 	int n = m->cfg->ncpus;
 	m->vcpus = calloc((size_t)n, sizeof(*m->vcpus));
 	if (!m->vcpus)
-		return error_set(err, "out of memory for %d vCPUs", n);
+		return error_set_host(err, "out of memory for %d vCPUs", n);
 	for (int i = 0; i < n; i++) {
 		m->vcpus[i].m = m;
 		if (kvm_vcpu_create(&m->vcpus[i].vcpu, &m->vm, i, n, err) < 0)
@@ -352,9 +352,9 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 	m->vm.fd = -1;
 	image_list_init(&m->images);
 	if (vm_stop_init(&m->stop) < 0)
-		return error_set(err, "eventfd: %s", strerror(errno));
+		return error_set_host(err, "eventfd failed: %s", strerror(errno));
 	if (machine_pause_init(&m->pause, cfg->dump_path ? cfg->ncpus : 0) < 0)
-		return error_set(err, "cannot set up the vCPU pause for --dump: out of memory");
+		return error_set_host(err, "cannot set up the vCPU pause for --dump: out of memory");
 	if (machine_check_console_path(cfg, err) < 0)
 		return -1;
 	/* The report first, so that every later setup error is reported in it. */
@@ -544,7 +544,7 @@ static int machine_start_vcpus(struct machine *m)
  * have ended with 0; a crash or a timeout stays the bigger one. */
 static void machine_dump_final(struct machine *m)
 {
-	struct error err = { "" };
+	struct error err = { 0 };
 	if (!options_dump_wanted(m->cfg, m->stop.status) || machine_dump_at_end(m, &err) == 0)
 		return;
 	if (m->stop.status == EXIT_GUEST_OFF) {

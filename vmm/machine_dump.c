@@ -124,7 +124,7 @@ void machine_dump_running(struct machine *m)
 			"the guest goes on\n");
 		return;
 	}
-	struct error err = { "" };
+	struct error err = { 0 };
 	int rc = machine_pause_vcpus(m, &err);
 	if (rc == 0)
 		rc = machine_dump_write(m, &err);

@@ -23,6 +23,13 @@ static void main_guard_std_fds(void)
 	}
 }
 
+/* A failure before the guest runs: the user's to fix (2), or minivmm's on
+ * the host (8), as the error says (common/error.h). */
+static int main_setup_status(const struct error *err)
+{
+	return err->kind == ERROR_HOST ? EXIT_HOST_FAILED : EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static struct run_timeline timeline;
@@ -38,7 +45,7 @@ int main(int argc, char **argv)
 	/* SIGINT, SIGTERM and SIGHUP end setup too, with 130 and the report. */
 	interrupt_catch();
 	struct vm_config cfg;
-	struct error err = { "" };
+	struct error err = { 0 };
 	switch (options_parse(argc, argv, &cfg, &err)) {
 	case OPTIONS_EXIT_OK:
 		options_free(&cfg);
@@ -46,7 +53,7 @@ int main(int argc, char **argv)
 	case OPTIONS_ERROR:
 		fprintf(stderr, "minivmm: %s\n", err.msg);
 		options_free(&cfg);
-		return EXIT_USAGE;
+		return main_setup_status(&err);
 	case OPTIONS_RUN:
 		break;
 	}
@@ -67,7 +74,7 @@ int main(int argc, char **argv)
 		console_close(&m.console);
 		fprintf(stderr, "minivmm: %s\n", reason);
 	} else if (setup < 0) {
-		status = EXIT_USAGE;
+		status = main_setup_status(&err);
 		reason = err.msg;
 		fprintf(stderr, "minivmm: %s\n", reason);
 	} else {
@@ -81,7 +88,7 @@ int main(int argc, char **argv)
 	run_timeline_mark(&timeline, RUN_EVENT_END);
 	if (cfg.trace_boot)
 		run_timeline_print(&timeline, stderr);
-	struct error report_err = { "" };
+	struct error report_err = { 0 };
 	if (machine_report(&m, status, reason, &report_err) < 0) {
 		fprintf(stderr, "minivmm: %s\n", report_err.msg);
 		if (status == EXIT_GUEST_OFF)

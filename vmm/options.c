@@ -64,8 +64,9 @@ static const char options_help[] =
 	"  4    the guest crashed (kernel panic reported through pvpanic, triple\n"
 	"       fault, failed entry, internal error)\n"
 	"  6    --expect: the guest powered off or reset before the console showed STRING\n"
-	"  8    minivmm failed on the host while the guest ran (a failed --dump-on dump\n"
-	"       of a run that would have ended with 0, too)\n"
+	"  8    minivmm failed on the host, at setup or while the guest ran (out of\n"
+	"       memory, a KVM call refused), or a --dump-on dump failed after a run\n"
+	"       that would have ended with 0\n"
 	"  124  --timeout expired\n"
 	"  130  interrupted (SIGINT, SIGTERM, SIGHUP, or Ctrl-A x on a terminal)\n";
 
@@ -226,11 +227,11 @@ static int options_add_raw_load(struct vm_config *cfg, const char *v, struct err
 	struct raw_load_option *loads = realloc(cfg->raw_loads,
 						(cfg->nraw_loads + 1) * sizeof(*loads));
 	if (!loads)
-		return error_set(err, "--load: out of memory");
+		return error_set_host(err, "--load: out of memory");
 	cfg->raw_loads = loads;
 	char *path = strndup(v, (size_t)(at - v));
 	if (!path)
-		return error_set(err, "--load: out of memory");
+		return error_set_host(err, "--load: out of memory");
 	loads[cfg->nraw_loads++] = (struct raw_load_option){ .path = path, .addr = addr };
 	return 0;
 }
@@ -274,11 +275,11 @@ static int options_add_fw_cfg(struct vm_config *cfg, const char *v, struct error
 	struct fw_cfg_option *files = realloc(cfg->fw_cfg_files,
 					      (cfg->nfw_cfg_files + 1) * sizeof(*files));
 	if (!files)
-		return error_set(err, "--fw-cfg: out of memory");
+		return error_set_host(err, "--fw-cfg: out of memory");
 	cfg->fw_cfg_files = files;
 	char *name = strndup(v, name_len);
 	if (!name)
-		return error_set(err, "--fw-cfg: out of memory");
+		return error_set_host(err, "--fw-cfg: out of memory");
 	files[cfg->nfw_cfg_files++] = (struct fw_cfg_option){ name, path, string };
 	return 0;
 }

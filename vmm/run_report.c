@@ -128,7 +128,7 @@ int console_tail_lines(const struct console_tail *t, size_t max_lines,
 	/* The held bytes in order, without the '\r' of "\r\n" line ends. */
 	out->buf = malloc(t->count ? t->count : 1);
 	if (!out->buf)
-		return error_set(err, "out of memory for the console's last lines");
+		return error_set_host(err, "out of memory for the console's last lines");
 	size_t n = 0;
 	size_t first = (t->next + CONSOLE_TAIL_SIZE - t->count) % CONSOLE_TAIL_SIZE;
 	for (size_t i = 0; i < t->count; i++) {
@@ -144,7 +144,7 @@ int console_tail_lines(const struct console_tail *t, size_t max_lines,
 	out->lines = calloc(room, sizeof(*out->lines));
 	if (!out->lines) {
 		console_lines_free(out);
-		return error_set(err, "out of memory for the console's last lines");
+		return error_set_host(err, "out of memory for the console's last lines");
 	}
 	/* Backwards from the end, filling the array from its end. */
 	size_t k = room;
@@ -179,7 +179,7 @@ int run_report_open(struct run_report *r, const char *path, struct error *err)
 	if (!r->path || asprintf(&r->what, "--result-json %s", path) < 0) {
 		r->what = NULL;
 		run_report_close(r);
-		return error_set(err, "--result-json %s: out of memory", path);
+		return error_set_host(err, "--result-json %s: out of memory", path);
 	}
 	/* O_NONBLOCK: a FIFO nobody reads is an error now (ENXIO), not a
 	 * setup that waits forever. */
@@ -313,14 +313,14 @@ int run_report_write(struct run_report *r, int status, const char *reason, const
 	FILE *out = open_memstream(&text, &len);
 	if (!out) {
 		console_lines_free(&lines);
-		return error_set(err, "--result-json %s: out of memory", r->path);
+		return error_set_host(err, "--result-json %s: out of memory", r->path);
 	}
 	run_report_print(out, r, status, reason, expect, expect_matched, tl, &lines, images, ncpus);
 	bool bad = ferror(out);
 	if (fclose(out) != 0 || bad) {
 		console_lines_free(&lines);
 		free(text);
-		return error_set(err, "--result-json %s: out of memory", r->path);
+		return error_set_host(err, "--result-json %s: out of memory", r->path);
 	}
 	console_lines_free(&lines);
 

@@ -162,7 +162,7 @@ int vcpu_read_state(struct machine_vcpu *v, struct error *err)
 static void vcpu_pause(struct machine_vcpu *v)
 {
 	struct machine_pause *p = &v->m->pause;
-	struct error err = { "" };
+	struct error err = { 0 };
 	int rc = vcpu_read_state(v, &err);
 	pthread_mutex_lock(&p->lock);
 	if (rc < 0 && p->err.msg[0] == '\0')

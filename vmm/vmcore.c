@@ -410,7 +410,7 @@ int vmcore_write_fd(int fd, const char *name, const struct guest_memory *mem,
 	res->vmcoreinfo = guest_note != NULL;
 	free(guest_note);
 	if (!notes)
-		return error_set(err, "%s: no memory for the dump's notes", name);
+		return error_set_host(err, "%s: no memory for the dump's notes", name);
 
 	/* C.1: ELF header, program headers, notes, then RAM at a page boundary
 	 * so that holes can be whole file-system blocks. */
@@ -422,7 +422,7 @@ int vmcore_write_fd(int fd, const char *name, const struct guest_memory *mem,
 	uint8_t *headers = calloc(1, headers_size);
 	if (!headers) {
 		free(notes);
-		return error_set(err, "%s: no memory for the dump's headers", name);
+		return error_set_host(err, "%s: no memory for the dump's headers", name);
 	}
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)headers;
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct guest_memory mem;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	uint64_t rsdp;
 	if (guest_memory_init(&mem, ram, DUMP_RAM_SIZE, LAYOUT_MMIO_HOLE_START,
 			      LAYOUT_MMIO_HOLE_END, &err) < 0 ||

@@ -2,7 +2,8 @@
 # Hands minivmm bad input (DESIGN.md: "Everything the user hands in is
 # hostile too") and checks that each case is a usage/setup error: exit
 # status 2, exactly one "minivmm: ..." line on stderr naming the problem, no
-# crash and no sanitizer report.  Also --help and --version.
+# crash and no sanitizer report.  Also a host failure (8), signals during
+# setup (130), --help and --version.
 #
 #   tests/cli/run-tests.sh MINIVMM [GUESTDIR]
 #
@@ -58,9 +59,11 @@ fail() {
 }
 
 # run ARGS...: minivmm with stdin from /dev/null; sets $status, fills
-# $tmp/out and $tmp/err.
+# $tmp/out and $tmp/err.  run_under, when set, is a command minivmm runs
+# under (for instance one that sets a ulimit first).
+run_under=()
 run() {
-	timeout -k 5 "$OUTER_TIMEOUT" "$MINIVMM" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	timeout -k 5 "$OUTER_TIMEOUT" "${run_under[@]}" "$MINIVMM" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
 	status=$?
 }
 
@@ -88,14 +91,20 @@ kept_file=""
 # exactly one stderr line "minivmm: ..." that contains PATTERN, a fixed
 # string (-F) or an extended regex (-E), case-insensitively.
 expect_error() {
-	local name=$1 kind=$2 pattern=$3 lines line
-	shift 3
+	expect_failure 2 "$@"
+}
+
+# expect_failure STATUS NAME -F|-E PATTERN ARGS...: the same with another
+# exit status.
+expect_failure() {
+	local want=$1 name=$2 kind=$3 pattern=$4 lines line
+	shift 4
 	why=""
 	run "$@"
 	crash_check
 	lines=$(wc -l <"$tmp/err")
 	line=$(head -n 1 "$tmp/err")
-	[ "$status" = 2 ] || why+="exit status $status, expected 2; "
+	[ "$status" = "$want" ] || why+="exit status $status, expected $want; "
 	if [ "$lines" != 1 ] || [ -n "$(tail -c 1 "$tmp/err")" ]; then
 		why+="expected exactly one line on stderr, got $lines newline(s); "
 	fi
@@ -483,6 +492,23 @@ fi
 if needs_check cmdline-too-long; then
 	long=$(printf 'x%.0s' $(seq 1 3000))
 	expect_error cmdline-too-long -E 'command line|cmdline' --kernel "$CHECK" --cmdline "$long"
+fi
+
+# --- host failures -------------------------------------------------------
+
+# What the user cannot fix is 8, naming the failing call, not a usage
+# error: here guest RAM beyond what the address space may hold (ulimit -v)
+# fails its mmap with ENOMEM.  AddressSanitizer reserves its shadow memory
+# beyond any such limit, so a sanitizer build cannot start under it.
+if needs_check host-ram-mmap-enomem; then
+	if grep -aq AddressSanitizer "$MINIVMM"; then
+		skip host-ram-mmap-enomem "an AddressSanitizer build cannot start under ulimit -v"
+	else
+		run_under=(sh -c 'ulimit -v 262144 && exec "$@"' sh)
+		expect_failure 8 host-ram-mmap-enomem -F 'mmap of 1024 MiB of guest RAM failed: Cannot allocate memory' \
+			--kernel "$CHECK" --mem 1G
+		run_under=()
+	fi
 fi
 
 # --- signals during setup -------------------------------------------------

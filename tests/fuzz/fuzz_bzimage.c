@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct guest_kernel_image k;
 	if (bzimage_parse(data, size, "fuzz", &k, &err) < 0) {
 		if (strncmp(err.msg, "fuzz: ", 6) != 0)

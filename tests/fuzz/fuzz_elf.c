@@ -118,7 +118,7 @@ static void fuzz_check_load(const struct guest_memory *mem, const uint8_t *data,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct elf_kernel_info info;
 	if (elf_parse(data, size, "fuzz", &info, &err) < 0) {
 		fuzz_check_message(&err);

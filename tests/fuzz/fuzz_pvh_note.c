@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	uint32_t entry = 0;
 	int rc = pvh_note_find(data, size, "fuzz", &entry, &err);
 	if (rc < -1 || rc > 1)

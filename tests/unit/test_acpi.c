@@ -93,7 +93,7 @@ static const uint8_t *table_at(const struct test_ram *ram, uint64_t paddr, const
 
 static void build(struct tables *t, int ncpus)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	memset(t, 0, sizeof(*t));
 	test_ram_init(&t->ram, RAM_SIZE);
 	ck_assert_msg(acpi_tables_build(&t->ram.mem, ncpus, &t->rsdp, &err) == 0, "%s", err.msg);
@@ -338,7 +338,7 @@ START_TEST(test_dsdt_aml)
 {
 	struct tables t;
 	build(&t, 1);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct aml_buf b;
 	aml_buf_init(&b, 1 << 20, &err);
 	ck_assert_msg(acpi_dsdt_aml(&b) == 0, "%s", err.msg);
@@ -352,7 +352,7 @@ END_TEST
 static void assert_refused(int ncpus)
 {
 	struct test_ram ram;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	uint64_t rsdp = 0x1234;
 	test_ram_init(&ram, RAM_SIZE);
 	ck_assert_int_eq(acpi_tables_build(&ram.mem, ncpus, &rsdp, &err), -1);
@@ -378,7 +378,7 @@ END_TEST
 START_TEST(test_small_ram)
 {
 	struct test_ram ram;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	uint64_t rsdp = 0;
 	test_ram_init(&ram, LAYOUT_ACPI_TABLES);
 	ck_assert_int_eq(acpi_tables_build(&ram.mem, 1, &rsdp, &err), -1);

@@ -17,7 +17,7 @@ struct fixture {
 static void fixture_init(struct fixture *f)
 {
 	struct test_bzimage img;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	test_ram_init(&f->ram, 64 * MiB);
 	memset(f->ram.host + LAYOUT_ZERO_PAGE, 0xff, sizeof(struct boot_params));
 	test_bzimage_make(&img, 4, 4096);
@@ -39,7 +39,7 @@ START_TEST(test_loader_fields)
 {
 	struct fixture f;
 	fixture_init(&f);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	/* Loader-written fields the image may carry other values in. */
 	struct setup_header *h = &f.kernel.setup_header;
 	h->vid_mode = 0xfffd;
@@ -78,7 +78,7 @@ START_TEST(test_setup_header_copied)
 {
 	struct fixture f;
 	fixture_init(&f);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), 0);
 	const struct setup_header *h = &zero_page(&f)->hdr;
 	ck_assert_uint_eq(h->init_size, TEST_INIT_SIZE);
@@ -100,7 +100,7 @@ START_TEST(test_everything_else_zero)
 {
 	struct fixture f;
 	fixture_init(&f);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), 0);
 	const struct boot_params *bp = zero_page(&f);
 	const uint8_t *raw = (const uint8_t *)bp;
@@ -124,7 +124,7 @@ START_TEST(test_e820_in_zero_page)
 {
 	struct fixture f;
 	fixture_init(&f);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), 0);
 	const struct boot_params *bp = zero_page(&f);
 	struct boot_e820_entry expect[E820_MAX_ENTRIES_ZEROPAGE];
@@ -142,7 +142,7 @@ START_TEST(test_initrd_above_4g_uses_ext_fields)
 	struct fixture f;
 	fixture_init(&f);
 	struct guest_image high = { .load_paddr = 0x123456000ULL, .size = 0x100000005ULL };
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, &high, "", 0, &err), 0);
 	const struct boot_params *bp = zero_page(&f);
 	ck_assert_uint_eq(bp->hdr.ramdisk_image, 0x23456000);
@@ -157,7 +157,7 @@ START_TEST(test_cmdline_limit_from_kernel)
 {
 	struct fixture f;
 	fixture_init(&f);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	char line[300];
 	memset(line, 'a', sizeof(line));
 	line[256] = '\0';
@@ -179,7 +179,7 @@ START_TEST(test_kernel_above_4g_refused)
 {
 	struct fixture f;
 	fixture_init(&f);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	f.kernel.image.load_paddr = 4 * GiB;
 	ck_assert_int_eq(boot_params_build(&f.ram.mem, &f.kernel, NULL, "", 0, &err), -1);
 	ck_assert_str_eq(err.msg, "kernel load address 0x100000000 is above 4 GiB");

@@ -16,7 +16,7 @@ START_TEST(test_valid_header)
 	struct test_bzimage img;
 	test_bzimage_make(&img, 4, PAYLOAD);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(parse(&img, &k, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(k.image.size, PAYLOAD);
 	ck_assert_uint_eq(k.image.load_paddr, TEST_CODE32);
@@ -37,7 +37,7 @@ START_TEST(test_bad_magic)
 	test_bzimage_make(&img, 4, PAYLOAD);
 	test_bzimage_header(&img)->header = 0x54726448;  /* "HdrT" */
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(parse(&img, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: not a bzImage (no HdrS signature)");
 	test_bzimage_free(&img);
@@ -50,7 +50,7 @@ START_TEST(test_old_protocol)
 	test_bzimage_make(&img, 4, PAYLOAD);
 	test_bzimage_header(&img)->version = 0x0100;
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(parse(&img, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: boot protocol 1.00 too old (minivmm needs 2.00 or newer)");
 	/* 2.00 itself is new enough to be a bzImage; it then lacks 64-bit. */
@@ -67,7 +67,7 @@ START_TEST(test_no_loaded_high)
 	test_bzimage_make(&img, 4, PAYLOAD);
 	test_bzimage_header(&img)->loadflags &= (uint8_t)~LOADED_HIGH;
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(parse(&img, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: not a bzImage: LOADED_HIGH not set (zImage?)");
 	test_bzimage_free(&img);
@@ -80,7 +80,7 @@ START_TEST(test_no_64bit_entry)
 	test_bzimage_make(&img, 4, PAYLOAD);
 	struct setup_header *h = test_bzimage_header(&img);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 
 	h->xloadflags &= (uint16_t)~XLF_KERNEL_64;
 	ck_assert_int_eq(parse(&img, &k, &err), -1);
@@ -128,7 +128,7 @@ START_TEST(test_truncated)
 	ck_assert_ptr_nonnull(cut);
 	memcpy(cut, img.data, n);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(bzimage_parse(cut, n, "k", &k, &err), -1);
 	test_assert_error(err.msg, "k: truncated: ", truncations[_i].why);
 	free(cut);
@@ -145,7 +145,7 @@ START_TEST(test_syssize_rounding)
 	struct test_bzimage img;
 	test_bzimage_make(&img, 4, PAYLOAD);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	for (size_t short_by = 1; short_by <= 15; short_by++) {
 		size_t n = img.size - short_by;
 		uint8_t *cut = malloc(n);
@@ -176,7 +176,7 @@ START_TEST(test_setup_sects_zero_means_four)
 	ck_assert_uint_eq(test_bzimage_header(&img)->setup_sects, 0);
 	ck_assert_uint_eq(img.setup_size, 5 * 512);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(parse(&img, &k, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(k.image.size, PAYLOAD);
 
@@ -201,7 +201,7 @@ START_TEST(test_many_setup_sects)
 	struct test_bzimage img;
 	test_bzimage_make(&img, 39, PAYLOAD);  /* Debian 6.1's value */
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(parse(&img, &k, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(img.setup_size, 0x5000);
 	ck_assert_uint_eq(k.image.size, PAYLOAD);
@@ -216,7 +216,7 @@ START_TEST(test_header_copy_stops_at_declared_end)
 	/* jump EB 66: the header ends at 0x268, before kernel_info_offset. */
 	test_bzimage_header(&img)->jump = 0x66eb;
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(parse(&img, &k, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(test_bzimage_header(&img)->kernel_info_offset, 0x1234);
 	ck_assert_uint_eq(k.setup_header.kernel_info_offset, 0);
@@ -236,7 +236,7 @@ START_TEST(test_bad_kernel_alignment)
 		test_bzimage_make(&img, 4, PAYLOAD);
 		test_bzimage_header(&img)->kernel_alignment = bad[i];
 		struct guest_kernel_image k;
-		struct error err = { { 0 } };
+		struct error err = { 0 };
 		ck_assert_msg(parse(&img, &k, &err) == 0, "0x%x: %s", bad[i], err.msg);
 		ck_assert_uint_eq(k.image.alignment, 0x1000);
 		ck_assert_uint_eq(k.image.load_paddr, TEST_CODE32);
@@ -265,7 +265,7 @@ START_TEST(test_not_relocatable)
 	test_bzimage_header(&img)->relocatable_kernel = 0;
 	test_bzimage_header(&img)->kernel_alignment = 0x300000;  /* ignored */
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(parse(&img, &k, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(k.image.alignment, 0x1000);
 	ck_assert_uint_eq(k.reserved_end, TEST_PREF_ADDR + TEST_INIT_SIZE);
@@ -289,7 +289,7 @@ START_TEST(test_load_copies_payload)
 	test_ram_init(&ram, 64 * MiB);
 	memset(ram.host + TEST_CODE32 - 16, 0x5a, PAYLOAD + 32);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err) == 0,
 		      "%s", err.msg);
 	ck_assert_mem_eq(ram.host + TEST_CODE32, img.data + img.setup_size, PAYLOAD);
@@ -338,7 +338,7 @@ START_TEST(test_load_at_chosen_address)
 	struct test_ram ram;
 	test_ram_init(&ram, 128 * MiB);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	uint64_t load = placements[_i].landed;
 	ck_assert_msg(load_aligned(&ram, &img, NULL, placements[_i].load, placements[_i].alignment,
 				   &k, &err) == 0, "%s", err.msg);
@@ -359,7 +359,7 @@ START_TEST(test_reserved_end_covers_big_image)
 	struct test_bzimage img;
 	test_bzimage_make(&img, 4, 12 * MiB);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(bzimage_parse(img.data, img.size, "k", &k, &err), 0);
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
@@ -377,7 +377,7 @@ START_TEST(test_load_does_not_fit)
 	struct test_ram ram;
 	test_ram_init(&ram, 2 * MiB);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: kernel of 0x200000 bytes at 0x100000 does not fit in "
 			 "guest RAM (RAM ends at 0x200000)");
@@ -392,7 +392,7 @@ START_TEST(test_decompression_area_beyond_ram)
 	test_bzimage_make(&img, 4, PAYLOAD);
 	struct test_ram ram;
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	test_ram_init(&ram, 16 * MiB);
 	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", 0, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: kernel needs guest RAM up to 0x1800000 to decompress "
@@ -415,7 +415,7 @@ START_TEST(test_bad_load_addresses)
 	struct test_ram ram;
 	test_ram_init(&ram, 3584 * MiB);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 0x10000, 0x1000, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: load address 0x10000 is below 1 MiB");
 	ck_assert_int_eq(test_bzimage_load(&ram.mem, img.data, img.size, "k", UINT64_MAX - 0x100,
@@ -440,7 +440,7 @@ START_TEST(test_bad_alignments)
 	struct test_ram ram;
 	test_ram_init(&ram, 128 * MiB);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 0x2000000, 0x3000, &k, &err), -1);
 	ck_assert_str_eq(err.msg, "k: alignment 0x3000 is not a power of two");
 	ck_assert_int_eq(load_aligned(&ram, &img, NULL, 0x2000000, 0x800, &k, &err), -1);
@@ -459,7 +459,7 @@ START_TEST(test_image_list)
 	struct test_ram ram;
 	test_ram_init(&ram, 128 * MiB);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct image_list list;
 	image_list_init(&list);
 	struct image_record blob = { .kind = IMAGE_KIND_RAW, .path = "blob",

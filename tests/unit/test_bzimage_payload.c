@@ -36,7 +36,7 @@ START_TEST(test_each_format_decompresses_to_the_same_bytes)
 	struct test_elf_img elf;
 	struct test_bzimage img;
 	struct bzimage_payload out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	vmlinux_bytes(&elf);
 	test_payload_bzimage_of(&img, format, elf.data, elf.size);
 	ck_assert_int_eq(bzimage_payload_detect(test_payload_bytes(&img), 16), format);
@@ -74,7 +74,7 @@ START_TEST(test_lz4_blocks_and_repeated_magic)
 
 	struct test_bzimage img;
 	struct bzimage_payload out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	test_payload_bzimage_make(&img, two, s.size + 4, (uint32_t)len);
 	ck_assert_msg(decompress(&img, BZIMAGE_PAYLOAD_MAX_SIZE, &out, &err) == 1, "%s", err.msg);
 	ck_assert_uint_eq(out.size, len);
@@ -123,7 +123,7 @@ START_TEST(test_unsupported_is_not_an_error)
 	struct test_elf_img elf;
 	struct test_bzimage img;
 	struct bzimage_payload out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	vmlinux_bytes(&elf);
 	test_payload_bzimage_make(&img, elf.data, elf.size, (uint32_t)elf.size);
 	ck_assert_int_eq(decompress(&img, BZIMAGE_PAYLOAD_MAX_SIZE, &out, &err), 0);
@@ -148,7 +148,7 @@ START_TEST(test_no_payload_declared)
 	struct test_bzimage img;
 	struct bzimage_payload out;
 	struct bzimage_payload_span span;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	static const uint8_t gz[] = { 0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0 };
 	test_payload_bzimage_make(&img, gz, sizeof(gz), 100);
 	struct setup_header hdr = *test_bzimage_header(&img);
@@ -177,7 +177,7 @@ START_TEST(test_payload_outside_the_file)
 {
 	struct test_bzimage img;
 	struct bzimage_payload out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	static const uint8_t gz[] = { 0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0 };
 	test_payload_bzimage_make(&img, gz, sizeof(gz), 100);
 	struct setup_header *h = test_bzimage_header(&img);
@@ -340,7 +340,7 @@ START_TEST(test_lz4_bad_blocks)
 	static const uint8_t empty[] = { 0x02, 0x21, 0x4c, 0x18 };
 	struct test_bzimage img;
 	struct bzimage_payload out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	test_payload_bzimage_make(&img, zero, sizeof(zero), 100);
 	ck_assert_int_eq(decompress(&img, BZIMAGE_PAYLOAD_MAX_SIZE, &out, &err), -1);
 	test_assert_error(err.msg, "vmlinuz: the bzImage's lz4 payload is corrupt: block 0 at "

@@ -379,7 +379,7 @@ START_TEST(test_file_free_releases_the_payload)
 	struct image_source src;
 	struct image_file file;
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	test_elf_vmlinux_make(&elf);
 	test_payload_bzimage_of(&img, BZIMAGE_PAYLOAD_XZ, elf.data, elf.size);
 	image_source_buffer(&src, "vmlinuz", img.data, img.size);

@@ -20,7 +20,7 @@ START_TEST(test_exact_max_accepted)
 	test_ram_init(&ram, 64 * MiB);
 	memset(ram.host + LAYOUT_CMDLINE, 0xff, 64);
 	char *line = repeat('x', 0x7ff);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(cmdline_write(&ram.mem, line, 0x7ff, &err) == 0, "%s", err.msg);
 	ck_assert_mem_eq(ram.host + LAYOUT_CMDLINE, line, 0x7ff);
 	ck_assert_uint_eq(ram.host[LAYOUT_CMDLINE + 0x7ff], 0);
@@ -34,7 +34,7 @@ START_TEST(test_max_plus_one_refused)
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
 	char *line = repeat('x', 0x800);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(cmdline_write(&ram.mem, line, 0x7ff, &err), -1);
 	ck_assert_str_eq(err.msg, "command line is 2048 bytes, the kernel accepts at most 2047");
 	ck_assert_uint_eq(ram.host[LAYOUT_CMDLINE], 0);  /* nothing written */
@@ -48,7 +48,7 @@ START_TEST(test_written_nul_terminated)
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
 	memset(ram.host + LAYOUT_CMDLINE, 0xff, 64);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(cmdline_write(&ram.mem, "console=ttyS0 quiet", 255, &err), 0);
 	ck_assert_str_eq((char *)ram.host + LAYOUT_CMDLINE, "console=ttyS0 quiet");
 	ck_assert_uint_eq(ram.host[LAYOUT_CMDLINE + 20], 0xff);  /* no more than len + 1 */
@@ -65,7 +65,7 @@ START_TEST(test_layout_room_limits)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	char *line = repeat('y', LAYOUT_CMDLINE_MAX - 1);
 	ck_assert_int_eq(cmdline_write(&ram.mem, line, UINT32_MAX, &err), 0);
 	ck_assert_uint_eq(ram.host[LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX - 1], 0);
@@ -82,7 +82,7 @@ START_TEST(test_ram_too_small)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, LAYOUT_CMDLINE + 4096);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(cmdline_write(&ram.mem, "ok", 255, &err), 0);
 	char *line = repeat('z', 4096);
 	ck_assert_int_eq(cmdline_write(&ram.mem, line, 8192, &err), -1);

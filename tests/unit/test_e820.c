@@ -30,7 +30,7 @@ START_TEST(test_map_for_ram_size)
 	struct test_ram ram;
 	test_ram_init(&ram, maps[_i].ram_size);
 	struct boot_e820_entry table[E820_MAX_ENTRIES_ZEROPAGE];
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	int n = e820_build(&ram.mem, table, E820_MAX_ENTRIES_ZEROPAGE, &err);
 	ck_assert_msg(n == maps[_i].n, "%d entries (%s)", n, err.msg);
 	for (int i = 0; i < n; i++) {
@@ -47,7 +47,7 @@ START_TEST(test_map_matches_guest_memory)
 	struct test_ram ram;
 	test_ram_init(&ram, maps[_i].ram_size);
 	struct boot_e820_entry table[E820_MAX_ENTRIES_ZEROPAGE];
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	int n = e820_build(&ram.mem, table, E820_MAX_ENTRIES_ZEROPAGE, &err);
 	ck_assert_int_gt(n, 0);
 	uint64_t ram_bytes = 0;
@@ -80,7 +80,7 @@ START_TEST(test_ram_too_small)
 	struct test_ram ram;
 	test_ram_init(&ram, 1 * MiB);
 	struct boot_e820_entry table[8];
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(e820_build(&ram.mem, table, 8, &err), -1);
 	ck_assert_str_eq(err.msg, "guest RAM of 1024 KiB is too small: the kernel needs RAM "
 			 "above 1 MiB");
@@ -97,7 +97,7 @@ START_TEST(test_table_too_small)
 	struct test_ram ram;
 	test_ram_init(&ram, 3584 * MiB);
 	struct boot_e820_entry table[5];
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(e820_build(&ram.mem, table, 4, &err), -1);
 	ck_assert_str_eq(err.msg, "e820 table full (4 entries)");
 	ck_assert_int_eq(e820_build(&ram.mem, table, 5, &err), 5);

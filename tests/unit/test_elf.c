@@ -50,14 +50,14 @@ static int parse_cut(const uint8_t *data, size_t n, struct error *err)
 
 /* Expects elf_parse to succeed, filling *info. */
 #define expect_parse_ok(img, info) do {                                         \
-		struct error err_ = { { 0 } };                                  \
+		struct error err_ = { 0 };                                      \
 		ck_assert_msg(parse((img), (info), &err_) == 0, "%s", err_.msg); \
 	} while (0)
 
 /* Expects elf_parse to fail with exactly message. */
 #define expect_parse_message(img, message) do {                           \
 		struct elf_kernel_info info_;                             \
-		struct error err_ = { { 0 } };                            \
+		struct error err_ = { 0 };                                \
 		ck_assert_int_eq(parse((img), &info_, &err_), -1);        \
 		ck_assert_str_eq(err_.msg, (message));                    \
 	} while (0)
@@ -66,7 +66,7 @@ static int parse_cut(const uint8_t *data, size_t n, struct error *err)
  * containing frag. */
 #define expect_parse_error(img, prefix, frag) do {                        \
 		struct elf_kernel_info info_;                             \
-		struct error err_ = { { 0 } };                            \
+		struct error err_ = { 0 };                                \
 		ck_assert_int_eq(parse((img), &info_, &err_), -1);        \
 		test_assert_error(err_.msg, (prefix), (frag));            \
 	} while (0)
@@ -166,7 +166,7 @@ START_TEST(test_not_elf)
 	img.data[1] = 'e';
 	expect_parse_message(&img, "k: not an ELF file");
 	struct elf_kernel_info info;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(elf_parse(NULL, 0, "k", &info, &err), -1);
 	ck_assert_str_eq(err.msg, "k: not an ELF file");
 	img.data[1] = 'E';
@@ -185,7 +185,7 @@ START_TEST(test_wrong_class)
 	img.data[EI_CLASS] = ELFCLASS32;
 	expect_parse_message(&img, "k: wrong class: ELF32, minivmm loads ELF64 only");
 	/* An ELF32 header is 52 bytes: still called by its class. */
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(parse_cut(img.data, 52, &err), -1);
 	ck_assert_str_eq(err.msg, "k: wrong class: ELF32, minivmm loads ELF64 only");
 	img.data[EI_CLASS] = ELFCLASSNONE;
@@ -248,7 +248,7 @@ START_TEST(test_truncated_header)
 {
 	struct test_elf_img img;
 	test_elf_vmlinux_make(&img);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	for (size_t n = SELFMAG; n < EI_NIDENT; n++) {
 		ck_assert_int_eq(parse_cut(img.data, n, &err), -1);
 		test_assert_error(err.msg, "k: truncated: ", "identification");

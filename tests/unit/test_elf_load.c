@@ -255,7 +255,7 @@ START_TEST(test_load_segment_in_hole)
 	static const struct test_elf_seg segs[] = {
 		{ PT_LOAD, LAYOUT_MMIO_HOLE_START - 0x100000, 0x1000, 0x200000, 0x1000, NULL },
 	};
-	struct load_test t = { .err = { { 0 } } };
+	struct load_test t = { 0 };
 	test_ram_init(&t.ram, 4 * GiB);
 	test_elf_make(&t.img, ET_EXEC, LAYOUT_MMIO_HOLE_START - 0x100000, segs, 1);
 	expect_load_message(&t, NULL, 0, 0,
@@ -280,7 +280,7 @@ static void list_add(struct image_list *list, enum image_kind kind, const char *
 				    .path = (char *)path,
 				    .image = { .load_paddr = start, .size = end - start },
 				    .claim_end = end };
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(image_list_add(list, &rec, &err) == 0, "%s", err.msg);
 }
 
@@ -348,7 +348,7 @@ START_TEST(test_describe)
 	test_elf_vmlinux_make(&img);
 	struct image_file f = file_of(&img);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(elf_describe(&f, NULL, &k, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(k.format, KERNEL_FORMAT_ELF);
 	ck_assert_int_eq(k.protocol, KERNEL_BOOT_AUTO);
@@ -380,7 +380,7 @@ START_TEST(test_describe_huge_alignment)
 	test_elf_make(&img, ET_EXEC, TEST_ELF_SEG0_PADDR, segs, 2);
 	struct image_file f = file_of(&img);
 	struct guest_kernel_image k;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(elf_describe(&f, NULL, &k, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(k.image.alignment, 1ULL << 40);
 	ck_assert_uint_eq(k.setup_header.kernel_alignment, 0x80000000U);

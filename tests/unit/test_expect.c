@@ -23,7 +23,7 @@ static size_t feed(struct expect *e, const char *text, size_t len)
 static size_t match_at(const char *needle, const char *text)
 {
 	struct expect e;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(expect_init(&e, needle, &err), 0);
 	size_t hit = feed(&e, text, strlen(text));
 	ck_assert(expect_found(&e) == (hit != 0));
@@ -78,7 +78,7 @@ END_TEST
 START_TEST(expect_true_exactly_once)
 {
 	struct expect e;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(expect_init(&e, "ok", &err), 0);
 	ck_assert(!expect_found(&e));
 	/* Chunks the way the console might deliver them, the needle split
@@ -94,7 +94,7 @@ END_TEST
 START_TEST(expect_takes_any_byte)
 {
 	struct expect e;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(expect_init(&e, "\xff\x01z", &err), 0);
 	const char text[] = { 'a', '\0', '\xff', '\xff', '\x01', 'z' };
 	ck_assert_uint_eq(feed(&e, text, sizeof(text)), 6);
@@ -105,7 +105,7 @@ END_TEST
 START_TEST(expect_copies_the_needle)
 {
 	struct expect e;
-	struct error err = { "" };
+	struct error err = { 0 };
 	char needle[] = "ready";
 	ck_assert_int_eq(expect_init(&e, needle, &err), 0);
 	needle[0] = 'X';
@@ -118,7 +118,7 @@ END_TEST
 START_TEST(expect_refuses_an_empty_needle)
 {
 	struct expect e;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_lt(expect_init(&e, "", &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "--expect"));
 	ck_assert(!expect_feed(&e, 'a'));

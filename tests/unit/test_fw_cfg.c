@@ -29,7 +29,7 @@ static void guarded_ram_init(struct guarded_ram *g)
 	memset(g->map, GUARD_BYTE, GUARD);
 	memset(g->map + GUARD + RAM_SIZE, GUARD_BYTE, GUARD);
 	g->ram = g->map + GUARD;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(guest_memory_init(&g->mem, g->ram, RAM_SIZE, LAYOUT_MMIO_HOLE_START,
 					   LAYOUT_MMIO_HOLE_END, &err), 0);
 }
@@ -130,7 +130,7 @@ static const char ABC[] = "abc";
 
 static void rig_init(struct rig *r)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	guarded_ram_init(&r->g);
 	fw_cfg_init(&r->fw, &r->g.mem, 256 * MiB, 4);
 	ck_assert_int_eq(fw_cfg_add_file(&r->fw, "opt/zeta", ZETA, strlen(ZETA), false, &err), 0);
@@ -289,7 +289,7 @@ START_TEST(directory_encoding)
 	memset(longest, 'z', FW_CFG_NAME_MAX);
 	memcpy(longest, "opt/", 4);
 	longest[FW_CFG_NAME_MAX] = '\0';
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(fw_cfg_add_file(&r.fw, longest, "", 0, false, &err), 0);
 	uint8_t dir4[4 + 4 * 64];
 	sel(&r.fw, FW_CFG_FILE_DIR);
@@ -307,7 +307,7 @@ START_TEST(add_file_refusals)
 {
 	struct rig r;
 	rig_init(&r);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_lt(fw_cfg_add_file(&r.fw, "opt/abc", "x", 1, false, &err), 0);
 	test_assert_error(err.msg, "fw_cfg file opt/abc", "given twice");
 	ck_assert_int_lt(fw_cfg_add_vmcoreinfo(&r.fw, &err), 0);
@@ -528,7 +528,7 @@ START_TEST(dma_address_latch)
 	struct test_ram big;
 	test_ram_init(&big, LAYOUT_MMIO_HOLE_START + 1 * MiB);   /* RAM resumes at 4 GiB */
 	struct fw_cfg fw;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	fw_cfg_init(&fw, &big.mem, big.size, 1);
 	ck_assert_int_eq(fw_cfg_add_file(&fw, "opt/abc", ABC, 3, false, &err), 0);
 	uint8_t *high = guest_memory_ptr(&big.mem, LAYOUT_MMIO_HOLE_END, 1 * MiB);

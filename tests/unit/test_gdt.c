@@ -7,7 +7,7 @@
 
 static void build(struct test_ram *ram, uint64_t gdt[BOOT_GDT_ENTRIES])
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	test_ram_init(ram, 64 * MiB);
 	memset(ram->host + LAYOUT_GDT, 0xff, 0x100);  /* GDT and IDT area dirty */
 	ck_assert_uint_le(LAYOUT_IDT + 16, LAYOUT_GDT + 0x100);

@@ -115,7 +115,7 @@ END_TEST
 START_TEST(test_init_refuses_bad_input)
 {
 	struct guest_memory mem;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	static uint8_t host[8192];
 	ck_assert_int_eq(guest_memory_init(&mem, host, 0, 3 * GiB, 4 * GiB, &err), -1);
 	ck_assert_str_eq(err.msg, "guest RAM size is 0");
@@ -137,7 +137,7 @@ END_TEST
 START_TEST(test_empty_hole_is_one_region)
 {
 	struct guest_memory mem;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	static uint8_t host[4 * 4096];
 	ck_assert_int_eq(guest_memory_init(&mem, host, sizeof(host), 8192, 8192, &err), 0);
 	ck_assert_int_eq(mem.nregions, 1);

@@ -68,7 +68,7 @@ START_TEST(test_reads_regular_file)
 	size_t n = 200 * 1024 + 3;
 	char *path = write_temp_file(n);
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(image_file_read(&f, path, &err), 0);
 	assert_pattern(&f, n);
 	ck_assert_str_eq(f.path, path);
@@ -98,7 +98,7 @@ START_TEST(test_reads_fifo_in_chunks)
 		_exit(0);
 	}
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(image_file_read(&f, fifo, &err) == 0, "%s", err.msg);
 	waitpid(pid, NULL, 0);
 	assert_pattern(&f, n);
@@ -121,7 +121,7 @@ START_TEST(test_reads_stdin_dash)
 	pid_t pid = spawn_writer(p[1], n);
 	close(p[1]);
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	int rc = image_file_read(&f, "-", &err);
 	dup2(saved, 0);
 	close(saved);
@@ -142,7 +142,7 @@ START_TEST(test_empty_stdin_is_an_error)
 	dup2(p[0], 0);
 	close(p[0]);
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	int rc = image_file_read(&f, "-", &err);
 	dup2(saved, 0);
 	close(saved);
@@ -155,7 +155,7 @@ START_TEST(test_empty_file_is_an_error)
 {
 	char *path = write_temp_file(0);
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(image_file_read(&f, path, &err), -1);
 	test_assert_error(err.msg, path, ": file is empty");
 	ck_assert_ptr_null(f.data);
@@ -167,7 +167,7 @@ END_TEST
 START_TEST(test_missing_file_names_cause)
 {
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(image_file_read(&f, "/nonexistent/minivmm/bzImage", &err), -1);
 	ck_assert_str_eq(err.msg, "/nonexistent/minivmm/bzImage: cannot open: "
 			 "No such file or directory");
@@ -177,7 +177,7 @@ END_TEST
 START_TEST(test_directory_is_refused)
 {
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(image_file_read(&f, "/", &err), -1);
 	ck_assert_str_eq(err.msg, "/: is a directory");
 }
@@ -245,7 +245,7 @@ START_TEST(test_pull_stops_at_short_read)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct counting_source c = counting_source(sizes[i]);
 		struct image_file f;
-		struct error err = { { 0 } };
+		struct error err = { 0 };
 		ck_assert_msg(image_file_pull(&f, &c.src, &err) == 0, "%s", err.msg);
 		assert_pattern(&f, sizes[i]);
 		ck_assert_str_eq(f.path, "client.img");
@@ -260,7 +260,7 @@ END_TEST
 START_TEST(test_pull_error_and_empty_still_close)
 {
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct counting_source c = counting_source(100);
 	c.fail = true;
 	ck_assert_int_eq(image_file_pull(&f, &c.src, &err), -1);
@@ -282,7 +282,7 @@ START_TEST(test_buffer_source)
 	struct image_source src;
 	image_source_buffer(&src, "buffer", data, sizeof(data));
 	struct image_file f;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(image_file_pull(&f, &src, &err), 0);
 	assert_pattern(&f, sizeof(data));
 	ck_assert_int_eq(f.origin, IMAGE_ORIGIN_CLIENT);

@@ -18,7 +18,7 @@ START_TEST(test_overlap_is_half_open)
 {
 	struct image_list list;
 	image_list_init(&list);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct image_record k = record(IMAGE_KIND_KERNEL, "vmlinux", 0x1000000, 0x100000);
 	k.claim_end = 0x3000000;   /* the kernel owns more than its bytes */
 	ck_assert_int_eq(image_list_add(&list, &k, &err), 0);
@@ -41,7 +41,7 @@ START_TEST(test_add_copies_the_path)
 {
 	struct image_list list;
 	image_list_init(&list);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	char path[] = "initrd.img";
 	for (int i = 0; i < 20; i++) {   /* grows past the first allocation */
 		struct image_record r = record(IMAGE_KIND_INITRD, path, 0x100000 * (uint64_t)i, 1);
@@ -71,7 +71,7 @@ static char *print(const struct image_list *list, bool json)
 
 static void fill_sample(struct image_list *list)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct image_record k = record(IMAGE_KIND_KERNEL, "bzImage", 0x100000, 0x7e5000);
 	k.image.alignment = 0x200000;
 	k.format = "bzImage+lz4";
@@ -144,7 +144,7 @@ START_TEST(test_raw_load)
 	struct image_list list;
 	image_list_init(&list);
 	struct guest_image out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	/* Exactly at the address, however odd, and recorded as raw. */
 	ck_assert_int_eq(load_raw(&ram, &list, 0x3000003, 5000, &out, &err), 0);
 	ck_assert_uint_eq(out.load_paddr, 0x3000003);

@@ -8,7 +8,7 @@
 START_TEST(test_fits_at_top_of_ram)
 {
 	uint64_t addr = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(initrd_place(10 * MiB, 256 * MiB, 0x7fffffff, 24 * MiB, NULL, "i",
 				      &addr, &err), 0);
 	ck_assert_uint_eq(addr, 246 * MiB);
@@ -21,7 +21,7 @@ END_TEST
 START_TEST(test_unaligned_size_rounds_down)
 {
 	uint64_t addr = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	uint64_t size = 10 * MiB + 1;
 	ck_assert_int_eq(initrd_place(size, 256 * MiB, 0x7fffffff, 24 * MiB, NULL, "i",
 				      &addr, &err), 0);
@@ -34,7 +34,7 @@ END_TEST
 START_TEST(test_below_initrd_addr_max)
 {
 	uint64_t addr = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	/* 3 GiB of low RAM, but the kernel takes initrds only below 896 MiB. */
 	ck_assert_int_eq(initrd_place(4 * MiB + 123, 3 * GiB, 0x37ffffff, 24 * MiB, NULL, "i",
 				      &addr, &err), 0);
@@ -52,7 +52,7 @@ END_TEST
 START_TEST(test_bigger_than_ram)
 {
 	uint64_t addr = 0x1234;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(initrd_place(300 * MiB, 256 * MiB, 0x7fffffff, 24 * MiB, NULL, "i",
 				      &addr, &err), -1);
 	ck_assert_str_eq(err.msg, "i: initrd of 300 MiB does not fit in guest RAM below "
@@ -64,7 +64,7 @@ END_TEST
 START_TEST(test_would_overlap_kernel)
 {
 	uint64_t addr = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	/* 200 MiB would start at 56 MiB, inside the kernel's 80 MiB. */
 	ck_assert_int_eq(initrd_place(200 * MiB, 256 * MiB, 0x7fffffff, 80 * MiB, NULL, "i",
 				      &addr, &err), -1);
@@ -85,7 +85,7 @@ END_TEST
 START_TEST(test_empty)
 {
 	uint64_t addr = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(initrd_place(0, 256 * MiB, 0x7fffffff, 24 * MiB, NULL, "i", &addr, &err), -1);
 	ck_assert_str_eq(err.msg, "i: initrd is empty");
 }
@@ -94,7 +94,7 @@ END_TEST
 START_TEST(test_extreme_values_do_not_wrap)
 {
 	uint64_t addr = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(initrd_place(UINT64_MAX, 256 * MiB, UINT64_MAX, 24 * MiB, NULL, "i",
 				      &addr, &err), -1);
 	ck_assert_int_eq(initrd_place(UINT64_MAX - 4095, 128 * MiB, UINT64_MAX, 0, NULL, "i",
@@ -116,7 +116,7 @@ END_TEST
 static void load_kernel(struct test_ram *ram, struct guest_kernel_image *k)
 {
 	struct test_bzimage img;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	test_bzimage_make(&img, 4, 4096);
 	ck_assert_msg(test_bzimage_load(&ram->mem, img.data, img.size, "k", 0, k, &err) == 0,
 		      "%s", err.msg);
@@ -134,7 +134,7 @@ START_TEST(test_load_copies_at_placed_address)
 	for (size_t i = 0; i < size; i++)
 		data[i] = test_payload_byte(i);
 	struct guest_image out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(test_initrd_load(&ram.mem, data, size, "i", &k, &out, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(out.load_paddr, 63 * MiB - 4096);
 	ck_assert_uint_eq(out.size, size);
@@ -153,7 +153,7 @@ START_TEST(test_load_uses_kernel_limits)
 	load_kernel(&ram, &k);
 	uint8_t data[4096] = { 1 };
 	struct guest_image out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(test_initrd_load(&ram.mem, data, sizeof(data), "i", &k, &out, &err), 0);
 	ck_assert_uint_eq(out.load_paddr, 1 * GiB - 4096);
 
@@ -186,7 +186,7 @@ START_TEST(test_place_avoids_other_images)
 {
 	struct image_list list;
 	image_list_init(&list);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct image_record a = raw_record(250 * MiB, 2 * MiB), b = raw_record(240 * MiB, 6 * MiB);
 	ck_assert_int_eq(image_list_add(&list, &a, &err), 0);
 	ck_assert_int_eq(image_list_add(&list, &b, &err), 0);
@@ -232,7 +232,7 @@ START_TEST(test_load_at_chosen_address)
 	struct image_list list;
 	image_list_init(&list);
 	struct guest_image out;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	/* Rounded up to the page by default, to the alignment asked for. */
 	ck_assert_int_eq(load_at(&ram, &list, &k, 0x3000001, 0, 8192, &out, &err), 0);
 	ck_assert_uint_eq(out.load_paddr, 0x3001000);

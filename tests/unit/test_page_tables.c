@@ -49,7 +49,7 @@ START_TEST(test_identity_for_probes)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(page_tables_build(&ram.mem, &err), 0);
 	uint64_t pa = ~0ULL;
 	ck_assert_msg(walk(&ram, probes[_i], &pa) == 0, "0x%llx not mapped",
@@ -63,7 +63,7 @@ START_TEST(test_nothing_above_4g)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(page_tables_build(&ram.mem, &err), 0);
 	uint64_t pa;
 	ck_assert_int_eq(walk(&ram, 4 * GiB, &pa), -1);
@@ -76,7 +76,7 @@ START_TEST(test_entry_flags)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(page_tables_build(&ram.mem, &err), 0);
 	ck_assert_uint_eq(entry_at(&ram, LAYOUT_PML4, 0), LAYOUT_PDPT | 0x3);
 	for (int i = 1; i < 512; i++)
@@ -94,7 +94,7 @@ START_TEST(test_ram_too_small)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, 0x9000);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(page_tables_build(&ram.mem, &err), -1);
 	ck_assert_str_eq(err.msg, "guest RAM too small for the page tables at 0x9000");
 	test_ram_free(&ram);

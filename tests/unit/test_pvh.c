@@ -49,7 +49,7 @@ START_TEST(test_header_fields)
 {
 	struct test_ram ram;
 	ram_init_dirty(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(pvh_start_info_build(&ram.mem, NULL, "console=ttyS0", CMDLINE_MAX, RSDP,
 					   &err) == 0, "%s", err.msg);
 	const struct hvm_start_info *si = start_info(&ram);
@@ -82,7 +82,7 @@ START_TEST(test_no_rsdp)
 {
 	struct test_ram ram;
 	ram_init_dirty(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(pvh_start_info_build(&ram.mem, NULL, "", CMDLINE_MAX, 0, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_uint_eq(start_info(&ram)->rsdp_paddr, 0);
@@ -96,7 +96,7 @@ START_TEST(test_memmap_is_e820)
 {
 	struct test_ram ram;
 	ram_init_dirty(&ram, memmap_sizes[_i]);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(pvh_start_info_build(&ram.mem, NULL, "", CMDLINE_MAX, 0, &err) == 0, "%s",
 		      err.msg);
 	struct boot_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
@@ -128,7 +128,7 @@ START_TEST(test_initrd_is_module_0)
 {
 	struct test_ram ram;
 	ram_init_dirty(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct guest_image initrd = { .load_paddr = 0x3000000, .alignment = 0x1000,
 				      .size = 0x123456 };
 	ck_assert_msg(pvh_start_info_build(&ram.mem, &initrd, "", CMDLINE_MAX, 0, &err) == 0,
@@ -157,7 +157,7 @@ START_TEST(test_no_initrd_no_modules)
 {
 	struct test_ram ram;
 	ram_init_dirty(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(pvh_start_info_build(&ram.mem, NULL, "", CMDLINE_MAX, 0, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_uint_eq(start_info(&ram)->nr_modules, 0);
@@ -172,7 +172,7 @@ START_TEST(test_cmdline_written_and_pointed_at)
 	struct test_ram ram;
 	ram_init_dirty(&ram, 64 * MiB);
 	memset(ram.host + LAYOUT_CMDLINE, 0xff, 64);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_msg(pvh_start_info_build(&ram.mem, NULL, "console=ttyS0 quiet", CMDLINE_MAX, 0,
 					   &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(start_info(&ram)->cmdline_paddr, LAYOUT_CMDLINE);
@@ -196,7 +196,7 @@ START_TEST(test_cmdline_too_long)
 	ck_assert_ptr_nonnull(line);
 	memset(line, 'x', CMDLINE_MAX + 1);
 	line[CMDLINE_MAX + 1] = '\0';
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(pvh_start_info_build(&ram.mem, NULL, line, CMDLINE_MAX, 0, &err), -1);
 	ck_assert_str_eq(err.msg, "command line is 2048 bytes, the kernel accepts at most 2047");
 	/* Refused before any start info was written. */
@@ -214,7 +214,7 @@ START_TEST(test_ram_too_small)
 {
 	struct test_ram ram;
 	ram_init_dirty(&ram, 1 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(pvh_start_info_build(&ram.mem, NULL, "", CMDLINE_MAX, 0, &err), -1);
 	test_assert_error(err.msg, "guest RAM of 1024 KiB is too small");
 	ck_assert(all_ff(ram.host + LAYOUT_PVH_START_INFO,

@@ -48,7 +48,7 @@ static int find(const uint8_t *buf, size_t len, uint32_t *entry, struct error *e
 START_TEST(test_empty)
 {
 	uint32_t entry = 7;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(pvh_note_find(NULL, 0, "n", &entry, &err), 0);
 	ck_assert_int_eq(find((const uint8_t *)"", 0, &entry, &err), 0);
 	ck_assert_uint_eq(entry, 7);
@@ -61,7 +61,7 @@ START_TEST(test_found)
 	size_t len = note_add_pvh(buf, 0);
 	ck_assert_uint_eq(len, 12 + 4 + 8);
 	uint32_t entry = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(find(buf, len, &entry, &err), 1);
 	ck_assert_uint_eq(entry, PVH_ENTRY);
 }
@@ -74,7 +74,7 @@ START_TEST(test_low_32_bits_little_endian)
 	uint8_t buf[64];
 	size_t len = note_add(buf, 0, 4, "Xen", 4, XEN_ELFNOTE_PHYS32_ENTRY, desc, 8);
 	uint32_t entry = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(find(buf, len, &entry, &err), 1);
 	ck_assert_uint_eq(entry, 0x12345678);
 	/* Exactly 4 bytes is enough. */
@@ -97,7 +97,7 @@ START_TEST(test_found_after_others)
 	len = note_add(buf, len, 3, "Xen", 3, XEN_ELFNOTE_PHYS32_ENTRY, word, 8); /* no NUL */
 	len = note_add(buf, len, 0, "", 0, XEN_ELFNOTE_PHYS32_ENTRY, word, 8);
 	uint32_t entry = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(find(buf, len, &entry, &err), 0);
 	len = note_add_pvh(buf, len);
 	len = note_add(buf, len, 4, "Xen", 4, XEN_ELFNOTE_PHYS32_ENTRY, word, 8); /* first wins */
@@ -111,7 +111,7 @@ START_TEST(test_unaligned_buffer)
 	uint8_t buf[64];
 	size_t len = note_add_pvh(buf, 1) - 1;
 	uint32_t entry = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(pvh_note_find(buf + 1, len, "n", &entry, &err), 1);
 	ck_assert_uint_eq(entry, PVH_ENTRY);
 }
@@ -121,7 +121,7 @@ START_TEST(test_too_short)
 {
 	uint8_t buf[64];
 	uint32_t entry = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	size_t len = note_add(buf, 0, 4, "Xen", 4, XEN_ELFNOTE_PHYS32_ENTRY, pvh_desc, 2);
 	ck_assert_int_eq(find(buf, len, &entry, &err), -1);
 	ck_assert_str_eq(err.msg, "n: PVH entry note too short (2 bytes)");
@@ -143,7 +143,7 @@ START_TEST(test_malformed_cuts)
 	ck_assert_uint_eq(first, 24);
 	size_t len = note_add_pvh(buf, first);
 	uint32_t entry = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	char expect[64];
 	for (size_t cut = 1; cut < len; cut++) {
 		if (cut == first)
@@ -165,7 +165,7 @@ START_TEST(test_huge_sizes)
 	static const uint32_t sizes[] = { 0xffffffff, 0xfffffffd, 0x80000000, 0x7fffffff, 25 };
 	uint8_t buf[64];
 	uint32_t entry = 0;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t len = note_add_pvh(buf, 0);
 		Elf64_Nhdr nh;

@@ -120,7 +120,7 @@ static void tail_puts(struct console_tail *t, const char *s)
 static char *tail_joined(const struct console_tail *t, size_t max)
 {
 	struct console_lines l;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(console_tail_lines(t, max, &l, &err), 0);
 	char *s = NULL;
 	size_t n = 0;
@@ -165,7 +165,7 @@ START_TEST(tail_lines)
 	console_tail_init(t);
 	tail_puts(t, "\n");
 	struct console_lines l;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(console_tail_lines(t, 20, &l, &err), 0);
 	ck_assert_uint_eq(l.count, 1);                    /* ... is one line */
 	ck_assert_uint_eq(l.lines[0].len, 0);
@@ -184,7 +184,7 @@ START_TEST(tail_keeps_the_last_lines)
 		tail_puts(t, line);
 	}
 	struct console_lines l;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(console_tail_lines(t, CONSOLE_TAIL_LINES, &l, &err), 0);
 	ck_assert_uint_eq(l.count, CONSOLE_TAIL_LINES);
 	for (size_t i = 0; i < l.count; i++) {
@@ -207,7 +207,7 @@ START_TEST(tail_cuts_long_lines)
 {
 	struct console_tail *t = malloc(sizeof(*t));
 	struct console_lines l;
-	struct error err = { "" };
+	struct error err = { 0 };
 
 	/* 10000 bytes of one line, then a short one: the long one keeps what
 	 * the ring still holds of its end. */
@@ -311,7 +311,7 @@ static char *jq_raw(const char *path, const char *filter, size_t *len)
 
 static void sample_images(struct image_list *list)
 {
-	struct error err = { "" };
+	struct error err = { 0 };
 	image_list_init(list);
 	struct image_record k = {
 		.kind = IMAGE_KIND_KERNEL, .origin = IMAGE_ORIGIN_FILE, .path = "guests/spin.bzimage",
@@ -335,7 +335,7 @@ START_TEST(report_full_run)
 	fclose(f);
 
 	struct run_report r;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(run_report_open(&r, path, &err), 0);
 	ck_assert_int_eq(file_size(path), 0);
 	ck_assert_int_eq(dir_entries(dir), 1);
@@ -403,7 +403,7 @@ START_TEST(report_null_fields)
 	char *dir = temp_dir(), *path = NULL;
 	ck_assert_int_ge(asprintf(&path, "%s/r.json", dir), 0);
 	struct run_report r;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(run_report_open(&r, path, &err), 0);
 	/* A run stopped before the guest said anything: no console, no marker. */
 	struct run_timeline tl;
@@ -443,7 +443,7 @@ START_TEST(report_escapes_console_bytes)
 	char *dir = temp_dir(), *path = NULL;
 	ck_assert_int_ge(asprintf(&path, "%s/r.json", dir), 0);
 	struct run_report r;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(run_report_open(&r, path, &err), 0);
 	struct console_tail *tail = malloc(sizeof(*tail));
 	console_tail_init(tail);
@@ -479,7 +479,7 @@ START_TEST(report_bad_paths)
 {
 	char *dir = temp_dir(), *path = NULL;
 	struct run_report r;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_ge(asprintf(&path, "%s/no-such-dir/r.json", dir), 0);
 	ck_assert_int_lt(run_report_open(&r, path, &err), 0);
 	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "No such file"), "%s", err.msg);
@@ -508,7 +508,7 @@ START_TEST(report_through_symlink_keeps_mode)
 	ck_assert_int_eq(chmod(real, 0640), 0);
 	ck_assert_int_eq(symlink("real.json", link), 0);
 	struct run_report r;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(run_report_open(&r, link, &err), 0);
 	ck_assert_int_eq(run_report_write(&r, 0, "off", NULL, false, NULL, NULL, NULL, 1, &err), 0);
 	struct stat st;
@@ -535,7 +535,7 @@ START_TEST(report_into_a_fifo)
 	int reader = open(path, O_RDONLY | O_NONBLOCK);
 	ck_assert_int_ge(reader, 0);
 	struct run_report r;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(run_report_open(&r, path, &err), 0);
 	ck_assert_int_eq(run_report_write(&r, 8, "host failed", NULL, false, NULL, NULL, NULL, 1,
 					  &err), 0);

@@ -94,7 +94,7 @@ START_TEST(get_set_every_class)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	struct error err = { "" };
+	struct error err = { 0 };
 	long_mode_context(&r, &s);
 	uint64_t v;
 
@@ -160,7 +160,7 @@ START_TEST(unknown_register)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	struct error err = { "" };
+	struct error err = { 0 };
 	long_mode_context(&r, &s);
 	uint64_t v = 7;
 	ck_assert_int_eq(vcpu_context_get_reg(&r, &s, VCPU_REG_COUNT, &v, &err), -1);
@@ -178,7 +178,7 @@ static void assert_refused(struct kvm_regs *r, struct kvm_sregs *s, enum vcpu_re
 {
 	struct kvm_regs r0 = *r;
 	struct kvm_sregs s0 = *s;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(vcpu_context_set_reg(r, s, reg, value, &err), -1);
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "vCPU register %s: %s refused", vcpu_reg_name(reg),
@@ -286,7 +286,7 @@ START_TEST(check_sregs_accepts_real_states)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	struct error err = { "" };
+	struct error err = { 0 };
 	reset_context(&r, &s);
 	ck_assert_msg(vcpu_context_check_sregs(&s, &err) == 0, "%s", err.msg);
 	long_mode_context(&r, &s);
@@ -306,7 +306,7 @@ END_TEST
 
 static void assert_sregs_refused(const struct kvm_sregs *s, const char *fragment)
 {
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_int_eq(vcpu_context_check_sregs(s, &err), -1);
 	test_assert_error(err.msg, "vCPU special registers: ", fragment);
 }
@@ -351,7 +351,7 @@ START_TEST(check_sregs_refuses)
 	 * state (a newer CPU may define them); one register set by hand is
 	 * still refused. */
 	s.efer = 1ULL << 20;
-	struct error err = { "" };
+	struct error err = { 0 };
 	ck_assert_msg(vcpu_context_check_sregs(&s, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(vcpu_context_set_reg(&r, &s, VCPU_REG_EFER, 1ULL << 21, &err), -1);
 	test_assert_error(err.msg, "vCPU register efer: 0x200000 refused: reserved bits");

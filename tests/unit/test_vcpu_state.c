@@ -132,7 +132,7 @@ static void assert_state_matches_gdt(const struct kvm_sregs *sregs)
 {
 	struct test_ram ram;
 	test_ram_init(&ram, 64 * MiB);
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	ck_assert_int_eq(gdt_build(&ram.mem, &err), 0);
 	const struct kvm_segment *segs[] = { &sregs->cs, &sregs->ds, &sregs->es, &sregs->fs,
 					     &sregs->gs, &sregs->ss, &sregs->tr };
@@ -229,7 +229,7 @@ static const struct image_record *find_record(const struct image_list *list, con
 
 static void reserve(struct image_list *list, enum kernel_boot_protocol protocol)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	image_list_init(list);
 	ck_assert_msg(boot_reserve_images(list, protocol, CMDLINE_LEN, &err) == 0, "%s", err.msg);
 }
@@ -338,7 +338,7 @@ END_TEST
 START_TEST(test_reserve_cmdline_sizes)
 {
 	struct image_list list;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	image_list_init(&list);
 	ck_assert_int_eq(boot_reserve_images(&list, KERNEL_BOOT_PVH, 0, &err), 0);
 	assert_record(&list, "cmdline", LAYOUT_CMDLINE, 1);   /* the NUL alone */
@@ -362,7 +362,7 @@ END_TEST
 START_TEST(test_reserve_needs_settled_protocol)
 {
 	struct image_list list;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	image_list_init(&list);
 	ck_assert_int_eq(boot_reserve_images(&list, KERNEL_BOOT_AUTO, 0, &err), -1);
 	test_assert_error(err.msg, "boot protocol", "no boot data layout");
@@ -375,7 +375,7 @@ END_TEST
 START_TEST(test_reserve_appends)
 {
 	struct image_list list;
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	image_list_init(&list);
 	struct image_record kernel = {
 		.kind = IMAGE_KIND_KERNEL, .origin = IMAGE_ORIGIN_FILE, .path = "vmlinux",

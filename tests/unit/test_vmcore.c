@@ -158,7 +158,7 @@ static void assert_phys_eq_ram(const struct test_core *c, struct test_ram *ram, 
 static int write_core(const char *path, struct test_ram *ram, const struct vmcore_cpu *cpus,
 		      int ncpus, const struct vmcore_info *info, struct vmcore_result *res)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	int rc = vmcore_write(path, &ram->mem, cpus, ncpus, info, res, &err);
 	ck_assert_msg(rc == 0, "vmcore_write: %s", err.msg);
 	return rc;
@@ -628,7 +628,7 @@ START_TEST(bad_arguments)
 	make_cpu(&cpu, 0);
 	char *dir = temp_dir();
 	char *path = dir_file(dir, "vmcore");
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 
 	ck_assert_int_eq(vmcore_write(path, NULL, &cpu, 1, NULL, NULL, &err), -1);
 	test_assert_error(err.msg, path, "no guest RAM");
@@ -661,7 +661,7 @@ START_TEST(unwritable_places)
 	struct vmcore_cpu cpu;
 	make_cpu(&cpu, 0);
 	char *dir = temp_dir();
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 
 	char *missing = dir_file(dir, "no/such/vmcore");
 	ck_assert_int_eq(vmcore_write(missing, &ram.mem, &cpu, 1, NULL, NULL, &err), -1);
@@ -707,7 +707,7 @@ START_TEST(write_failure_keeps_the_old_file)
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
 
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	int rc = vmcore_write(path, &ram.mem, &cpu, 1, NULL, NULL, &err);
 	signal(SIGXFSZ, prev);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
@@ -747,7 +747,7 @@ START_TEST(write_fd_truncates_first)
 	ck_assert_int_eq(write(fd, ff, 8 * MiB), (ssize_t)(8 * MiB));
 	free(ff);
 
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	struct vmcore_result res;
 	ck_assert_int_eq(vmcore_write_fd(fd, "the fd", &ram.mem, &cpu, 1, NULL, &res, &err), 0);
 	close(fd);

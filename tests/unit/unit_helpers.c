@@ -11,7 +11,7 @@
 
 void test_ram_init(struct test_ram *ram, uint64_t size)
 {
-	struct error err = { { 0 } };
+	struct error err = { 0 };
 	/* MAP_NORESERVE: an 8 GiB guest costs only the pages a test touches. */
 	void *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

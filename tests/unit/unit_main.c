@@ -53,6 +53,7 @@
 	X(run_report)    \
 	X(json)          \
 	X(interrupt)     \
+	X(error)         \
 	X(fw_cfg)        \
 	X(vmcore)
 

@@ -102,7 +102,7 @@ int fw_cfg_add_file(struct fw_cfg *fw, const char *name, const void *data, size_
 				 FW_CFG_FILE_SLOTS);
 	uint8_t *copy = malloc(size ? size : 1);
 	if (!copy)
-		return error_set(err, "fw_cfg file %s: out of memory for %zu bytes", name, size);
+		return error_set_host(err, "fw_cfg file %s: out of memory for %zu bytes", name, size);
 	if (size)
 		memcpy(copy, data, size);
 	/* Sorted by name, the keys renumbered, as QEMU does for current
