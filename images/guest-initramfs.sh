@@ -22,6 +22,8 @@
 #                          control register, exit status 0
 #   minivmm.end=panic      writes a line to /dev/kmsg, then crashes the kernel
 #                          (echo c > /proc/sysrq-trigger): pvpanic, exit status 4
+#   minivmm.end=exit       init exits: the kernel panics ("Attempted to kill
+#                          init!", kernel/exit.c), exit status 4
 #   minivmm.end=hang       sleeps forever: only --expect or --timeout end it
 # A boot test needs only the exit status and the marker.
 #
@@ -122,6 +124,10 @@ panic)
 	;;
 hang)
 	while :; do sleep 3600; done
+	;;
+exit)
+	echo "minivmm guest: init exits"
+	exit 0
 	;;
 reboot) ;;
 *) echo "minivmm guest: unknown minivmm.end=$end, rebooting" ;;

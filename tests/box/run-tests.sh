@@ -24,7 +24,16 @@
 #   boot cloud vmlinux (PVH)             the same ELF, --boot pvh
 #   cloud kernel with --cpus 4 sees 4 CPUs   the marker says cpus=4
 #   guest poweroff -f ends minivmm with 0    ACPI S5 (minivmm.end=poweroff)
-#   guest kernel panic ends minivmm with 4   pvpanic (minivmm.end=panic)
+#   guest kernel panic ends minivmm with 4   a sysrq panic with pvpanic loaded
+#                                            (minivmm.end=panic): reported once,
+#                                            with the kernel's panic line
+#   panic without an initramfs ends minivmm with 4   no --initrd: the kernel
+#                                            cannot mount a root; the panic line
+#                                            is the reason (no pvpanic driver)
+#   panic with a missing init ends minivmm with 4    rdinit=/nonexistent
+#   panic when init exits ends minivmm with 4        minivmm.end=exit
+#   panic=0 hangs: --timeout gives 124 and the report names the panic
+#                                            rdinit=/nonexistent panic=0
 #   --expect ends a guest that never stops   minivmm.end=hang, --expect the
 #                                            marker, --result-json read back
 #   the guest reads fw_cfg                   qemu_fw_cfg binds to QEMU0002: the
@@ -81,6 +90,10 @@ T_BOOT_PVH="boot cloud vmlinux (PVH)"
 T_CPUS="cloud kernel with --cpus 4 sees 4 CPUs"
 T_POWEROFF="guest poweroff -f ends minivmm with 0"
 T_PANIC="guest kernel panic ends minivmm with 4"
+T_NOINITRD="panic without an initramfs ends minivmm with 4"
+T_NOINIT="panic with a missing init ends minivmm with 4"
+T_INITEXIT="panic when init exits ends minivmm with 4"
+T_PANIC0="panic=0 hangs: --timeout gives 124 and the report names the panic"
 T_EXPECT="--expect ends a guest that never stops"
 T_FWCFG="the guest reads fw_cfg"
 T_DUMP="makedumpfile reads the panic's vmcore"
@@ -88,7 +101,8 @@ if [ "$probe_only" = 1 ]; then
 	tests=("$T_PROBE")
 else
 	tests=("$T_PROBE" "$T_BOOT" "$T_BOOT_MEM" "$T_BOOT_ADDR" "$T_BOOT_STDIN" "$T_BOOT_ELF"
-		"$T_BOOT_PVH" "$T_CPUS" "$T_POWEROFF" "$T_PANIC" "$T_EXPECT" "$T_FWCFG" "$T_DUMP")
+		"$T_BOOT_PVH" "$T_CPUS" "$T_POWEROFF" "$T_PANIC" "$T_NOINITRD" "$T_NOINIT"
+		"$T_INITEXIT" "$T_PANIC0" "$T_EXPECT" "$T_FWCFG" "$T_DUMP")
 fi
 # fail_all WHY: every test fails for one reason (nothing could run).
 fail_all() {
@@ -175,6 +189,11 @@ if [ \$r = 0 ]; then
 	t cpus timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cpus 4
 	t poweroff timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=poweroff --verbose
 	t panic timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=panic
+	t noinitrd timeout -s KILL 150 $m --kernel $k --timeout 120
+	t noinit timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline rdinit=/nonexistent
+	t initexit timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=exit
+	t panic0 timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 20 --cmdline \"rdinit=/nonexistent panic=0\" --result-json panic0.json
+	echo PANIC0-JSON-BEGIN; cat panic0.json; echo; echo PANIC0-JSON-END
 	t expect timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --cmdline minivmm.end=hang --expect MINIVMM-GUEST-USERSPACE-OK --result-json result.json
 	echo RESULT-JSON-BEGIN; cat result.json; echo; echo RESULT-JSON-END
 	t fwcfg timeout -s KILL 150 $m --kernel $k --initrd guest.cpio.gz --timeout 120 --fw-cfg opt/minivmm-test,string=hello-from-the-host
@@ -312,9 +331,70 @@ check_boot boot-elf "$T_BOOT_ELF" 0 "entry=0x1000000 protocol=linux64"
 check_boot boot-pvh "$T_BOOT_PVH" 0 "entry=0x1000850 protocol=pvh"
 check_boot cpus "$T_CPUS" 0 "MINIVMM-GUEST-USERSPACE-OK cpus=4 "
 check_boot poweroff "$T_POWEROFF" 0 "minivmm: guest powered off (ACPI S5)"
+# panicked_once ID LINE: minivmm said once that the guest panicked, with
+# the kernel's panic line (LINE is how it starts) as the reason.
+panicked_once() {
+	local n
+	n=$(grep -c '^minivmm: .*panicked' "$tmp/$1.console")
+	[ "$n" = 1 ] || echo "$n 'minivmm: ... panicked' lines, want 1; "
+	grep -qF "minivmm: guest kernel panicked: $2" "$tmp/$1.console" ||
+		echo "the reason is not the kernel's panic line '$2...'"
+}
 # The line the guest wrote to /dev/kmsg shows the kernel got that far;
-# minivmm's last word names the panic.
+# minivmm's last word names the panic, once: pvpanic's report carries the
+# console's panic line.
+sysrq_panic_once() { panicked_once panic "Kernel panic - not syncing: sysrq triggered crash"; }
+extra_check=sysrq_panic_once
 check_boot panic "$T_PANIC" 4 "minivmm-guest: panicking on purpose" "minivmm: guest kernel panicked"
+extra_check=
+
+# check_panic ID NAME LINE: a panic no driver reported (the guest never
+# reached its init, or pvpanic's module): minivmm exited with 4, the
+# kernel's panic line (starting with LINE) its one reason.
+check_panic() {
+	local id=$1 name=$2 rc why=
+	rc=$(result "$id")
+	section "$id" >"$tmp/$id.console"
+	if [ -z "$rc" ]; then
+		why="$(no_result)"
+		began "$id" && why+="; it was running this test"
+	elif [ "$rc" = 137 ]; then
+		why="minivmm did not end within 150 s despite --timeout 120 (killed)"
+	elif [ "$rc" != 4 ]; then
+		why="minivmm exit status $rc$(exit_meaning "$rc"), want 4"
+	else
+		why=$(panicked_once "$id" "$3")
+	fi
+	if [ -z "$why" ]; then
+		ok "$name"
+		return
+	fi
+	fail "$name" "$why"
+	echo "    console tail:"
+	tail -n 30 "$tmp/$id.console" | indent
+}
+VFS_PANIC="Kernel panic - not syncing: VFS: Unable to mount root fs"
+check_panic noinitrd "$T_NOINITRD" "$VFS_PANIC"
+check_panic noinit "$T_NOINIT" "$VFS_PANIC"
+# Init exits after the marker; pvpanic is loaded by then and reports too.
+init_exit_panic() { panicked_once initexit "Kernel panic - not syncing: Attempted to kill init!"; }
+extra_check=init_exit_panic
+check_boot initexit "$T_INITEXIT" 4 "minivmm guest: init exits"
+extra_check=
+# panic=0: the kernel hangs after its panic line; the timeout is the
+# status, the report names the panic.
+sed -n '/^PANIC0-JSON-BEGIN/,/^PANIC0-JSON-END/p' "$tmp/console" | sed '1d;$d' >"$tmp/panic0.json"
+rc=$(result panic0)
+section panic0 >"$tmp/panic0.console"
+if [ "$rc" != 124 ]; then
+	fail "$T_PANIC0" "minivmm exit status ${rc:-none}$(exit_meaning "${rc:-0}"), want 124"
+	tail -n 30 "$tmp/panic0.console" | indent
+elif ! jq -e --arg l "$VFS_PANIC" '.status == 124 and (.kernel_panic | startswith($l))' \
+	"$tmp/panic0.json" >/dev/null 2>&1; then
+	fail "$T_PANIC0" "--result-json does not say 124 with the panic line: $(head -c 600 "$tmp/panic0.json")"
+else
+	ok "$T_PANIC0"
+fi
 # --expect: the guest sleeps forever after its marker, so only the match
 # can have ended it with 0 (--timeout gives 124).  The result file agrees.
 sed -n '/^RESULT-JSON-BEGIN$/,/^RESULT-JSON-END$/p' "$tmp/console" | sed '1d;$d' >"$tmp/result.json"
