@@ -26,6 +26,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "common/byteorder.h"
 #include "loader/loader.h"
 
 /* boot.rst "payload_offset": "Protocol: 2.08+". */
@@ -57,11 +58,6 @@ static int bzimage_payload_fail(struct bzimage_payload_why *why, const char *fmt
 	vsnprintf(why->text, sizeof(why->text), fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-static uint32_t bzimage_payload_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 const char *bzimage_payload_format_name(enum bzimage_payload_format format)
@@ -275,7 +271,7 @@ static int bzimage_payload_unlz4(const uint8_t *in, size_t in_len, uint8_t *out,
 		if (in_len - pos < 4)
 			return bzimage_payload_fail(why, "block %u's size at offset 0x%zx is cut "
 						    "short", block, pos);
-		uint32_t csize = bzimage_payload_le32(in + pos);
+		uint32_t csize = (uint32_t)le_get(in + pos, 4);
 		if (csize == BZIMAGE_PAYLOAD_LZ4_MAGIC) {
 			pos += 4;
 			continue;
@@ -388,7 +384,7 @@ int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *da
 				 BZIMAGE_PAYLOAD_HINT, name, fmt, span.length);
 	size_t in_len = span.format == BZIMAGE_PAYLOAD_GZIP ? span.length
 							    : span.length - BZIMAGE_PAYLOAD_TRAILER;
-	uint32_t declared = bzimage_payload_le32(in + span.length - BZIMAGE_PAYLOAD_TRAILER);
+	uint32_t declared = (uint32_t)le_get(in + span.length - BZIMAGE_PAYLOAD_TRAILER, 4);
 	if (declared == 0)
 		return error_set(err, "%s: the bzImage's %s payload is corrupt: its trailing size "
 				 "is 0 " BZIMAGE_PAYLOAD_HINT, name, fmt);

@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "loader/loader.h"
 
 /* System V gABI "Note Section": namesz and descsz count the bytes actually
@@ -25,12 +26,6 @@
 static uint64_t pvh_note_padded(uint32_t size)
 {
 	return ((uint64_t)size + PVH_NOTE_ALIGN - 1) & ~(uint64_t)(PVH_NOTE_ALIGN - 1);
-}
-
-static uint32_t pvh_note_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
 }
 
 int pvh_note_find(const uint8_t *notes, size_t len, const char *name, uint32_t *entry,
@@ -60,7 +55,7 @@ int pvh_note_find(const uint8_t *notes, size_t len, const char *name, uint32_t *
 			if (nh.n_descsz < PVH_NOTE_MIN_DESC)
 				return error_set(err, "%s: PVH entry note too short (%u bytes)",
 						 name, (unsigned)nh.n_descsz);
-			*entry = pvh_note_le32(notes + desc_off);
+			*entry = (uint32_t)le_get(notes + desc_off, 4);
 			return 1;
 		}
 		off = desc_off + (size_t)desc_len;

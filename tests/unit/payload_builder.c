@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "common/byteorder.h"
 #include "tests/unit/payload_builder.h"
 
 #define TEST_LZ4_MAGIC 0x184c2102U
@@ -18,14 +19,6 @@ const enum bzimage_payload_format test_payload_formats[TEST_PAYLOAD_NFORMATS] = 
 	BZIMAGE_PAYLOAD_GZIP, BZIMAGE_PAYLOAD_BZIP2, BZIMAGE_PAYLOAD_LZMA,
 	BZIMAGE_PAYLOAD_XZ, BZIMAGE_PAYLOAD_LZ4, BZIMAGE_PAYLOAD_ZSTD,
 };
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 /* gzip -9 (RFC 1952 wrapper: windowBits 16 + 15). */
 static void compress_gzip(struct test_stream *s, const uint8_t *in, size_t len)
@@ -94,14 +87,14 @@ static void compress_lz4(struct test_stream *s, const uint8_t *in, size_t len)
 	size_t cap = 4 + nblocks * (4 + (size_t)LZ4_compressBound(TEST_LZ4_BLOCK));
 	s->data = malloc(cap);
 	ck_assert_ptr_nonnull(s->data);
-	put_le32(s->data, TEST_LZ4_MAGIC);
+	le_put(s->data, TEST_LZ4_MAGIC, 4);
 	s->size = 4;
 	for (size_t off = 0; off < len; off += TEST_LZ4_BLOCK) {
 		size_t n = len - off < TEST_LZ4_BLOCK ? len - off : TEST_LZ4_BLOCK;
 		int c = LZ4_compress_default((const char *)in + off, (char *)s->data + s->size + 4,
 					     (int)n, (int)(cap - s->size - 4));
 		ck_assert_int_gt(c, 0);
-		put_le32(s->data + s->size, (uint32_t)c);
+		le_put(s->data + s->size, (uint32_t)c, 4);
 		s->size += 4 + (size_t)c;
 	}
 }
@@ -157,7 +150,7 @@ void test_payload_bzimage_make(struct test_bzimage *img, const uint8_t *stream, 
 	h->payload_length = (uint32_t)total;
 	uint8_t *p = test_payload_bytes(img);
 	memcpy(p, stream, len);
-	put_le32(p + total - 4, trailer);
+	le_put(p + total - 4, trailer, 4);
 }
 
 uint8_t *test_payload_bytes(struct test_bzimage *img)

@@ -6,6 +6,7 @@
 
 #include "boot/aml.h"
 #include "boot/boot.h"
+#include "common/byteorder.h"
 #include "tests/unit/unit.h"
 
 #define RAM_SIZE (16 * MiB)
@@ -53,17 +54,17 @@ struct tables {
 
 static uint16_t rd16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	return (uint16_t)le_get(p, 2);
 }
 
 static uint32_t rd32(const uint8_t *p)
 {
-	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
+	return (uint32_t)le_get(p, 4);
 }
 
 static uint64_t rd64(const uint8_t *p)
 {
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+	return le_get(p, 8);
 }
 
 static uint8_t sum(const uint8_t *p, size_t len)

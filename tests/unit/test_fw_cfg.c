@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "boot/layout.h"
+#include "common/byteorder.h"
 #include "tests/unit/unit.h"
 #include "vmm/devices/fw_cfg.h"
 
@@ -66,27 +67,13 @@ static void rd_n(struct fw_cfg *fw, uint8_t *out, size_t n)
 		out[i] = rd(fw);
 }
 
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-static uint64_t get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The two outl's Linux does: high half at +4, low half at +8, each as
  * iowrite32be puts it on the bus (big-endian bytes). */
 static void dma_kick(struct fw_cfg *fw, uint64_t addr)
 {
 	uint8_t hi[4], lo[4];
-	put_be(hi, addr >> 32, 4);
-	put_be(lo, addr & 0xffffffffu, 4);
+	be_put(hi, addr >> 32, 4);
+	be_put(lo, addr & 0xffffffffu, 4);
 	fw_cfg_io(fw, FW_CFG_PORT_DMA_HIGH, true, hi, 4);
 	fw_cfg_io(fw, FW_CFG_PORT_DMA_LOW, true, lo, 4);
 }
@@ -97,9 +84,9 @@ static void dma_kick(struct fw_cfg *fw, uint64_t addr)
 static void put_desc(uint8_t *ram, uint64_t at, uint32_t control, uint32_t length,
 		     uint64_t address)
 {
-	put_be(ram + at, control, 4);
-	put_be(ram + at + 4, length, 4);
-	put_be(ram + at + 8, address, 8);
+	be_put(ram + at, control, 4);
+	be_put(ram + at + 4, length, 4);
+	be_put(ram + at + 8, address, 8);
 }
 
 /* One DMA transfer with its descriptor at DESC; returns the control word
@@ -109,7 +96,7 @@ static uint32_t dma(struct fw_cfg *fw, uint8_t *ram, uint32_t control, uint32_t 
 {
 	put_desc(ram, DESC, control, length, address);
 	dma_kick(fw, DESC);
-	return (uint32_t)get_be(ram + DESC, 4);
+	return (uint32_t)be_get(ram + DESC, 4);
 }
 
 #define SELECT(key) (((uint32_t)(key) << 16) | FW_CFG_DMA_CTL_SELECT)
@@ -241,11 +228,11 @@ START_TEST(other_port_accesses)
 	 * at +8 start nothing. */
 	put_desc(r.g.ram, DESC, SELECT(KEY_ABC) | READ, 3, BUF);
 	uint8_t lo[4];
-	put_be(lo, DESC, 4);
+	be_put(lo, DESC, 4);
 	fw_cfg_io(&r.fw, FW_CFG_PORT_DMA_LOW, true, lo + 2, 2);
 	fw_cfg_io(&r.fw, FW_CFG_PORT_DMA_LOW, true, lo + 3, 1);
 	fw_cfg_io(&r.fw, FW_CFG_PORT_DMA_LOW + 1, true, lo, 4);
-	ck_assert_uint_eq(get_be(r.g.ram + DESC, 4), SELECT(KEY_ABC) | READ);
+	ck_assert_uint_eq(be_get(r.g.ram + DESC, 4), SELECT(KEY_ABC) | READ);
 	ck_assert_mem_eq(r.g.ram + BUF, "\0\0\0", 3);
 	rig_free(&r);
 }
@@ -254,9 +241,9 @@ END_TEST
 /* Directory entries: be32 size, be16 select, u16 reserved, name[56]. */
 static void check_dir_entry(const uint8_t *e, uint32_t size, uint16_t key, const char *name)
 {
-	ck_assert_uint_eq(get_be(e, 4), size);
-	ck_assert_uint_eq(get_be(e + 4, 2), key);
-	ck_assert_uint_eq(get_be(e + 6, 2), 0);
+	ck_assert_uint_eq(be_get(e, 4), size);
+	ck_assert_uint_eq(be_get(e + 4, 2), key);
+	ck_assert_uint_eq(be_get(e + 6, 2), 0);
 	uint8_t want[FW_CFG_NAME_SIZE] = { 0 };
 	memcpy(want, name, strlen(name));
 	ck_assert_mem_eq(e + 8, want, FW_CFG_NAME_SIZE);
@@ -331,7 +318,7 @@ START_TEST(add_file_refusals)
 	uint8_t count[4];
 	sel(&r.fw, FW_CFG_FILE_DIR);
 	rd_n(&r.fw, count, 4);
-	ck_assert_uint_eq(get_be(count, 4), FW_CFG_FILE_SLOTS);
+	ck_assert_uint_eq(be_get(count, 4), FW_CFG_FILE_SLOTS);
 	rig_free(&r);
 }
 END_TEST
@@ -499,12 +486,12 @@ START_TEST(dma_bad_descriptors)
 	uint8_t *ram = r.g.ram;
 	/* A descriptor that is not all RAM is not read.  When its control
 	 * word is RAM, ERROR goes there, as QEMU does ... */
-	put_be(ram + RAM_SIZE - 8, SELECT(KEY_ABC) | READ, 4);
-	put_be(ram + RAM_SIZE - 4, 3, 4);
+	be_put(ram + RAM_SIZE - 8, SELECT(KEY_ABC) | READ, 4);
+	be_put(ram + RAM_SIZE - 4, 3, 4);
 	memset(ram + BUF, 0xaa, 3);
 	dma_kick(&r.fw, RAM_SIZE - 8);
-	ck_assert_uint_eq(get_be(ram + RAM_SIZE - 8, 4), ERROR);
-	ck_assert_uint_eq(get_be(ram + RAM_SIZE - 4, 4), 3);
+	ck_assert_uint_eq(be_get(ram + RAM_SIZE - 8, 4), ERROR);
+	ck_assert_uint_eq(be_get(ram + RAM_SIZE - 4, 4), 3);
 	ck_assert_mem_eq(ram + BUF, "\xaa\xaa\xaa", 3);
 	/* ... when it is not, nothing happens at all. */
 	memset(ram + RAM_SIZE - 3, 0xee, 3);
@@ -536,26 +523,26 @@ START_TEST(dma_address_latch)
 	/* A descriptor and its buffer above 4 GiB. */
 	put_desc(high, 0x100, SELECT(0x20) | READ, 3, LAYOUT_MMIO_HOLE_END + 0x200);
 	dma_kick(&fw, LAYOUT_MMIO_HOLE_END + 0x100);
-	ck_assert_uint_eq(get_be(high + 0x100, 4), 0);
+	ck_assert_uint_eq(be_get(high + 0x100, 4), 0);
 	ck_assert_mem_eq(high + 0x200, "abc", 3);
 	/* The low half alone now means a high half of 0. */
 	put_desc(big.host, 0x100, SELECT(0x20) | READ, 3, 0x300);
 	put_desc(high, 0x100, SELECT(0x20) | READ, 3, LAYOUT_MMIO_HOLE_END + 0x400);
 	uint8_t lo[4];
-	put_be(lo, 0x100, 4);
+	be_put(lo, 0x100, 4);
 	fw_cfg_io(&fw, FW_CFG_PORT_DMA_LOW, true, lo, 4);
-	ck_assert_uint_eq(get_be(big.host + 0x100, 4), 0);
+	ck_assert_uint_eq(be_get(big.host + 0x100, 4), 0);
 	ck_assert_mem_eq(big.host + 0x300, "abc", 3);
 	ck_assert_mem_eq(high + 0x400, "\0\0\0", 3);
 	/* A buffer across the MMIO hole is two regions, not one: ERROR. */
 	put_desc(big.host, 0x100, SELECT(0x20) | READ, 3, LAYOUT_MMIO_HOLE_START - 1);
 	dma_kick(&fw, 0x100);
-	ck_assert_uint_eq(get_be(big.host + 0x100, 4), ERROR);
+	ck_assert_uint_eq(be_get(big.host + 0x100, 4), ERROR);
 	/* A descriptor across the hole is not read. */
-	put_be(big.host + LAYOUT_MMIO_HOLE_START - 8, SELECT(0x20) | READ, 4);
-	put_be(big.host + LAYOUT_MMIO_HOLE_START - 4, 3, 4);
+	be_put(big.host + LAYOUT_MMIO_HOLE_START - 8, SELECT(0x20) | READ, 4);
+	be_put(big.host + LAYOUT_MMIO_HOLE_START - 4, 3, 4);
 	dma_kick(&fw, LAYOUT_MMIO_HOLE_START - 8);
-	ck_assert_uint_eq(get_be(big.host + LAYOUT_MMIO_HOLE_START - 8, 4), ERROR);
+	ck_assert_uint_eq(be_get(big.host + LAYOUT_MMIO_HOLE_START - 8, 4), ERROR);
 	ck_assert_mem_eq(big.host + 0x500, "\0\0\0", 3);
 	fw_cfg_destroy(&fw);
 	test_ram_free(&big);

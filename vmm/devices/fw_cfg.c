@@ -7,35 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/byteorder.h"
 #include "vmm/devices/fw_cfg.h"
-
-static void fw_cfg_put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void fw_cfg_put_be(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-static uint64_t fw_cfg_get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = n - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t fw_cfg_get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* The directory as fw_cfg.rst "File Directory" gives it: a be32 count,
  * then per file be32 size, be16 select, u16 reserved and the name padded
@@ -43,11 +16,11 @@ static uint64_t fw_cfg_get_be(const uint8_t *p, int n)
 static void fw_cfg_build_dir(struct fw_cfg *fw)
 {
 	memset(fw->dir, 0, sizeof(fw->dir));
-	fw_cfg_put_be(fw->dir, (uint64_t)fw->nfiles, 4);
+	be_put(fw->dir, (uint64_t)fw->nfiles, 4);
 	for (int i = 0; i < fw->nfiles; i++) {
 		uint8_t *e = fw->dir + 4 + (size_t)i * FW_CFG_DIR_ENTRY_SIZE;
-		fw_cfg_put_be(e, fw->files[i].size, 4);
-		fw_cfg_put_be(e + 4, (uint64_t)(FW_CFG_FILE_FIRST + i), 2);
+		be_put(e, fw->files[i].size, 4);
+		be_put(e + 4, (uint64_t)(FW_CFG_FILE_FIRST + i), 2);
 		memcpy(e + 8, fw->files[i].name, FW_CFG_NAME_SIZE);
 	}
 	fw->dir_size = 4 + (uint32_t)fw->nfiles * FW_CFG_DIR_ENTRY_SIZE;
@@ -59,12 +32,12 @@ void fw_cfg_init(struct fw_cfg *fw, struct guest_memory *mem, uint64_t ram_size,
 	fw->mem = mem;
 	fw->log = stderr;
 	memcpy(fw->signature, "QEMU", 4);
-	fw_cfg_put_le(fw->id, FW_CFG_VERSION | FW_CFG_VERSION_DMA, 4);
-	fw_cfg_put_le(fw->ram_size, ram_size, 8);
+	le_put(fw->id, FW_CFG_VERSION | FW_CFG_VERSION_DMA, 4);
+	le_put(fw->ram_size, ram_size, 8);
 	/* On x86 QEMU's MAX_CPUS is the APIC ID limit: with APIC ID = index,
 	 * the vCPU count. */
-	fw_cfg_put_le(fw->nb_cpus, (uint64_t)ncpus, 2);
-	fw_cfg_put_le(fw->max_cpus, (uint64_t)ncpus, 2);
+	le_put(fw->nb_cpus, (uint64_t)ncpus, 2);
+	le_put(fw->max_cpus, (uint64_t)ncpus, 2);
 	fw_cfg_build_dir(fw);
 	fw->selector = FW_CFG_SIGNATURE;
 }
@@ -123,7 +96,7 @@ int fw_cfg_add_file(struct fw_cfg *fw, const char *name, const void *data, size_
 int fw_cfg_add_vmcoreinfo(struct fw_cfg *fw, struct error *err)
 {
 	uint8_t info[FW_CFG_VMCOREINFO_SIZE] = { 0 };
-	fw_cfg_put_le(info, FW_CFG_VMCOREINFO_FORMAT_ELF, 2);
+	le_put(info, FW_CFG_VMCOREINFO_FORMAT_ELF, 2);
 	if (fw_cfg_add_file(fw, FW_CFG_VMCOREINFO_FILE, info, sizeof(info), true, err) < 0)
 		return -1;
 	for (int i = 0; i < fw->nfiles; i++)
@@ -136,10 +109,10 @@ int fw_cfg_add_vmcoreinfo(struct fw_cfg *fw, struct error *err)
 bool fw_cfg_vmcoreinfo(const struct fw_cfg *fw, uint64_t *paddr, uint32_t *size)
 {
 	if (!fw->vmcoreinfo || !fw->vmcoreinfo_valid ||
-	    fw_cfg_get_le(fw->vmcoreinfo + 2, 2) != FW_CFG_VMCOREINFO_FORMAT_ELF)
+	    le_get(fw->vmcoreinfo + 2, 2) != FW_CFG_VMCOREINFO_FORMAT_ELF)
 		return false;
-	*size = (uint32_t)fw_cfg_get_le(fw->vmcoreinfo + 4, 4);
-	*paddr = fw_cfg_get_le(fw->vmcoreinfo + 8, 8);
+	*size = (uint32_t)le_get(fw->vmcoreinfo + 4, 4);
+	*paddr = le_get(fw->vmcoreinfo + 8, 8);
 	return true;
 }
 
@@ -200,12 +173,12 @@ static void fw_cfg_vmcoreinfo_written(struct fw_cfg *fw, uint32_t offset, uint32
 {
 	const uint8_t *v = fw->vmcoreinfo;
 	fw->vmcoreinfo_valid = offset == 0 && len == FW_CFG_VMCOREINFO_SIZE &&
-			       fw_cfg_get_le(v + 2, 2) != FW_CFG_VMCOREINFO_FORMAT_NONE;
+			       le_get(v + 2, 2) != FW_CFG_VMCOREINFO_FORMAT_NONE;
 	if (fw->verbose && fw->vmcoreinfo_valid)
 		fprintf(fw->log, "minivmm: fw_cfg: the guest registered its vmcoreinfo: "
 			"paddr=0x%" PRIx64 " size=0x%" PRIx64 " format=%" PRIu64 "\n",
-			fw_cfg_get_le(v + 8, 8), fw_cfg_get_le(v + 4, 4),
-			fw_cfg_get_le(v + 2, 2));
+			le_get(v + 8, 8), le_get(v + 4, 4),
+			le_get(v + 2, 2));
 }
 
 /* The ERROR bit is the guest's answer; --verbose says so once, since a
@@ -237,14 +210,14 @@ static void fw_cfg_dma(struct fw_cfg *fw, uint64_t desc_addr)
 		/* QEMU writes ERROR into the control word when at least that
 		 * much is RAM; when it is not, the guest learns nothing. */
 		uint8_t error[4];
-		fw_cfg_put_be(error, FW_CFG_DMA_CTL_ERROR, 4);
+		be_put(error, FW_CFG_DMA_CTL_ERROR, 4);
 		guest_memory_write(fw->mem, desc_addr, error, sizeof(error));
 		fw_cfg_dma_fault(fw, "descriptor outside guest RAM", desc_addr, sizeof(desc));
 		return;
 	}
-	uint32_t control = (uint32_t)fw_cfg_get_be(desc, 4);
-	uint32_t length = (uint32_t)fw_cfg_get_be(desc + 4, 4);
-	uint64_t address = fw_cfg_get_be(desc + 8, 8);
+	uint32_t control = (uint32_t)be_get(desc, 4);
+	uint32_t length = (uint32_t)be_get(desc + 4, 4);
+	uint64_t address = be_get(desc + 8, 8);
 
 	if (control & FW_CFG_DMA_CTL_SELECT)
 		fw_cfg_select(fw, (uint16_t)(control >> 16));
@@ -311,7 +284,7 @@ static void fw_cfg_dma(struct fw_cfg *fw, uint64_t desc_addr)
 		length -= len;
 	}
 	uint8_t done[4];
-	fw_cfg_put_be(done, result, 4);
+	be_put(done, result, 4);
 	guest_memory_write(fw->mem, desc_addr, done, sizeof(done));
 }
 
@@ -349,13 +322,13 @@ void fw_cfg_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint
 	 * writes them with iowrite32be (fw_cfg_dma_mem_write: only 32-bit
 	 * writes at +4 and +8 count on x86, which has no 64-bit port I/O). */
 	if (offset == FW_CFG_PORT_SELECTOR && size == 2) {
-		fw_cfg_select(fw, (uint16_t)fw_cfg_get_le(data, 2));
+		fw_cfg_select(fw, (uint16_t)le_get(data, 2));
 	} else if (offset == FW_CFG_PORT_DMA_HIGH && size == 4) {
-		fw->dma_addr = fw_cfg_get_be(data, 4) << 32;
+		fw->dma_addr = be_get(data, 4) << 32;
 	} else if (offset == FW_CFG_PORT_DMA_LOW && size == 4) {
 		/* The latched address is cleared before the transfer, so the
 		 * next one starts from a zero high half. */
-		uint64_t addr = fw->dma_addr | fw_cfg_get_be(data, 4);
+		uint64_t addr = fw->dma_addr | be_get(data, 4);
 		fw->dma_addr = 0;
 		fw_cfg_dma(fw, addr);
 	}
