@@ -33,6 +33,7 @@
 
 #include "common/file_replace.h"
 #include "common/json.h"
+#include "common/write_all.h"
 #include "vmm/run_report.h"
 
 /* ---- The boot timeline ------------------------------------------------- */
@@ -280,23 +281,6 @@ static void run_report_print(FILE *out, const struct run_report *r, int status,
 	fputs("}\n", out);
 }
 
-static int run_report_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int run_report_write(struct run_report *r, int status, const char *reason, const char *expect,
 		     bool expect_matched, const struct run_timeline *tl,
 		     const struct console_tail *tail, const struct image_list *images, int ncpus,
@@ -326,7 +310,7 @@ int run_report_write(struct run_report *r, int status, const char *reason, const
 
 	int rc = 0;
 	if (r->direct_fd >= 0) {
-		if (run_report_write_all(r->direct_fd, text, len) < 0)
+		if (write_all(r->direct_fd, text, len) < 0)
 			rc = error_set(err, "--result-json %s: cannot write: %s", r->path,
 				       strerror(errno));
 		free(text);
@@ -335,7 +319,7 @@ int run_report_write(struct run_report *r, int status, const char *reason, const
 	char *tmp;
 	int fd = file_replace_begin(r->target, r->what, &tmp, err);
 	if (fd >= 0) {
-		bool ok = fchmod(fd, r->mode) == 0 && run_report_write_all(fd, text, len) == 0;
+		bool ok = fchmod(fd, r->mode) == 0 && write_all(fd, text, len) == 0;
 		if (!ok)
 			error_set(err, "%s: cannot write %s: %s", r->what, tmp, strerror(errno));
 		rc = file_replace_finish(fd, tmp, r->target, r->what, ok, err);

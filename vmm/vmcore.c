@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/file_replace.h"
+#include "common/write_all.h"
 #include "vmm/vmcore.h"
 
 /* The file is written in the host's byte order; ELFDATA2LSB says x86's. */
@@ -295,28 +296,13 @@ static uint8_t *vmcore_build_notes(const struct vmcore_cpu *cpus, int ncpus,
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* pwrite all of buf at off: retries EINTR and short writes. */
+/* All of buf at off, or an error naming the dump and where it failed. */
 static int vmcore_pwrite(int fd, const char *name, const void *buf, uint64_t len, uint64_t off,
 			 struct error *err)
 {
-	const uint8_t *p = buf;
-	while (len > 0) {
-		size_t chunk = len > (1U << 30) ? (1U << 30) : (size_t)len;
-		ssize_t n = pwrite(fd, p, chunk, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return error_set(err, "%s: cannot write the dump at offset 0x%llx: %s", name,
-					 (unsigned long long)off, strerror(errno));
-		}
-		if (n == 0)
-			return error_set(err, "%s: cannot write the dump at offset 0x%llx: "
-					 "the write made no progress", name,
-					 (unsigned long long)off);
-		p += n;
-		len -= (uint64_t)n;
-		off += (uint64_t)n;
-	}
+	if (pwrite_all(fd, buf, (size_t)len, (off_t)off) < 0)
+		return error_set(err, "%s: cannot write the dump at offset 0x%llx: %s", name,
+				 (unsigned long long)off, strerror(errno));
 	return 0;
 }
 
