@@ -57,7 +57,7 @@ echo "== $group: in the KVM box ($why)"
 # The command line for the box's /bin/sh, every word quoted.
 cmd="export MINIVMM_KVM=host"
 for v in CI V ASAN_OPTIONS UBSAN_OPTIONS CK_RUN_SUITE CK_RUN_CASE CK_INCLUDE_TAGS \
-	CK_EXCLUDE_TAGS CK_VERBOSITY CK_DEFAULT_TIMEOUT; do
+	CK_EXCLUDE_TAGS CK_VERBOSITY CK_DEFAULT_TIMEOUT CK_TIMEOUT_MULTIPLIER; do
 	[ -n "${!v+set}" ] && cmd+=" $v=$(printf '%q' "${!v}")"
 done
 cmd+="; exec"

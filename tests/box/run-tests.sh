@@ -52,7 +52,10 @@
 # broken box is reported as that, not as a minivmm failure.
 #
 # Prints `ok NAME` or `FAIL NAME: why` (with the tail of that test's console)
-# per test, then `N passed, N failed`. Exit 0 only if all passed.
+# per test, then `N passed, N failed`. Exit 0 only if all passed. A box that
+# stalls or does not start is retried once in a fresh box; tests the box's
+# own failure kept from a result print `BOX FAILURE NAME: the box failed: ...`
+# and the run ends with the box's status (90-95) unless a test failed (1).
 # Missing qemu or packages fail loudly (scripts/install-deps.sh installs them).
 # V=1 echoes the whole box console as it goes.
 set -uo pipefail
@@ -69,13 +72,27 @@ else
 	exit 2
 fi
 
-passed=0 failed=0
+passed=0 failed=0 box_failed=0 box_rc=0
 ok() { echo "ok $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+# fail NAME WHY: a test failed; or, when WHY is the box's own failure
+# ("the box failed: ..."), the box did: that is never a minivmm failure.
+fail() {
+	case "$2" in
+	"the box failed: "*) echo "BOX FAILURE $1: $2"; box_failed=$((box_failed + 1)) ;;
+	*) echo "FAIL $1: $2"; failed=$((failed + 1)) ;;
+	esac
+}
+# The summary; exit 1 when a test failed, else the box's status (90-95)
+# when the box failed, else 0.
 finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
+	if [ "$box_failed" -gt 0 ]; then
+		echo "$passed passed, $failed failed, $box_failed not run: the box failed"
+	else
+		echo "$passed passed, $failed failed"
+	fi
+	[ "$failed" -eq 0 ] || exit 1
+	[ "$box_failed" -eq 0 ] || exit "$box_rc"
+	exit 0
 }
 # indent: the console lines shown under a FAIL.
 indent() { sed 's/^/    | /'; }
@@ -204,19 +221,29 @@ fi"
 fi
 
 # --- one box run -------------------------------------------------------------------
+# A box that stalls (no console line for 300 s) or does not start is
+# retried once, in a fresh box.
 start=$(date +%s)
-if [ "${V:-0}" = 1 ]; then
-	BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --files "${files[@]}" -- "$box_cmd" \
-		2>"$tmp/box.err" | tee "$tmp/console"
-	box_rc=${PIPESTATUS[0]}
-else
-	BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --files "${files[@]}" -- "$box_cmd" \
-		>"$tmp/console" 2>"$tmp/box.err"
-	box_rc=$?
-fi
-echo "# box run: $(($(date +%s) - start)) s, box-run.sh exit status $box_rc"
-box_err=$(grep '^box: ' "$tmp/box.err" | tail -n1)
-[ -s "$tmp/box.err" ] && grep -v '^box: ' "$tmp/box.err" | indent
+for attempt in 1 2; do
+	if [ "${V:-0}" = 1 ]; then
+		BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --stall 300 \
+			--files "${files[@]}" -- "$box_cmd" 2>"$tmp/box.err" | tee "$tmp/console"
+		box_rc=${PIPESTATUS[0]}
+	else
+		BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --stall 300 \
+			--files "${files[@]}" -- "$box_cmd" >"$tmp/console" 2>"$tmp/box.err"
+		box_rc=$?
+	fi
+	echo "# box run: $(($(date +%s) - start)) s, box-run.sh exit status $box_rc"
+	box_err=$(grep '^box: ' "$tmp/box.err" | tail -n1)
+	[ -s "$tmp/box.err" ] && grep -v '^box: ' "$tmp/box.err" | indent
+	case "$box_rc" in
+	90 | 91 | 92 | 95)
+		[ "$attempt" = 1 ] && [ -n "$box_err" ] &&
+			echo "# ${box_err}: once more in a fresh box" && continue ;;
+	esac
+	break
+done
 
 # section NAME: the console lines of one test, without its markers.
 section() {
@@ -252,6 +279,7 @@ else
 	fi
 	[ "$probe_only" = 1 ] && finish
 	tests=("${tests[@]:1}")
+	[ -z "$rc" ] && [ -n "$box_err" ] && fail_all "$(no_result)"
 	fail_all "not run: the box has no working nested KVM"
 fi
 [ "$probe_only" = 1 ] && finish
