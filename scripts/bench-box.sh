@@ -9,7 +9,8 @@
 #   BENCH-BOX minivmm|qemu RUN MS
 #
 # and, after each VMM's first boot, what it printed on stderr, if anything, as
-# BENCH-BOX-NOTE lines.
+# BENCH-BOX-NOTE lines.  First of all, BENCH-BOX-CMDLINE and the command line
+# both guests get.
 # MS: run-timer's milliseconds from the VMM's start to the marker on its
 # console.  On a failure: BENCH-BOX-FAIL with the reason, the VMM's last
 # output, and exit status 1.
@@ -17,16 +18,24 @@
 # Expects in /box: minivmm, qemu-system-x86_64, bios-microvm.bin (QEMU's
 # microvm firmware) and linuxboot_dma.bin (the option ROM QEMU loads a bzImage
 # with), both found through -L /box, run-timer, guest-kernel (a
-# bzImage), guest.cpio.gz (images/guest-initramfs.sh) and cmdline.txt:
-# minivmm's effective command line with --cmdline minivmm.end=hang, which QEMU
-# gets whole, so both guests boot with the same line and stay up after the
-# marker until run-timer kills them.
+# bzImage), guest.cpio.gz (images/guest-initramfs.sh) and exit-pvh.elf (the
+# bench's trivial guest: minivmm --verbose with it says minivmm's effective
+# command line, here, where /dev/kvm is, whatever the host has).  The line,
+# with --cmdline minivmm.end=hang, goes whole to QEMU's -append, so both
+# guests boot with the same line and stay up after the marker until
+# run-timer kills them.
 set -eu
 
 runs=$1
 first=${2:-1}
 marker=MINIVMM-GUEST-USERSPACE-OK
-cmdline=$(cat cmdline.txt)
+cmdline=$(./minivmm --verbose --kernel exit-pvh.elf --cmdline minivmm.end=hang 2>&1 >/dev/null |
+	sed -n 's/^minivmm: cmdline "\(.*\)"$/\1/p' | head -n1)
+if [ -z "$cmdline" ]; then
+	echo "BENCH-BOX-FAIL minivmm --verbose printed no 'minivmm: cmdline \"...\"' line"
+	exit 1
+fi
+echo "BENCH-BOX-CMDLINE $cmdline"
 
 # boot VMM RUN: one timed boot; prints its line or fails.
 boot() {
