@@ -373,7 +373,7 @@ static void acpi_madt_add(uint8_t *madt, size_t *pos, const void *entry, size_t 
 }
 
 /* §5.2.12: the vCPUs' local APICs, KVM's IOAPIC and how the ISA IRQs reach
- * it, and the NMI wiring of LINT1 (kvm/vcpu.c programs it so). */
+ * it, and the NMI wiring of LINT1 (vcpu_setup.c programs it so). */
 static int acpi_write_madt(struct guest_memory *mem, const struct acpi_layout *l, int ncpus,
 			   struct error *err)
 {
@@ -387,7 +387,7 @@ static int acpi_write_madt(struct guest_memory *mem, const struct acpi_layout *l
 	size_t pos = 0;
 	acpi_madt_add(madt, &pos, &head, sizeof(head));
 
-	/* kvm/vcpu.c gives vCPU i APIC ID i; the UID matches. */
+	/* vCPU i has APIC ID i (vcpu_cpuid.c); the UID matches. */
 	for (int i = 0; i < ncpus; i++) {
 		struct acpi_madt_lapic lapic = {
 			.type = ACPI_MADT_TYPE_LAPIC, .length = sizeof(lapic),

@@ -1,12 +1,15 @@
 /* boot/: what the guest needs to start: boot_params and e820, the command
  * line, identity page tables, the GDT and the initial vCPU state for the
  * 64-bit Linux boot protocol (boot.rst), or the hvm_start_info and 32-bit
- * state for PVH (shared/reference F.7).  Pure: writes guest RAM through
- * struct guest_memory and fills linux/kvm.h register structs; never calls
- * ioctl (DESIGN.md). */
+ * state for PVH (shared/reference F.7).  The whole initial vCPU state is
+ * here as data: registers and segments, and every vCPU's CPUID, XCR0, MSRs,
+ * LINT pins and FPU (struct kvm_vcpu_setup); kvm/ only applies it.  Pure:
+ * writes guest RAM through struct guest_memory and fills linux/kvm.h
+ * structs; never calls ioctl (DESIGN.md). */
 #ifndef MINIVMM_BOOT_BOOT_H
 #define MINIVMM_BOOT_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +19,7 @@
 #include "boot/layout.h"
 #include "common/error.h"
 #include "kvm/guest_memory.h"
+#include "kvm/kvm.h"
 #include "loader/loader.h"
 
 /* e820 types (zero-page.rst / ACPI). */
@@ -74,6 +78,45 @@ int gdt_build(struct guest_memory *mem, struct error *err);
  * come from the vCPU so fields minivmm does not set keep KVM's values. */
 void boot_vcpu_state_linux64(struct kvm_regs *regs, struct kvm_sregs *sregs,
 			     uint64_t entry, uint64_t boot_params_gpa);
+
+/* ---- the rest of a vCPU's initial state (vcpu_setup.c, vcpu_cpuid.c) ----
+ *
+ * Besides its registers and segments (above), every vCPU starts with the
+ * state a Linux guest expects its firmware to leave: CPUID, XCR0, MSRs, the
+ * local APIC's LINT pins and the FPU.  boot/ decides it all as data in a
+ * struct kvm_vcpu_setup (kvm/kvm.h), which kvm_vcpu_create applies. */
+
+/* Fills setup for vCPU index (APIC ID = index) of ncpus:
+ * - cpuid: a copy of supported (KVM_GET_SUPPORTED_CPUID's table) adjusted
+ *   by boot_vcpu_cpuid_adjust; tsc_deadline is KVM_CAP_TSC_DEADLINE_TIMER;
+ * - xcr0: the user state components that copy's leaf 0xD.0 offers (x87,
+ *   SSE, AVX, AVX-512, PKRU; not MPX, not AMX), 0 without leaf 0xD;
+ * - msrs: SYSENTER, SYSCALL and KERNEL_GS_BASE zero, TSC zero,
+ *   MISC_ENABLE fast strings, MTRRs enabled with write-back by default;
+ * - LINT0 ExtINT and LINT1 NMI, the MP spec's virtual wire;
+ * - the FPU as FNINIT leaves it, MXCSR at its reset value.
+ * Free it with boot_vcpu_setup_free, also after an error (then setup holds
+ * nothing to free).  Errors: out of memory, index/ncpus out of range. */
+int boot_vcpu_setup_build(struct kvm_vcpu_setup *setup, const struct kvm_cpuid2 *supported,
+			  int index, int ncpus, bool tsc_deadline, struct error *err);
+void boot_vcpu_setup_free(struct kvm_vcpu_setup *setup);
+
+/* The CPUID vCPU index of ncpus sees, from what KVM_GET_SUPPORTED_CPUID
+ * gave (vcpu_cpuid.c).  The topology is one package of ncpus cores, one
+ * thread each, APIC ID = index: leaf 1 (initial APIC ID, logical processor
+ * count, HTT), leaf 4 and AMD's 0x8000001D (who shares a cache), leaves 0xB
+ * and 0x1F (rewritten as SMT and core levels when present), AMD's
+ * 0x80000008 (core count, APIC ID size) and 0x8000001E (extended APIC ID,
+ * core ID).  Besides: the hypervisor bit, TSC-deadline as tsc_deadline
+ * says, no energy-performance bias.  The rewritten 0xB/0x1F may need up to
+ * BOOT_VCPU_CPUID_EXTRA_ENTRIES entries beyond cpuid->nent; capacity is how
+ * many entries cpuid has room for.  -1 (and cpuid untouched) when that room
+ * is missing or index/ncpus are out of range. */
+#define BOOT_VCPU_CPUID_EXTRA_ENTRIES 6
+int boot_vcpu_cpuid_adjust(struct kvm_cpuid2 *cpuid, uint32_t capacity, int index, int ncpus,
+			   bool tsc_deadline);
+/* Bits of APIC ID that number the cores: ceil(log2(ncpus)). */
+int boot_vcpu_cpuid_core_shift(int ncpus);
 
 /* PVH boot (shared/reference F.7, after Xen's public
  * arch-x86/hvm/start_info.h, which no Debian UAPI header carries): the

@@ -54,4 +54,33 @@
 #define X86_DESC_FLAG_DB  0x4    /* 32-bit default operand size */
 #define X86_DESC_FLAG_L   0x2    /* 64-bit code (requires D/B = 0) */
 
+/* MSRs a vCPU starts with (SDM Vol. 4, "Model-Specific Registers"). */
+#define X86_MSR_TSC             0x10
+#define X86_MSR_SYSENTER_CS     0x174
+#define X86_MSR_SYSENTER_ESP    0x175
+#define X86_MSR_SYSENTER_EIP    0x176
+#define X86_MSR_MISC_ENABLE     0x1a0
+#define X86_MSR_MTRR_DEF_TYPE   0x2ff
+#define X86_MSR_STAR            0xc0000081
+#define X86_MSR_LSTAR           0xc0000082
+#define X86_MSR_CSTAR           0xc0000083
+#define X86_MSR_SYSCALL_MASK    0xc0000084
+#define X86_MSR_KERNEL_GS_BASE  0xc0000102
+/* IA32_MISC_ENABLE bit 0: fast-strings enable. */
+#define X86_MISC_ENABLE_FAST_STRING 0x1
+/* IA32_MTRR_DEF_TYPE (SDM Vol. 3A, "IA32_MTRR_DEF_TYPE MSR"): E (bit 11)
+ * enables the MTRRs, bits 7:0 hold the default memory type; 6 is
+ * write-back ("MTRR Memory Types and Their Properties"). */
+#define X86_MTRR_DEF_TYPE_E  (1 << 11)
+#define X86_MTRR_TYPE_WB     6
+
+/* Local APIC (SDM Vol. 3A, "Local APIC Register Address Map" and "Local
+ * Vector Table"): the LVT LINT0/LINT1 registers' offsets and the
+ * delivery-mode field (bits 10:8) of an LVT entry. */
+#define X86_APIC_LVT_LINT0         0x350
+#define X86_APIC_LVT_LINT1         0x360
+#define X86_APIC_LVT_DELIVERY_MASK (7 << 8)
+#define X86_APIC_DELIVERY_NMI      (4 << 8)
+#define X86_APIC_DELIVERY_EXTINT   (7 << 8)
+
 #endif

@@ -118,34 +118,39 @@ struct kvm_vcpu {
 	struct kvm_run *run;   /* mmap'd, vcpu_mmap_size bytes */
 };
 
-/* Creates vCPU index (APIC ID = index) of ncpus with CPUID from
- * KVM_GET_SUPPORTED_CPUID, the MSRs a Linux guest expects, LAPIC LINT0 ExtINT
- * and LINT1 NMI, and an initialised FPU. */
-int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int index, int ncpus,
-		    struct error *err);
+/* A new vCPU's state beyond its registers, as plain data: boot/ decides
+ * every value (boot_vcpu_setup_build, pure), kvm_vcpu_create only hands
+ * them to KVM.  The registers and segments of the entry protocol come later
+ * through kvm_vcpu_set_regs/_sregs, also from boot/. */
+#define KVM_VCPU_SETUP_MAX_MSRS 16
+struct kvm_vcpu_setup {
+	struct kvm_cpuid2 *cpuid;   /* api.rst KVM_SET_CPUID2 */
+	/* api.rst KVM_SET_XCRS: XCR0; 0 or 1 (x87 only, the reset value)
+	 * leaves it alone. */
+	uint64_t xcr0;
+	/* api.rst KVM_SET_MSRS: the first nmsrs entries, in order. */
+	uint32_t nmsrs;
+	struct kvm_msr_entry msrs[KVM_VCPU_SETUP_MAX_MSRS];
+	/* The delivery modes (LVT bits 10:8, common/x86.h X86_APIC_DELIVERY_*)
+	 * of the local APIC's LINT0 and LINT1; api.rst KVM_GET_LAPIC/KVM_SET_LAPIC
+	 * keep the other bits of both entries. */
+	uint32_t lint0_delivery;
+	uint32_t lint1_delivery;
+	struct kvm_fpu fpu;         /* api.rst KVM_SET_FPU (x86 KVM ignores mxcsr) */
+};
+
+/* Creates vCPU index (KVM's vCPU id, the APIC ID) and applies setup to it:
+ * CPUID, XCR0, MSRs, LINT pins, FPU.  Each refused ioctl is an error naming
+ * it (an MSR KVM refuses is named by its index); a refused XCR0 is not (the
+ * guest sets XCR0 itself then). */
+int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int index,
+		    const struct kvm_vcpu_setup *setup, struct error *err);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
 
 /* The VM's coalesced ring as this vCPU's mapping shows it, and how many
  * entries it holds; NULL when KVM offers none (api.rst 4.116). */
 struct kvm_coalesced_mmio_ring *kvm_vcpu_coalesced_ring(const struct kvm_vcpu *vcpu,
 							uint32_t *entries);
-
-/* The CPUID vCPU index of ncpus sees (pure, in kvm/vcpu.c), from what
- * KVM_GET_SUPPORTED_CPUID gave.  The topology is one package of ncpus
- * cores, one thread each, APIC ID = index: leaf 1 (initial APIC ID, logical
- * processor count, HTT), leaf 4 and AMD's 0x8000001D (who shares a cache),
- * leaves 0xB and 0x1F (rewritten as SMT and core levels when present),
- * AMD's 0x80000008 (core count, APIC ID size) and 0x8000001E (extended
- * APIC ID, core ID).  Besides: the hypervisor bit, TSC-deadline as
- * tsc_deadline says, no energy-performance bias.  The rewritten 0xB/0x1F
- * may need up to VCPU_CPUID_EXTRA_ENTRIES entries beyond cpuid->nent;
- * capacity is how many entries cpuid has room for.  -1 (and cpuid
- * untouched) when that room is missing or index/ncpus are out of range. */
-#define VCPU_CPUID_EXTRA_ENTRIES 6
-int vcpu_cpuid_adjust(struct kvm_cpuid2 *cpuid, uint32_t capacity, int index, int ncpus,
-		      bool tsc_deadline);
-/* Bits of APIC ID that number the cores: ceil(log2(ncpus)). */
-int vcpu_cpuid_core_shift(int ncpus);
 
 /* ---- the vCPU register context (pure: kvm/vcpu_context.c) ------------ */
 

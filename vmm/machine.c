@@ -260,16 +260,26 @@ static int machine_load(struct machine *m, struct error *err)
 }
 
 /* Every vCPU as KVM creates it, after KVM_CREATE_IRQCHIP (api.rst 4.7
- * KVM_CREATE_VCPU), vCPU id = APIC ID = index. */
+ * KVM_CREATE_VCPU), vCPU id = APIC ID = index, with the state boot/
+ * decides for it (CPUID from the supported table, XCR0, MSRs, LINT pins,
+ * FPU). */
 static int machine_create_vcpus(struct machine *m, struct error *err)
 {
 	int n = m->cfg->ncpus;
+	const struct kvm_cpuid2 *supported = kvm_system_supported_cpuid(&m->sys, err);
+	if (!supported)
+		return -1;
 	m->vcpus = calloc((size_t)n, sizeof(*m->vcpus));
 	if (!m->vcpus)
 		return error_set_host(err, "out of memory for %d vCPUs", n);
 	for (int i = 0; i < n; i++) {
 		m->vcpus[i].m = m;
-		if (kvm_vcpu_create(&m->vcpus[i].vcpu, &m->vm, i, n, err) < 0)
+		struct kvm_vcpu_setup setup;
+		int r = boot_vcpu_setup_build(&setup, supported, i, n, m->sys.tsc_deadline, err);
+		if (r == 0)
+			r = kvm_vcpu_create(&m->vcpus[i].vcpu, &m->vm, i, &setup, err);
+		boot_vcpu_setup_free(&setup);
+		if (r < 0)
 			return -1;
 		m->nvcpus = i + 1;
 	}

@@ -10,7 +10,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
+#include "boot/boot.h"
+#include "common/x86.h"
 #include "kvm/kvm.h"
 #include "tests/unit/unit.h"
 
@@ -133,7 +134,36 @@ static void live_vm_open(struct kvm_system *sys, struct kvm_vm *vm)
 	ck_assert_msg(kvm_vm_create(vm, sys, &cfg, &err) == 0, "%s", err.msg);
 }
 
-#define MSR_LSTAR 0xc0000082U   /* SDM Vol. 4: IA32_LSTAR, any canonical value */
+/* vCPU index of ncpus with the state boot/ decides for it, as
+ * machine_create_vcpus makes it; extra_msr (0: none) is one more MSR to
+ * set.  Returns kvm_vcpu_create's result, its error in err. */
+static int live_vcpu_create_with(struct kvm_vcpu *vcpu, struct kvm_system *sys,
+				 struct kvm_vm *vm, int index, int ncpus, uint32_t extra_msr,
+				 struct error *err)
+{
+	const struct kvm_cpuid2 *supported = kvm_system_supported_cpuid(sys, err);
+	ck_assert_msg(supported != NULL, "%s", err->msg);
+	struct kvm_vcpu_setup setup;
+	ck_assert_msg(boot_vcpu_setup_build(&setup, supported, index, ncpus, sys->tsc_deadline,
+					    err) == 0, "%s", err->msg);
+	if (extra_msr) {
+		ck_assert_uint_lt(setup.nmsrs, KVM_VCPU_SETUP_MAX_MSRS);
+		setup.msrs[setup.nmsrs++] = (struct kvm_msr_entry){ .index = extra_msr };
+	}
+	int r = kvm_vcpu_create(vcpu, vm, index, &setup, err);
+	boot_vcpu_setup_free(&setup);
+	return r;
+}
+
+static void live_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_system *sys, struct kvm_vm *vm,
+			     int index, int ncpus)
+{
+	struct error err = { 0 };
+	ck_assert_msg(live_vcpu_create_with(vcpu, sys, vm, index, ncpus, 0, &err) == 0, "%s",
+		      err.msg);
+}
+
+#define MSR_NONE 0x4d494e49U   /* an MSR no CPU has */
 
 START_TEST(context_on_a_live_vcpu)
 {
@@ -142,7 +172,7 @@ START_TEST(context_on_a_live_vcpu)
 	struct kvm_vcpu vcpu;
 	struct error err = { 0 };
 	live_vm_open(&sys, &vm);
-	ck_assert_msg(kvm_vcpu_create(&vcpu, &vm, 0, 1, &err) == 0, "%s", err.msg);
+	live_vcpu_create(&vcpu, &sys, &vm, 0, 1);
 
 	uint64_t v = 0;
 	ck_assert_msg(kvm_vcpu_set_reg(&vcpu, VCPU_REG_RAX, 0x1234567890abcdefULL, &err) == 0,
@@ -158,12 +188,12 @@ START_TEST(context_on_a_live_vcpu)
 	ck_assert_int_eq(kvm_vcpu_get_reg(&vcpu, VCPU_REG_RFLAGS, &v, &err), 0);
 	ck_assert_uint_eq(v, 0x2);
 
-	ck_assert_msg(kvm_vcpu_set_msr(&vcpu, MSR_LSTAR, 0xffffffff81000000ULL, &err) == 0,
+	ck_assert_msg(kvm_vcpu_set_msr(&vcpu, X86_MSR_LSTAR, 0xffffffff81000000ULL, &err) == 0,
 		      "%s", err.msg);
-	ck_assert_msg(kvm_vcpu_get_msr(&vcpu, MSR_LSTAR, &v, &err) == 0, "%s", err.msg);
+	ck_assert_msg(kvm_vcpu_get_msr(&vcpu, X86_MSR_LSTAR, &v, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(v, 0xffffffff81000000ULL);
 	/* An MSR no CPU has. */
-	ck_assert_int_eq(kvm_vcpu_get_msr(&vcpu, 0x4d494e49, &v, &err), -1);
+	ck_assert_int_eq(kvm_vcpu_get_msr(&vcpu, MSR_NONE, &v, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "MSR 0x4d494e49"));
 
 	kvm_vcpu_destroy(&vcpu);
@@ -199,17 +229,19 @@ START_TEST(ram_aligned_and_xcr0_set)
 	struct kvm_system sys;
 	struct kvm_vm vm;
 	struct kvm_vcpu vcpu;
-	struct error err = { 0 };
 	live_vm_open(&sys, &vm);
 	ck_assert_uint_eq((uintptr_t)vm.mem.host_base % (2u << 20), 0);
-	ck_assert_msg(kvm_vcpu_create(&vcpu, &vm, 0, 1, &err) == 0, "%s", err.msg);
-	static struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cpuid;
-	cpuid.c.nent = 256;
-	ck_assert_int_eq(ioctl(vcpu.fd, KVM_GET_CPUID2, &cpuid), 0);
+	live_vcpu_create(&vcpu, &sys, &vm, 0, 1);
+	enum { CAP = 512 };
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CAP * sizeof(c->entries[0]));
+	ck_assert_ptr_nonnull(c);
+	c->nent = CAP;
+	ck_assert_int_eq(ioctl(vcpu.fd, KVM_GET_CPUID2, c), 0);
 	uint64_t offered = 0;
-	for (uint32_t i = 0; i < cpuid.c.nent; i++)
-		if (cpuid.c.entries[i].function == 0xd && cpuid.c.entries[i].index == 0)
-			offered = cpuid.c.entries[i].eax | (uint64_t)cpuid.c.entries[i].edx << 32;
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+			offered = c->entries[i].eax | (uint64_t)c->entries[i].edx << 32;
+	free(c);
 	struct kvm_xcrs xcrs = { 0 };
 	ck_assert_int_eq(ioctl(vcpu.fd, KVM_GET_XCRS, &xcrs), 0);
 	if (offered & 4) {   /* AVX offered: more than x87 */
@@ -217,6 +249,47 @@ START_TEST(ram_aligned_and_xcr0_set)
 		ck_assert_uint_eq(xcrs.xcrs[0].value, offered & 0x2e7);
 	}
 	kvm_vcpu_destroy(&vcpu);
+	kvm_vm_destroy(&vm);
+	kvm_system_close(&sys);
+}
+END_TEST
+
+/* kvm_vcpu_create hands KVM what boot_vcpu_setup_build decided: the LINT
+ * pins' delivery modes, the MSRs, the FPU; and an MSR KVM refuses is an
+ * error naming it. */
+START_TEST(setup_applied_on_a_live_vcpu)
+{
+	struct kvm_system sys;
+	struct kvm_vm vm;
+	struct kvm_vcpu vcpu;
+	struct error err = { 0 };
+	live_vm_open(&sys, &vm);
+	live_vcpu_create(&vcpu, &sys, &vm, 0, 1);
+
+	struct kvm_lapic_state lapic;
+	ck_assert_int_eq(ioctl(vcpu.fd, KVM_GET_LAPIC, &lapic), 0);
+	uint32_t lint0, lint1;
+	memcpy(&lint0, &lapic.regs[X86_APIC_LVT_LINT0], sizeof(lint0));
+	memcpy(&lint1, &lapic.regs[X86_APIC_LVT_LINT1], sizeof(lint1));
+	ck_assert_uint_eq(lint0 & X86_APIC_LVT_DELIVERY_MASK, X86_APIC_DELIVERY_EXTINT);
+	ck_assert_uint_eq(lint1 & X86_APIC_LVT_DELIVERY_MASK, X86_APIC_DELIVERY_NMI);
+
+	uint64_t v = 0;
+	ck_assert_msg(kvm_vcpu_get_msr(&vcpu, X86_MSR_MTRR_DEF_TYPE, &v, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(v, X86_MTRR_DEF_TYPE_E | X86_MTRR_TYPE_WB);
+	ck_assert_msg(kvm_vcpu_get_msr(&vcpu, X86_MSR_MISC_ENABLE, &v, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(v & X86_MISC_ENABLE_FAST_STRING, X86_MISC_ENABLE_FAST_STRING);
+
+	struct kvm_fpu fpu;
+	ck_assert_int_eq(ioctl(vcpu.fd, KVM_GET_FPU, &fpu), 0);
+	ck_assert_uint_eq(fpu.fcw, 0x37f);   /* (KVM_GET_FPU carries no MXCSR on x86) */
+	kvm_vcpu_destroy(&vcpu);
+
+	/* One MSR more, which no CPU has: KVM sets the others and stops there. */
+	ck_assert_int_eq(live_vcpu_create_with(&vcpu, &sys, &vm, 1, 2, MSR_NONE, &err), -1);
+	ck_assert_msg(strstr(err.msg, "vCPU 1: KVM refused MSR 0x4d494e49"), "%s", err.msg);
+	ck_assert_int_eq(vcpu.fd, -1);
+
 	kvm_vm_destroy(&vm);
 	kvm_system_close(&sys);
 }
@@ -235,7 +308,7 @@ START_TEST(two_vcpus_on_a_live_kvm)
 	ck_assert_int_eq(kvm_system_check_vcpus(&sys, sys.max_vcpus, &err), 0);
 	ck_assert_int_eq(kvm_system_check_vcpus(&sys, sys.max_vcpus + 1, &err), -1);
 	for (int i = 0; i < 2; i++)
-		ck_assert_msg(kvm_vcpu_create(&vcpu[i], &vm, i, 2, &err) == 0, "%s", err.msg);
+		live_vcpu_create(&vcpu[i], &sys, &vm, i, 2);
 
 	/* api.rst KVM_GET_MP_STATE: with the in-kernel irqchip the BSP runs,
 	 * an AP is uninitialized until INIT/SIPI. */
@@ -300,6 +373,7 @@ Suite *kvm_system_suite(void)
 	tcase_add_test(live, two_vcpus_on_a_live_kvm);
 	tcase_add_test(live, supported_cpuid_fetched_once);
 	tcase_add_test(live, ram_aligned_and_xcr0_set);
+	tcase_add_test(live, setup_applied_on_a_live_vcpu);
 	suite_add_tcase(s, live);
 	return s;
 }

@@ -1,11 +1,12 @@
-/* vcpu_cpuid_adjust: the CPUID each vCPU sees describes one package of
- * ncpus cores, one thread each, APIC ID = index, on an Intel-shaped and an
- * AMD-shaped table as KVM_GET_SUPPORTED_CPUID gives them. */
+/* boot_vcpu_cpuid_adjust (boot/vcpu_cpuid.c): the CPUID each vCPU sees
+ * describes one package of ncpus cores, one thread each, APIC ID = index,
+ * on an Intel-shaped and an AMD-shaped table as KVM_GET_SUPPORTED_CPUID
+ * gives them. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm/kvm.h"
+#include "boot/boot.h"
 #include "tests/unit/unit.h"
 
 #define SIG KVM_CPUID_FLAG_SIGNIFCANT_INDEX
@@ -39,7 +40,7 @@ static const struct kvm_cpuid_entry2 fake_entries[] = {
 	{ .function = 0x8000001e, .eax = 9, .ebx = 0x0104, .ecx = 0x0302 },
 };
 #define FAKE_N (sizeof(fake_entries) / sizeof(fake_entries[0]))
-#define CAPACITY (FAKE_N + VCPU_CPUID_EXTRA_ENTRIES)
+#define CAPACITY (FAKE_N + BOOT_VCPU_CPUID_EXTRA_ENTRIES)
 
 static struct kvm_cpuid2 *fake_cpuid(void)
 {
@@ -101,7 +102,7 @@ static void check_topology_leaf(const struct kvm_cpuid2 *c, uint32_t fn, int ind
 static void check_vcpu(int index, int ncpus, int shift, bool tsc_deadline)
 {
 	struct kvm_cpuid2 *c = fake_cpuid();
-	ck_assert_int_eq(vcpu_cpuid_adjust(c, CAPACITY, index, ncpus, tsc_deadline), 0);
+	ck_assert_int_eq(boot_vcpu_cpuid_adjust(c, CAPACITY, index, ncpus, tsc_deadline), 0);
 	uint32_t ids = 1u << shift;   /* addressable IDs in the package */
 
 	const struct kvm_cpuid_entry2 *l1 = entry(c, 1, 0);
@@ -154,7 +155,7 @@ START_TEST(core_shift)
 		{ 1, 0 }, { 2, 1 }, { 3, 2 }, { 4, 2 }, { 5, 3 }, { 32, 5 }, { 33, 6 }, { 255, 8 },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		ck_assert_int_eq(vcpu_cpuid_core_shift(want[i][0]), want[i][1]);
+		ck_assert_int_eq(boot_vcpu_cpuid_core_shift(want[i][0]), want[i][1]);
 }
 END_TEST
 
@@ -189,7 +190,7 @@ START_TEST(no_topology_leaves_none_added)
 		if (c->entries[i].function != 0xb && c->entries[i].function != 0x1f)
 			c->entries[n++] = c->entries[i];
 	c->nent = n;
-	ck_assert_int_eq(vcpu_cpuid_adjust(c, CAPACITY, 1, 4, false), 0);
+	ck_assert_int_eq(boot_vcpu_cpuid_adjust(c, CAPACITY, 1, 4, false), 0);
 	ck_assert_uint_eq(c->nent, n);
 	ck_assert_uint_eq(count_leaf(c, 0xb) + count_leaf(c, 0x1f), 0);
 	ck_assert_uint_eq(entry(c, 1, 0)->ebx >> 24, 1);
@@ -201,12 +202,12 @@ START_TEST(refuses_bad_arguments_untouched)
 {
 	struct kvm_cpuid2 *c = fake_cpuid();
 	/* Too little room for the topology subleaves. */
-	ck_assert_int_eq(vcpu_cpuid_adjust(c, FAKE_N + VCPU_CPUID_EXTRA_ENTRIES - 1, 0, 2, true), -1);
-	ck_assert_int_eq(vcpu_cpuid_adjust(c, 0, 0, 2, true), -1);
+	ck_assert_int_eq(boot_vcpu_cpuid_adjust(c, CAPACITY - 1, 0, 2, true), -1);
+	ck_assert_int_eq(boot_vcpu_cpuid_adjust(c, 0, 0, 2, true), -1);
 	/* An index outside the VM, no vCPUs at all. */
-	ck_assert_int_eq(vcpu_cpuid_adjust(c, CAPACITY, 2, 2, true), -1);
-	ck_assert_int_eq(vcpu_cpuid_adjust(c, CAPACITY, -1, 2, true), -1);
-	ck_assert_int_eq(vcpu_cpuid_adjust(c, CAPACITY, 0, 0, true), -1);
+	ck_assert_int_eq(boot_vcpu_cpuid_adjust(c, CAPACITY, 2, 2, true), -1);
+	ck_assert_int_eq(boot_vcpu_cpuid_adjust(c, CAPACITY, -1, 2, true), -1);
+	ck_assert_int_eq(boot_vcpu_cpuid_adjust(c, CAPACITY, 0, 0, true), -1);
 	ck_assert_uint_eq(c->nent, FAKE_N);
 	ck_assert_mem_eq(c->entries, fake_entries, sizeof(fake_entries));
 	free(c);

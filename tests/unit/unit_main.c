@@ -44,6 +44,7 @@
 	X(kvm_system)    \
 	X(vcpu_context)  \
 	X(vcpu_cpuid)    \
+	X(vcpu_setup)    \
 	X(acpi)          \
 	X(aml)           \
 	X(power_devices) \
