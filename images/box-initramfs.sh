@@ -17,8 +17,9 @@
 #       (batch|interactive) in /etc/box/mode.  With HOSTROOT=DIR in the
 #       environment, /etc/box/hostroot holds DIR: the command then runs
 #       chrooted in the host's root filesystem (virtio-9p tag "hostroot",
-#       read-only, with the box's own /dev, /proc, /sys and an empty tmpfs
-#       /tmp), in folder DIR, under the host's /bin/sh and PATH.
+#       read-only, under an overlay whose writes stay in the box's RAM,
+#       with the box's own /dev, /proc and /sys), in folder DIR, under the
+#       host's /bin/sh and PATH.
 #
 # The box's /init prints, on the console:
 #   BOX-ERROR 90 failed to load <module>: <insmod's words>   (then powers off)
@@ -34,7 +35,7 @@ die() { echo "box-initramfs: $*" >&2; exit 1; }
 BOX_MODULES=(kvm kvm-amd)
 # Loaded only for a run in the host's root (payload --host-root): the
 # host's filesystem arrives over virtio-9p (QEMU's -virtfs).
-BOX_HOSTROOT_MODULES=(virtio_pci 9pnet_virtio 9p)
+BOX_HOSTROOT_MODULES=(virtio_pci 9pnet_virtio 9p overlay)
 
 busybox=${BUSYBOX:-/bin/busybox}
 
@@ -87,22 +88,27 @@ if [ ! -c /dev/kvm ] && [ -r /sys/class/misc/kvm/dev ]; then
 fi
 [ -c /dev/kvm ] || box_fail 91 "/dev/kvm missing after loading modules"
 
-# A run in the host's root: its filesystem over virtio-9p, read-only; the
-# box's own devices (/dev/kvm), proc, sys and a fresh /tmp mounted over it.
+# A run in the host's root: its filesystem over virtio-9p, read-only, is
+# the lower layer of an overlay whose upper layer is a tmpfs, so the command
+# may write anywhere (/tmp, a build folder) and the host's files never
+# change; with the box's own devices (/dev/kvm), proc and sys.
 run="sh /etc/box/cmd"
 if [ -f /etc/box/hostroot ]; then
 	while read -r name file; do
 		err=$(insmod "/lib/modules/box/$file" 2>&1) ||
 			box_fail 90 "failed to load $name: $(echo "$err" | tail -n 1)"
 	done </etc/box/modules-hostroot
-	mkdir -p /host
-	mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /host ||
+	mkdir -p /lower /rw /host
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /lower ||
 		box_fail 94 "cannot mount the host's root (virtio-9p tag hostroot)"
+	mount -t tmpfs tmpfs /rw && mkdir /rw/upper /rw/work &&
+		mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /host ||
+		box_fail 94 "cannot mount an overlay over the host's root"
 	mount -t devtmpfs devtmpfs /host/dev && mkdir -p /host/dev/pts /host/dev/shm &&
 		mount -t devpts devpts /host/dev/pts &&
 		mount -t tmpfs tmpfs /host/dev/shm && mount -t proc proc /host/proc &&
-		mount -t sysfs sysfs /host/sys && mount -t tmpfs tmpfs /host/tmp ||
-		box_fail 94 "cannot mount /dev, /proc, /sys and /tmp in the host's root"
+		mount -t sysfs sysfs /host/sys ||
+		box_fail 94 "cannot mount /dev, /proc and /sys in the host's root"
 	# What udev would add and bash's process substitution needs.
 	ln -s /proc/self/fd /host/dev/fd && ln -s fd/0 /host/dev/stdin &&
 		ln -s fd/1 /host/dev/stdout && ln -s fd/2 /host/dev/stderr
@@ -110,8 +116,8 @@ if [ -f /etc/box/hostroot ]; then
 		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp'
 		echo "cd '$(cat /etc/box/hostroot)' || exit 94"
 		cat /etc/box/cmd
-	} >/host/tmp/.box-cmd
-	run="chroot /host /bin/sh /tmp/.box-cmd"
+	} >/host/.box-cmd
+	run="chroot /host /bin/sh /.box-cmd"
 fi
 
 cd /box

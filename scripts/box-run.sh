@@ -19,11 +19,12 @@
 #                   Ctrl-a too, so minivmm's Ctrl-a x ends minivmm; Ctrl-] x
 #                   quits QEMU, Ctrl-] h lists QEMU's other keys)
 #   --host-root     run the command in the host's own filesystem: the box
-#                   mounts this machine's / read-only over virtio-9p and
+#                   mounts this machine's / read-only over virtio-9p under
+#                   an overlay whose writes stay in the box's RAM, and
 #                   chroots into it, with the box's /dev (so /dev/kvm),
-#                   /proc, /sys and an empty tmpfs /tmp; the command starts
-#                   in this folder under the host's /bin/sh, so scripts,
-#                   binaries and tools are used where they are, unchanged
+#                   /proc and /sys; the command starts in this folder under
+#                   the host's /bin/sh, so scripts, binaries and tools are
+#                   used where they are, and no host file ever changes
 #   --files ...     copied into the box as /box/<basename>, with the shared
 #                   libraries and dynamic loader they need (ldd); /box is the
 #                   command's working directory and is first on its PATH
