@@ -124,10 +124,11 @@ int acpi_dsdt_aml(struct aml_buf *b)
 	/* pvpanic: Linux's pvpanic-mmio driver binds "QEMU0001" and takes
 	 * its port from _CRS (QEMU hw/misc/pvpanic-isa.c). */
 	acpi_dsdt_qemu_device(b, "PEVT", "QEMU0001", ACPI_DSDT_STA_PRESENT, LAYOUT_PORT_PVPANIC, 1);
-	/* fw_cfg with DMA as QEMU's fw_cfg_add_acpi_dsdt writes it (reference
-	 * A.6): qemu_fw_cfg binds "QEMU0002" and finds the selector, data and
-	 * DMA registers at offsets 0, 1 and 4 of the range (B.1).  Debian's
-	 * kernel has no other way to find it. */
+	/* fw_cfg with DMA as QEMU's fw_cfg_add_acpi_dsdt writes it (QEMU
+	 * hw/i386/fw_cfg.c): qemu_fw_cfg binds "QEMU0002" and finds the
+	 * selector, data and DMA registers at offsets 0, 1 and 4 of the range
+	 * (Linux drivers/firmware/qemu_fw_cfg.c).  Debian's kernel has no other
+	 * way to find it. */
 	acpi_dsdt_qemu_device(b, "FWCF", "QEMU0002", ACPI_DSDT_STA_HIDDEN, LAYOUT_PORT_FW_CFG,
 			      LAYOUT_PORT_FW_CFG_LEN);
 	aml_end(b, sb);

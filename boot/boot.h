@@ -1,11 +1,11 @@
 /* boot/: what the guest needs to start: boot_params and e820, the command
  * line, identity page tables, the GDT and the initial vCPU state for the
  * 64-bit Linux boot protocol (boot.rst), or the hvm_start_info and 32-bit
- * state for PVH (shared/reference F.7).  The whole initial vCPU state is
- * here as data: registers and segments, and every vCPU's CPUID, XCR0, MSRs,
- * LINT pins and FPU (struct kvm_vcpu_setup); kvm/ only applies it.  Pure:
- * writes guest RAM through struct guest_memory and fills linux/kvm.h
- * structs; never calls ioctl (DESIGN.md). */
+ * state for PVH (Xen's docs/misc/pvh.pandoc).  The whole initial vCPU state
+ * is here as data: registers and segments, and every vCPU's CPUID, XCR0,
+ * MSRs, LINT pins and FPU (struct kvm_vcpu_setup); kvm/ only applies it.
+ * Pure: writes guest RAM through struct guest_memory and fills linux/kvm.h
+ * structs; never calls ioctl, so its tests run without /dev/kvm. */
 #ifndef MINIVMM_BOOT_BOOT_H
 #define MINIVMM_BOOT_BOOT_H
 
@@ -63,9 +63,9 @@ int page_tables_build(struct guest_memory *mem, struct error *err);
 #define BOOT_GDT_CODE_SEL 0x10
 #define BOOT_GDT_DATA_SEL 0x18
 #define BOOT_GDT_TSS_SEL  0x20
-/* Flat 32-bit code for the PVH entry, which starts in protected mode
- * (shared/reference F.7): the hidden CS state must match a real descriptor
- * in case the guest reloads CS before loading its own GDT. */
+/* Flat 32-bit code for the PVH entry, which starts in protected mode (Xen's
+ * docs/misc/pvh.pandoc): the hidden CS state must match a real descriptor in
+ * case the guest reloads CS before loading its own GDT. */
 #define BOOT_GDT_CODE32_SEL 0x30
 #define BOOT_GDT_ENTRIES  7
 
@@ -118,9 +118,9 @@ int boot_vcpu_cpuid_adjust(struct kvm_cpuid2 *cpuid, uint32_t capacity, int inde
 /* Bits of APIC ID that number the cores: ceil(log2(ncpus)). */
 int boot_vcpu_cpuid_core_shift(int ncpus);
 
-/* PVH boot (shared/reference F.7, after Xen's public
- * arch-x86/hvm/start_info.h, which no Debian UAPI header carries): the
- * start-of-day structure the 32-bit PVH entry finds through EBX. */
+/* PVH boot (Xen's public header xen/include/public/arch-x86/hvm/start_info.h,
+ * which no Debian UAPI header carries): the start-of-day structure the 32-bit
+ * PVH entry finds through EBX. */
 #define PVH_START_MAGIC        0x336ec578U
 #define PVH_START_INFO_VERSION 1   /* version 1 adds the memory map Linux needs */
 

@@ -24,8 +24,8 @@
  *             reserved type field that must be 0
  *   [6] 0x30: 0x00cf9b000000ffff  code32: P, S, type 0xb (execute/read,
  *             accessed), G=1, D=1, L=0, limit 4 GiB, base 0 — the flat
- *             32-bit code segment of the PVH entry (shared/reference F.7
- *             "Entry state": "CS 32-bit r/x flat")
+ *             32-bit code segment of the PVH entry (Xen's
+ *             docs/misc/pvh.pandoc: "a 32-bit read/execute code segment")
  * The PVH entry runs in 32-bit protected mode with the same table: the
  * first 8 bytes of the TSS descriptor read as a legacy busy 32-bit TSS
  * (type 0xb, SDM Vol. 3A "TSS Descriptor") of the same base and limit, and

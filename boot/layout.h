@@ -1,6 +1,6 @@
 /* The guest-physical layout: every fixed address minivmm uses, in one place.
- * Low addresses follow Firecracker's well-trodden map (shared/reference/
- * peer-vmms.md §2.2) so that what works for its users works here. */
+ * Low addresses follow Firecracker's well-trodden x86_64 layout so that what
+ * works for its users works here. */
 #ifndef MINIVMM_BOOT_LAYOUT_H
 #define MINIVMM_BOOT_LAYOUT_H
 

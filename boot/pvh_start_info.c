@@ -1,42 +1,42 @@
-/* The PVH start-of-day structure (shared/reference F.7, after Xen's public
- * arch-x86/hvm/start_info.h): hvm_start_info at LAYOUT_PVH_START_INFO, the
- * module list (the initrd) at LAYOUT_PVH_MODLIST and the memory map at
- * LAYOUT_PVH_MEMMAP, all in the page below the zero page.  The memory map
- * is the e820 map a 64-bit boot would get, so both entries see the same
- * RAM. */
+/* The PVH start-of-day structure (Xen's public header
+ * xen/include/public/arch-x86/hvm/start_info.h): hvm_start_info at
+ * LAYOUT_PVH_START_INFO, the module list (the initrd) at LAYOUT_PVH_MODLIST
+ * and the memory map at LAYOUT_PVH_MEMMAP, all in the page below the zero
+ * page.  The memory map is the e820 map a 64-bit boot would get, so both
+ * entries see the same RAM. */
 #include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "boot/boot.h"
 
-/* F.7 table: the layout the guest reads, field by field. */
+/* start_info.h's layout: what the guest reads, field by field. */
 _Static_assert(sizeof(struct hvm_start_info) == 56, "hvm_start_info is 56 bytes");
-_Static_assert(offsetof(struct hvm_start_info, magic) == 0, "F.7: magic at 0");
-_Static_assert(offsetof(struct hvm_start_info, version) == 4, "F.7: version at 4");
-_Static_assert(offsetof(struct hvm_start_info, flags) == 8, "F.7: flags at 8");
-_Static_assert(offsetof(struct hvm_start_info, nr_modules) == 12, "F.7: nr_modules at 12");
-_Static_assert(offsetof(struct hvm_start_info, modlist_paddr) == 16, "F.7: modlist_paddr at 16");
-_Static_assert(offsetof(struct hvm_start_info, cmdline_paddr) == 24, "F.7: cmdline_paddr at 24");
-_Static_assert(offsetof(struct hvm_start_info, rsdp_paddr) == 32, "F.7: rsdp_paddr at 32");
-_Static_assert(offsetof(struct hvm_start_info, memmap_paddr) == 40, "F.7: memmap_paddr at 40");
+_Static_assert(offsetof(struct hvm_start_info, magic) == 0, "magic at 0");
+_Static_assert(offsetof(struct hvm_start_info, version) == 4, "version at 4");
+_Static_assert(offsetof(struct hvm_start_info, flags) == 8, "flags at 8");
+_Static_assert(offsetof(struct hvm_start_info, nr_modules) == 12, "nr_modules at 12");
+_Static_assert(offsetof(struct hvm_start_info, modlist_paddr) == 16, "modlist_paddr at 16");
+_Static_assert(offsetof(struct hvm_start_info, cmdline_paddr) == 24, "cmdline_paddr at 24");
+_Static_assert(offsetof(struct hvm_start_info, rsdp_paddr) == 32, "rsdp_paddr at 32");
+_Static_assert(offsetof(struct hvm_start_info, memmap_paddr) == 40, "memmap_paddr at 40");
 _Static_assert(offsetof(struct hvm_start_info, memmap_entries) == 48,
-	       "F.7: memmap_entries at 48");
-_Static_assert(offsetof(struct hvm_start_info, reserved) == 52, "F.7: reserved at 52");
+	       "memmap_entries at 48");
+_Static_assert(offsetof(struct hvm_start_info, reserved) == 52, "reserved at 52");
 
 _Static_assert(sizeof(struct hvm_modlist_entry) == 32, "hvm_modlist_entry is 32 bytes");
-_Static_assert(offsetof(struct hvm_modlist_entry, paddr) == 0, "F.7: paddr at 0");
-_Static_assert(offsetof(struct hvm_modlist_entry, size) == 8, "F.7: size at 8");
+_Static_assert(offsetof(struct hvm_modlist_entry, paddr) == 0, "paddr at 0");
+_Static_assert(offsetof(struct hvm_modlist_entry, size) == 8, "size at 8");
 _Static_assert(offsetof(struct hvm_modlist_entry, cmdline_paddr) == 16,
-	       "F.7: cmdline_paddr at 16");
-_Static_assert(offsetof(struct hvm_modlist_entry, reserved) == 24, "F.7: reserved at 24");
+	       "cmdline_paddr at 16");
+_Static_assert(offsetof(struct hvm_modlist_entry, reserved) == 24, "reserved at 24");
 
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24,
 	       "hvm_memmap_table_entry is 24 bytes");
-_Static_assert(offsetof(struct hvm_memmap_table_entry, addr) == 0, "F.7: addr at 0");
-_Static_assert(offsetof(struct hvm_memmap_table_entry, size) == 8, "F.7: size at 8");
-_Static_assert(offsetof(struct hvm_memmap_table_entry, type) == 16, "F.7: type at 16");
-_Static_assert(offsetof(struct hvm_memmap_table_entry, reserved) == 20, "F.7: reserved at 20");
+_Static_assert(offsetof(struct hvm_memmap_table_entry, addr) == 0, "addr at 0");
+_Static_assert(offsetof(struct hvm_memmap_table_entry, size) == 8, "size at 8");
+_Static_assert(offsetof(struct hvm_memmap_table_entry, type) == 16, "type at 16");
+_Static_assert(offsetof(struct hvm_memmap_table_entry, reserved) == 20, "reserved at 20");
 
 /* The three pieces follow one another without overlap, 8-byte aligned (the
  * guest reads them as u64 fields), and stop at the zero page. */
@@ -65,7 +65,7 @@ static int pvh_memmap_build(const struct guest_memory *mem,
 	if ((size_t)n > PVH_MEMMAP_MAX)
 		return error_set(err, "PVH memory map has room for %zu entries, the guest "
 				 "needs more", (size_t)PVH_MEMMAP_MAX);
-	/* Same entries, same types: F.7's memmap types are the e820 ones. */
+	/* Same entries, same types: start_info.h's memmap types are the e820 ones. */
 	for (int i = 0; i < n; i++)
 		out[i] = (struct hvm_memmap_table_entry){
 			.addr = e820[i].addr, .size = e820[i].size, .type = e820[i].type,
@@ -84,8 +84,9 @@ int pvh_start_info_build(struct guest_memory *mem, const struct guest_image *ini
 	if (cmdline_write(mem, cmdline, cmdline_max, err) < 0)
 		return -1;
 
-	/* F.7: Linux rejects version 0 and an empty memory map on anything but
-	 * Xen, and takes module 0 as the initrd.  Address 0 means "absent". */
+	/* Linux (arch/x86/platform/pvh/enlighten.c) rejects version 0 and an
+	 * empty memory map on anything but Xen, and takes module 0 as the
+	 * initrd.  Address 0 means "absent" (start_info.h). */
 	struct hvm_start_info info = {
 		.magic = PVH_START_MAGIC,
 		.version = PVH_START_INFO_VERSION,

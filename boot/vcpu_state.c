@@ -4,9 +4,10 @@
  * and the identity map loaded, CS and DS/ES/SS flat with the selectors of
  * the boot GDT, interrupts off, RSI = boot_params, RIP = load address + 0x200.
  *
- * PVH (shared/reference F.7 "Entry state"): 32-bit protected mode with
- * paging off, CS flat 32-bit execute/read, DS/ES flat read/write, TR a busy
- * 32-bit TSS, EBX = hvm_start_info, EFLAGS.IF/TF/VM = 0.
+ * PVH (Xen's docs/misc/pvh.pandoc, the entry's machine state): 32-bit
+ * protected mode with paging off, CS flat 32-bit execute/read, DS/ES flat
+ * read/write, TR a busy 32-bit TSS, EBX = hvm_start_info,
+ * EFLAGS.IF/TF/VM = 0.
  *
  * Both use the one GDT gdt_build writes (gdt.c), so the segment and table
  * setup is shared. */
@@ -25,9 +26,10 @@
  * Linux sets them).  Assigned, not or-ed: KVM's reset value has CD and NW
  * set, which would run the decompressor with caches off. */
 #define BOOT_CR0      (X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG)
-/* PVH: "CR0: PE set, other writable bits clear" (F.7); ET is hard-wired to 1
- * (SDM Vol. 3A "CR0"), so it is what CR0 reads anyway.  Assigned for the
- * same reason as BOOT_CR0: CD and NW must not survive. */
+/* PVH: "bit 0 (PE) must be set. All the other writeable bits are cleared"
+ * (pvh.pandoc); ET is hard-wired to 1 (SDM Vol. 3A "CR0"), so it is what
+ * CR0 reads anyway.  Assigned for the same reason as BOOT_CR0: CD and NW
+ * must not survive. */
 #define BOOT_CR0_PVH  (X86_CR0_PE | X86_CR0_ET)
 
 /* Segment types and the EFER bits: common/x86.h, the same values gdt.c
@@ -111,8 +113,8 @@ void boot_vcpu_state_linux64(struct kvm_regs *regs, struct kvm_sregs *sregs,
 void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_t entry,
 			 uint64_t start_info_gpa)
 {
-	/* F.7: everything but EBX and the entry point is unspecified; zero it
-	 * rather than hand the guest whatever the vCPU held. */
+	/* pvh.pandoc: everything but EBX and the entry point is unspecified;
+	 * zero it rather than hand the guest whatever the vCPU held. */
 	memset(regs, 0, sizeof(*regs));
 	regs->rip = entry;
 	regs->rbx = start_info_gpa;
@@ -121,8 +123,8 @@ void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_
 	boot_segments_and_tables(sregs,
 		boot_flat_segment(BOOT_GDT_CODE32_SEL, X86_SEG_TYPE_CODE_XRA, 0));
 
-	/* Paging off and no long mode: CR4 = 0 as F.7 asks, and EFER cleared
-	 * so that no LME/LMA (or anything else KVM left) survives. */
+	/* Paging off and no long mode: CR4 = 0 as pvh.pandoc asks, and EFER
+	 * cleared so that no LME/LMA (or anything else KVM left) survives. */
 	sregs->cr0 = BOOT_CR0_PVH;
 	sregs->cr3 = 0;
 	sregs->cr4 = 0;

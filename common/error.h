@@ -1,7 +1,7 @@
 /* One error message per failure, filled in by library code and printed once by
  * vmm/main.c.  Library functions return a negative value and describe the
- * problem here; only main decides to exit (DESIGN.md, "Rules"), and the
- * error's kind tells it which status (README "Exit status"). */
+ * problem here; only main decides to exit, and the error's kind tells it
+ * which status (README "Exit status"). */
 #ifndef MINIVMM_COMMON_ERROR_H
 #define MINIVMM_COMMON_ERROR_H
 

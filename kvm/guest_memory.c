@@ -1,7 +1,6 @@
 /* Guest RAM: one host mapping seen as at most two guest-physical regions, and
- * the one checked translation from a guest-physical range to a host pointer
- * (DESIGN.md: "Every guest-physical access goes through the one checked
- * translation in kvm/").  Pure: no ioctl. */
+ * the one checked translation from a guest-physical range to a host pointer:
+ * every guest-physical access goes through it.  Pure: no ioctl. */
 #include <string.h>
 
 #include "kvm/guest_memory.h"

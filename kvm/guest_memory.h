@@ -1,7 +1,7 @@
 /* Guest RAM as one host mapping split into at most two guest-physical ranges
  * around the 32-bit MMIO hole, and the one checked translation from a
- * guest-physical range to a host pointer (DESIGN.md: "Everything the guest
- * controls is hostile").  Pure: no ioctl, so loader/ and boot/ tests use it. */
+ * guest-physical range to a host pointer, as everything the guest controls
+ * is hostile.  Pure: no ioctl, so loader/ and boot/ tests use it. */
 #ifndef MINIVMM_KVM_GUEST_MEMORY_H
 #define MINIVMM_KVM_GUEST_MEMORY_H
 

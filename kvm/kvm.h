@@ -1,6 +1,6 @@
 /* kvm/: /dev/kvm, the VM and its vCPUs, guest RAM.  The face of the module:
  * other folders include only this header.  Knows nothing of Linux boot rules,
- * devices or options (DESIGN.md). */
+ * devices or options. */
 #ifndef MINIVMM_KVM_KVM_H
 #define MINIVMM_KVM_KVM_H
 

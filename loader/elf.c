@@ -1,10 +1,9 @@
 /* ELF64 vmlinux parsing and loading (System V gABI, "ELF Header" and
  * "Program Header"; ELF-64 Object File Format, "File header" and "Program
- * header table"), with
- * the PVH entry note (shared/reference F.7).  The file is hostile: every
- * offset and size is checked against the file and every sum for overflow
- * before it is used, and nothing is copied into guest RAM until every
- * segment has been checked. */
+ * header table"), with the PVH entry note (Xen's docs/misc/pvh.pandoc).
+ * The file is hostile: every offset and size is checked against the file
+ * and every sum for overflow before it is used, and nothing is copied into
+ * guest RAM until every segment has been checked. */
 #include <elf.h>
 #include <inttypes.h>
 #include <string.h>
@@ -18,10 +17,10 @@
 #define ELF_BOOT_PROTOCOL    0x020c
 /* x86 COMMAND_LINE_SIZE is 2048 (arch/x86/include/asm/setup.h);
  * cmdline_size counts the bytes without the terminating NUL (boot.rst;
- * Debian 6.1's bzImage says 0x7ff, shared/reference F.6). */
+ * Debian 6.1's bzImage says 0x7ff). */
 #define ELF_CMDLINE_SIZE     2047
 /* boot.rst "initrd_addr_max": what 2.03+ kernels publish; Debian 6.1's
- * bzImage says the same (shared/reference F.6). */
+ * bzImage says the same. */
 #define ELF_INITRD_ADDR_MAX  0x7fffffff
 /* Largest power of two a 32-bit header field can hold. */
 #define ELF_MAX_U32_POW2     0x80000000ULL
@@ -230,8 +229,8 @@ int elf_parse(const uint8_t *data, size_t size, const char *name,
 	if (elf_check_overlaps(out, name, err) < 0)
 		return -1;
 	/* On x86 Linux links e_entry as a physical address (vmlinux.lds.S:
-	 * ENTRY(phys_startup_64)); the PVH note holds one too (F.7).  Both must
-	 * land on loaded bytes, or the vCPU would start in nothing. */
+	 * ENTRY(phys_startup_64)); the PVH note holds one too (pvh.pandoc).
+	 * Both must land on loaded bytes, or the vCPU would start in nothing. */
 	if (!elf_in_segments(out, out->entry))
 		return error_set(err, "%s: entry point 0x%" PRIx64 " is outside every PT_LOAD "
 				 "segment", name, out->entry);
@@ -287,7 +286,8 @@ static int elf_place(const struct image_file *file, const struct load_request *r
 	uint64_t alignment = req_alignment ? req_alignment : info->max_align;
 
 	/* Relocated as one block, so the segments keep their distances and
-	 * the entries move with them (shared/reference E.3, F.5). */
+	 * the entries move with them, as in seL4's libsel4vmmplatsupport
+	 * (src/arch/x86/guest_image.c) and rust-vmm linux-loader (elf/mod.rs). */
 	uint64_t base = info->link_start;
 	if (load_address) {
 		if (__builtin_add_overflow(load_address, alignment - 1, &base))

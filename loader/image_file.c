@@ -1,9 +1,9 @@
 /* Image sources and pulling them into host memory.  A source is read in
  * chunks until a read comes back short, never trusting st_size and never
  * seeking, so pipes, FIFOs, process substitution and stdin ("-") work like
- * regular files (DESIGN.md: "image sources (a file, a stream read in chunks,
- * a buffer)"; the pull contract is Iris image_loadDataRead's,
- * shared/reference D). */
+ * regular files (one of the image sources: a file, a stream read in chunks,
+ * a buffer; the pull contract is Arm Iris image_loadDataRead's, Iris
+ * Developer Guide, ARM 101196, §5.10.4). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
-/* The list of everything placed in guest RAM (shared/reference D, Iris
- * image_getMetaInfoList): what it is, where its bytes came from, where it
- * landed.  Placements check it first, so no image lands on another. */
+/* The list of everything placed in guest RAM (after Arm Iris
+ * image_getMetaInfoList, Iris Developer Guide, ARM 101196, §5.10.4): what
+ * it is, where its bytes came from, where it landed.  Placements check it
+ * first, so no image lands on another. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -25,9 +25,10 @@ static bool kernel_is_bzimage(const struct image_file *file)
 int kernel_choose_protocol(struct guest_kernel_image *k, enum kernel_boot_protocol req,
 			   const char *name, struct error *err)
 {
-	/* Linux's PVH entry runs at its link address (shared/reference F.7;
-	 * linux-loader looks for the note only when the kernel is not moved),
-	 * so a moved kernel goes through the 64-bit entry. */
+	/* Linux's PVH entry runs at its link address (Linux 6.1's
+	 * arch/x86/platform/pvh/head.S; rust-vmm linux-loader looks for the
+	 * note only when the kernel is not moved), so a moved kernel goes
+	 * through the 64-bit entry. */
 	bool moved = k->relocation_offset != 0;
 	if (req == KERNEL_BOOT_AUTO)
 		req = k->has_pvh_entry && !moved ? KERNEL_BOOT_PVH : KERNEL_BOOT_LINUX64;

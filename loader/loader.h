@@ -1,5 +1,6 @@
 /* loader/: image formats and where each image landed in guest RAM.  Pure: it
- * writes through struct guest_memory and never calls ioctl (DESIGN.md). */
+ * writes through struct guest_memory and never calls ioctl, so its tests run
+ * without /dev/kvm. */
 #ifndef MINIVMM_LOADER_LOADER_H
 #define MINIVMM_LOADER_LOADER_H
 
@@ -24,7 +25,8 @@ struct guest_image {
 
 /* ---- Image sources: a file, a stream read in chunks, a buffer ---------- */
 
-/* Who produced an image's bytes (shared/reference D, Iris "instanceSideFile"):
+/* Who produced an image's bytes (Arm Iris Developer Guide, ARM 101196,
+ * §5.10.5 ImageMetaInfo "instanceSideFile"):
  * a path minivmm opened itself, data the client handed over (stdin, or a
  * buffer through the API), or a table minivmm generated. */
 enum image_origin { IMAGE_ORIGIN_FILE, IMAGE_ORIGIN_CLIENT, IMAGE_ORIGIN_GENERATED };
@@ -306,7 +308,7 @@ struct elf_kernel_info {
 int elf_parse(const uint8_t *data, size_t size, const char *name,
 	      struct elf_kernel_info *out, struct error *err);
 
-/* Looks for the PVH entry note (shared/reference F.7: name "Xen",
+/* Looks for the PVH entry note (Xen's docs/misc/pvh.pandoc: name "Xen",
  * type XEN_ELFNOTE_PHYS32_ENTRY 18, desc at least 4 bytes, little-endian
  * 32-bit physical entry) in one PT_NOTE segment's bytes.  1 found, 0 not
  * there, -1 malformed (a note running past `len`, a PVH note too short). */

@@ -1,5 +1,5 @@
-/* The PVH entry note of an ELF vmlinux (shared/reference F.7): in a PT_NOTE
- * segment, a note named "Xen" of type XEN_ELFNOTE_PHYS32_ENTRY whose
+/* The PVH entry note of an ELF vmlinux (Xen's docs/misc/pvh.pandoc): in a
+ * PT_NOTE segment, a note named "Xen" of type XEN_ELFNOTE_PHYS32_ENTRY whose
  * descriptor starts with the 32-bit physical entry address, little-endian.
  * The segment's bytes come from the file and are hostile: every size is
  * checked against what is left, with no sum that can wrap. */
@@ -19,7 +19,8 @@
 #define PVH_NOTE_NAME    "Xen"
 #define PVH_NOTE_NAMESZ  4
 /* The descriptor is the physical entry point: Linux emits it with _ASM_PTR,
- * 8 bytes on x86-64, but only the low 32 bits are the address (F.7). */
+ * 8 bytes on x86-64, but only the low 32 bits are the address (pvh.pandoc:
+ * a 32-bit entry point). */
 #define PVH_NOTE_MIN_DESC 4
 
 /* A 32-bit size padded to PVH_NOTE_ALIGN; done in 64 bits, it cannot wrap. */

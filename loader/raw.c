@@ -1,5 +1,6 @@
 /* Raw images (--load FILE@ADDR): headerless bytes copied to exactly the
- * address the user gave (shared/reference D, Iris "raw mode": rawAddr). */
+ * address the user gave (Arm Iris Developer Guide, ARM 101196, §4.7.1 raw
+ * mode: rawAddr). */
 #include <inttypes.h>
 
 #include "loader/loader.h"

@@ -1,5 +1,5 @@
-/* Assembling the machine from struct vm_config, in the order of DESIGN.md's
- * data flow: images read and checked, then kvm/, loader/, boot/, devices. */
+/* Assembling the machine from struct vm_config, in the order the data
+ * flows: images read and checked, then kvm/, loader/, boot/, devices. */
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>

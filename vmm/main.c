@@ -1,5 +1,5 @@
 /* minivmm: options in, exit status out.  The only place that decides to
- * exit (DESIGN.md, "Rules"). */
+ * exit. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* The ELF vmcore writer (vmcore.h; reference/boot-devices-dumps.md C).
+/* The ELF vmcore writer (vmcore.h; QEMU's dump-guest-memory format).
  * Everything the guest controls - its VMCOREINFO location and the note
  * there - is checked before use; the guest's RAM is only read. */
 #include <elf.h>
@@ -25,7 +25,7 @@
 /* Keeps the note-size arithmetic far from overflow. */
 #define VMCORE_MAX_CPUS 65536
 
-/* ---- the notes (C.2) ----------------------------------------------------- */
+/* ---- the notes (QEMU target/i386/arch_dump.c) ---------------------------- */
 
 /* struct elf_prstatus of x86_64 Linux (include/linux/elfcore.h with
  * arch/x86's elf_gregset_t), spelled out so it does not depend on the
@@ -58,7 +58,7 @@ enum vmcore_user_reg {
 _Static_assert(VMCORE_USER_REGS == 27, "27 registers in user_regs_struct");
 
 /* QEMUCPUState version 1 (target/i386/arch_dump.c), read by crash for
- * CR3/CR4/IDTR (C.5). */
+ * CR3/CR4/IDTR (crash's kaslr_helper.c). */
 struct vmcore_qemu_segment {
 	uint32_t selector, limit, flags, pad;
 	uint64_t base;
@@ -82,7 +82,7 @@ static uint64_t vmcore_align4(uint64_t n)
 }
 
 /* A note's bytes: header, name and descriptor each padded to 4 (the ELF64
- * note format Linux and QEMU use, C.2). */
+ * note format Linux and QEMU use, gABI "Note Section"). */
 static uint64_t vmcore_note_size(uint64_t namesz, uint64_t descsz)
 {
 	return sizeof(Elf64_Nhdr) + vmcore_align4(namesz) + vmcore_align4(descsz);
@@ -107,7 +107,8 @@ static void vmcore_fill_prstatus(struct vmcore_prstatus *p, const struct vmcore_
 	const struct kvm_regs *r = &c->regs;
 	const struct kvm_sregs *s = &c->sregs;
 	memset(p, 0, sizeof(*p));
-	/* drgn finds a hypervisor dump's CPU by pr_pid == cpu + 1 (C.5). */
+	/* drgn finds a hypervisor dump's CPU by pr_pid == cpu + 1
+	 * (libdrgn/program.c). */
 	p->pr_pid = index + 1;
 	uint64_t *g = p->pr_reg;
 	g[VMCORE_R15] = r->r15;
@@ -205,10 +206,10 @@ static void vmcore_fill_qemu_state(struct vmcore_qemu_state *q, const struct vmc
 
 /* The guest's note, copied out of RAM once and checked on the copy (the
  * guest cannot change it between check and use), as QEMU's dump_init()
- * does (A.7): 12..1 MiB bytes inside RAM, a header whose padded size fits
- * them; and, beyond QEMU, the name "VMCOREINFO", which every consumer looks
- * for.  Returns a malloc'd buffer and its note's size, or NULL and a
- * warning. */
+ * does (dump/dump.c): 12..1 MiB bytes inside RAM, a header whose padded
+ * size fits them; and, beyond QEMU, the name "VMCOREINFO", which every
+ * consumer looks for.  Returns a malloc'd buffer and its note's size, or
+ * NULL and a warning. */
 static uint8_t *vmcore_guest_note(const struct guest_memory *mem, const struct vmcore_info *info,
 				  uint64_t *note_size, char *warning, size_t warning_len)
 {
@@ -258,7 +259,8 @@ static uint8_t *vmcore_guest_note(const struct guest_memory *mem, const struct v
 }
 
 /* All notes in one zeroed buffer: every NT_PRSTATUS, every QEMU note, then
- * the guest's note (C.2, C.7 step 2).  NULL only when out of memory. */
+ * the guest's note, in QEMU's order (dump.c, arch_dump.c).  NULL only when
+ * out of memory. */
 static uint8_t *vmcore_build_notes(const struct vmcore_cpu *cpus, int ncpus,
 				   const uint8_t *guest_note, uint64_t guest_note_size,
 				   uint64_t *size)
@@ -398,8 +400,9 @@ int vmcore_write_fd(int fd, const char *name, const struct guest_memory *mem,
 	if (!notes)
 		return error_set_host(err, "%s: no memory for the dump's notes", name);
 
-	/* C.1: ELF header, program headers, notes, then RAM at a page boundary
-	 * so that holes can be whole file-system blocks. */
+	/* ELF header, program headers, notes, then RAM, in QEMU's dump.c
+	 * order; RAM at a page boundary so that holes can be whole file-system
+	 * blocks. */
 	int phnum = 1 + mem->nregions;
 	uint64_t notes_off = sizeof(Elf64_Ehdr) + (uint64_t)phnum * sizeof(Elf64_Phdr);
 	uint64_t headers_size = notes_off + notes_size;
@@ -419,7 +422,7 @@ int vmcore_write_fd(int fd, const char *name, const struct guest_memory *mem,
 	eh->e_type = ET_CORE;
 	eh->e_machine = EM_X86_64;
 	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(Elf64_Ehdr);   /* crash warns about anything else (C.7) */
+	eh->e_phoff = sizeof(Elf64_Ehdr);   /* crash warns about anything else */
 	eh->e_ehsize = sizeof(Elf64_Ehdr);
 	eh->e_phentsize = sizeof(Elf64_Phdr);
 	eh->e_phnum = (Elf64_Half)phnum;
@@ -436,7 +439,7 @@ int vmcore_write_fd(int fd, const char *name, const struct guest_memory *mem,
 		p->p_type = PT_LOAD;
 		p->p_offset = off;
 		p->p_paddr = r->gpa;
-		p->p_vaddr = r->gpa;   /* QEMU without paging (C.3) */
+		p->p_vaddr = r->gpa;   /* QEMU without paging (dump.c) */
 		p->p_filesz = p->p_memsz = r->size;
 		off += r->size;
 	}

@@ -1,5 +1,5 @@
 /* Guest memory dumps as an ELF64 core file in the format QEMU's
- * dump-guest-memory writes (reference/boot-devices-dumps.md C.1-C.3, C.7),
+ * dump-guest-memory writes (QEMU dump/dump.c, target/i386/arch_dump.c),
  * which crash, makedumpfile and drgn read.
  *
  * The file, in order (offsets in bytes):
@@ -37,8 +37,8 @@
 #include "common/error.h"
 #include "kvm/kvm.h"
 
-/* Limits of the guest's note, as QEMU's dump.c checks them (A.7): at least
- * one Elf64_Nhdr, at most MAX_GUEST_NOTE_SIZE. */
+/* Limits of the guest's note, as QEMU's dump.c checks them (docs/specs/
+ * vmcoreinfo.rst): at least one Elf64_Nhdr, at most MAX_GUEST_NOTE_SIZE. */
 #define VMCORE_GUEST_NOTE_MIN 12U
 #define VMCORE_GUEST_NOTE_MAX (1U << 20)
 

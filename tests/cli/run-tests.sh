@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Hands minivmm bad input (DESIGN.md: "Everything the user hands in is
-# hostile too") and checks that each case is a usage/setup error: exit
-# status 2, exactly one "minivmm: ..." line on stderr naming the problem, no
-# crash and no sanitizer report.  Also a host failure (8), signals during
+# Hands minivmm bad input (everything the user hands in is hostile) and
+# checks that each case is a usage/setup error: exit status 2, exactly one
+# "minivmm: ..." line on stderr naming the problem, no crash and no
+# sanitizer report.  Also a host failure (8), signals during
 # setup (130), --help and --version.
 #
 #   tests/cli/run-tests.sh MINIVMM [GUESTDIR]
@@ -80,7 +80,7 @@ crash_check() {
 }
 
 # keep_file FILE: the next expect_error also fails when FILE's bytes change
-# (no input file is ever damaged, DESIGN.md "Rules").
+# (no input file is ever damaged).
 keep_file() {
 	kept_file=$1
 	cp "$1" "$tmp/kept-copy"
@@ -171,7 +171,7 @@ if needs_check truncated-kernel; then
 	expect_error truncated-kernel -F "$tmp/truncated.bzimage" --kernel "$tmp/truncated.bzimage"
 fi
 
-# One field of a good image spoiled at a time (boot.rst §F.1 offsets).
+# One field of a good image spoiled at a time (boot.rst setup_header offsets).
 # name  offset  bytes
 corruptions=(
 	"bad-magic 0x202 0x48 0x64 0x72 0x58"    # "HdrX" instead of "HdrS"

@@ -1,5 +1,5 @@
-# libFuzzer targets for the parsers that read user-supplied images (DESIGN.md:
-# "Everything the user hands in is hostile").  Included by the top Makefile,
+# libFuzzer targets for the parsers that read user-supplied images, since
+# everything the user hands in is hostile.  Included by the top Makefile,
 # which sets BUILD and CC.
 #
 #   make fuzz                      build every target, run each FUZZ_SECONDS

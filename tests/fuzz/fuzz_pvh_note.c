@@ -1,6 +1,6 @@
-/* libFuzzer target: pvh_note_find over arbitrary PT_NOTE bytes
- * (shared/reference F.7).  Besides the sanitizers, it checks the contract:
- * 1, 0 or -1, and a message naming the file on -1.  See tests/fuzz/fuzz.mk. */
+/* libFuzzer target: pvh_note_find over arbitrary PT_NOTE bytes (Xen's
+ * docs/misc/pvh.pandoc).  Besides the sanitizers, it checks the contract: 1,
+ * 0 or -1, and a message naming the file on -1.  See tests/fuzz/fuzz.mk. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -5,9 +5,9 @@
  *
  * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
  * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
- * PVH entry (shared/reference F.6, F.7), and an ET_DYN asking, through its
- * e_ident padding, for a relocated load (see fuzz_elf.c).  NOTE_DIR gets
- * the note bytes alone. */
+ * PVH entry (as Debian 6.1's vmlinux has them; Xen's docs/misc/pvh.pandoc),
+ * and an ET_DYN asking, through its e_ident padding, for a relocated load
+ * (see fuzz_elf.c).  NOTE_DIR gets the note bytes alone. */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>

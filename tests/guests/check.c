@@ -19,9 +19,9 @@
  * wherever --kernel-addr puts it; it finds its own load address from the
  * run-time address of startup_32, the first byte of the loaded code.
  *
- * Boot-params offsets are spelled out from boot.rst/zero-page.rst (shared/
- * reference/boot-devices-dumps.md §F.1, §F.2) rather than taken from
- * <asm/bootparam.h>: the guest is an independent reading of the spec. */
+ * Boot-params offsets are spelled out from boot.rst/zero-page.rst rather
+ * than taken from <asm/bootparam.h>: the guest is an independent reading of
+ * the spec. */
 #include "checklib.h"
 
 #define BP_EXT_RAMDISK_IMAGE 0x0c0

@@ -1,7 +1,7 @@
 /* What makes check.c the ELF form check-elf.elf (header.S makes the bzImage
  * form): the guest's view of its form, and a PT_NOTE that holds a Xen note
- * which is not the PVH entry note, as a vmlinux has several (shared/
- * reference F.6): minivmm must not take this ELF for a PVH kernel. */
+ * which is not the PVH entry note, as a vmlinux has several (Debian 6.1's
+ * does): minivmm must not take this ELF for a PVH kernel. */
 #include "guest.h"
 #include "elfnote.h"
 

@@ -1,5 +1,6 @@
-/* A hostile fw_cfg guest (QEMU docs/specs/fw_cfg.rst; shared/reference A,
- * B).  Run with --mem 64M and --fw-cfg opt/test,string=FWCFG_TEXT, it:
+/* A hostile fw_cfg guest (QEMU docs/specs/fw_cfg.rst; Linux
+ * drivers/firmware/qemu_fw_cfg.c).  Run with --mem 64M and
+ * --fw-cfg opt/test,string=FWCFG_TEXT, it:
  *
  *   1. reads the signature, the ID, the RAM size and the CPU count through
  *      the ports, and the DMA register's "QEMU CFG";
@@ -47,7 +48,7 @@ void guest_main(uint64_t bp);
 
 #define DIR_ENTRY   64
 #define MAX_FILES   8
-/* Linux 6.1's VMCOREINFO_NOTE_SIZE on x86 (shared/reference B.3). */
+/* Linux 6.1's VMCOREINFO_NOTE_SIZE on x86 (include/linux/crash_core.h). */
 #define NOTE_SIZE   4132
 
 struct dma_access {
@@ -389,9 +390,9 @@ static void check_bad_descriptors(uint16_t key)
 		fail("the low-half transfer read", get_le(buf, 4));
 }
 
-/* Linux's fw_cfg_write_vmcoreinfo (reference B.3): host_format 0,
- * guest_format ELF, the note's size and physical address, in one DMA
- * write with SELECT. */
+/* Linux's fw_cfg_write_vmcoreinfo (drivers/firmware/qemu_fw_cfg.c):
+ * host_format 0, guest_format ELF, the note's size and physical address, in
+ * one DMA write with SELECT. */
 static void register_vmcoreinfo(uint16_t vmci, uint32_t size)
 {
 	if (size != 16)

@@ -18,7 +18,7 @@
 /* The ELF forms (guest-elf.ld, linked where guests.mk says):
  * check-elf.elf, entered like a vmlinux through the 64-bit protocol with a
  * setup header minivmm synthesizes, and check-pvh.elf, entered through its
- * PVH note (shared/reference F.7). */
+ * PVH note (Xen's docs/misc/pvh.pandoc). */
 #define GUEST_ELF_BOOT_VERSION 0x020c      /* the synthesized header's */
 
 /* The payload bzImages (guests.mk: payload-FORMAT.bzimage): check.c linked

@@ -1,8 +1,7 @@
 /* The setup area of a test guest's bzImage: everything in front of the
  * protected-mode code.  Only the setup header matters to minivmm (it never
  * runs real-mode code), so this is data, laid out as boot.rst's setup_header
- * (shared/reference/boot-devices-dumps.md §F.1), with the offsets checked at
- * assembly time.
+ * (and asm/bootparam.h), with the offsets checked at assembly time.
  *
  * Assembled with -DSETUP_SECTS=n -DRELOCATABLE=0|1 [-DPAYLOAD | -DFOREIGN].  n is what goes into the
  * setup_sects field; n = 0 means 4 (boot.rst), so the setup area is

@@ -1,5 +1,5 @@
-/* Entry of the PVH checking guest check-pvh.elf (shared/reference F.7,
- * Xen's docs/misc/pvh.pandoc; after Linux's arch/x86/platform/pvh/head.S).
+/* Entry of the PVH checking guest check-pvh.elf (Xen's docs/misc/pvh.pandoc;
+ * after Linux's arch/x86/platform/pvh/head.S).
  *
  * The PT_NOTE carries two Xen notes, the PVH entry note second, so a loader
  * must walk them: XEN_ELFNOTE_GUEST_OS, then XEN_ELFNOTE_PHYS32_ENTRY with

@@ -1,9 +1,10 @@
 /* The PVH checking guest check-pvh.elf: pvh-start.S records the state it was
  * entered in, takes itself to long mode and calls pvh_main with EBX.  This
- * checks the entry state and hvm_start_info (shared/reference F.7, Xen's
- * public arch-x86/hvm/start_info.h; offsets spelled out, not taken from a
- * header) and reports, besides the lines in checklib.h (the memory map as
- * "e820 ..." lines, the command line, module 0 as the initrd):
+ * checks the entry state and hvm_start_info (Xen's docs/misc/pvh.pandoc and
+ * public xen/include/public/arch-x86/hvm/start_info.h; offsets spelled out,
+ * not taken from a header) and reports, besides the lines in checklib.h
+ * (the memory map as "e820 ..." lines, the command line, module 0 as the
+ * initrd):
  *
  *   entry ebx=0x6000 cr0=0x.. cr4=0x.. efer=0x.. eflags=0x.. cs=0x.. ds=0x.. es=0x.. ss=0x..
  *   pvh entry ok                       32-bit protected mode, paging off, EBX

@@ -5,10 +5,10 @@
 #
 # CC (default cc) links a tiny ELF64 from a one-line assembly file.  Synthetic
 # bzImages are built around it: a setup area with setup_sects, "HdrS",
-# version 0x020f, payload_offset and payload_length (boot.rst, DESIGN
-# reference F.1), and the ELF compressed the way the kernel's build does it,
-# in each format the kernel offers, with the uncompressed size appended as a
-# little-endian u32 for every format but gzip.  The extracted file must be
+# version 0x020f, payload_offset and payload_length (boot.rst), and the ELF
+# compressed the way the kernel's build does it, in each format the kernel
+# offers, with the uncompressed size appended as a little-endian u32 for
+# every format but gzip.  The extracted file must be
 # byte-identical to the ELF.  Bad images must each give exit status 1 and
 # exactly one stderr line "extract-vmlinux: FILE: reason", and leave OUT alone.
 #

@@ -1,8 +1,8 @@
 /* An ELF64 core file read back for the vmcore tests: the header, the
  * program headers and the notes, each checked against what every minivmm
- * dump must have (reference/boot-devices-dumps.md C.1-C.3).  The offsets are
- * written out here, not taken from vmm/vmcore.c, so the tests check the
- * layout rather than repeat it. */
+ * dump must have (QEMU's dump-guest-memory ELF format: dump/dump.c,
+ * target/i386/arch_dump.c).  The offsets are written out here, not taken
+ * from vmm/vmcore.c, so the tests check the layout rather than repeat it. */
 #ifndef MINIVMM_TESTS_UNIT_CORE_READER_H
 #define MINIVMM_TESTS_UNIT_CORE_READER_H
 

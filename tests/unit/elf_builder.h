@@ -35,7 +35,7 @@ Elf64_Ehdr *test_elf_ehdr(struct test_elf_img *img);
 Elf64_Phdr *test_elf_phdr(struct test_elf_img *img, unsigned i);
 
 /* Linux's PVH note: "Xen\0", type 18, 8-byte descriptor holding
- * TEST_ELF_PVH_ENTRY (shared/reference F.7). */
+ * TEST_ELF_PVH_ENTRY (Xen's docs/misc/pvh.pandoc). */
 #define TEST_ELF_PVH_ENTRY 0x1000850ULL
 extern const uint8_t test_elf_pvh_note[24];
 

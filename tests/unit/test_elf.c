@@ -1,5 +1,5 @@
 /* loader/elf.c, parsing: ELF64 vmlinux header checks (System V gABI "ELF
- * Header", "Program Header") and the PVH note (shared/reference F.7).
+ * Header", "Program Header") and the PVH note (Xen's docs/misc/pvh.pandoc).
  * Placement, relocation and the copy into guest RAM are in
  * test_elf_load.c.  Images are built in memory (elf_builder.h). */
 #include <elf.h>

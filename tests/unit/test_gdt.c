@@ -52,7 +52,8 @@ START_TEST(test_code_descriptor)
 }
 END_TEST
 
-/* The PVH entry's CS (shared/reference F.7: "CS 32-bit r/x flat"). */
+/* The PVH entry's CS (Xen's docs/misc/pvh.pandoc: "a 32-bit read/execute
+ * code segment with a base of '0' and a limit of '0xFFFFFFFF'"). */
 START_TEST(test_code32_descriptor)
 {
 	struct test_ram ram;

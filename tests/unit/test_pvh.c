@@ -1,6 +1,7 @@
 /* boot/pvh_start_info.c: hvm_start_info, the module list and the memory map
- * the PVH entry finds through EBX (shared/reference F.7), read back from
- * guest RAM both as structs and as raw bytes at F.7's offsets. */
+ * the PVH entry finds through EBX (Xen's public header
+ * xen/include/public/arch-x86/hvm/start_info.h), read back from guest RAM
+ * both as structs and as raw bytes at start_info.h's offsets. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,7 @@ START_TEST(test_header_fields)
 	ck_assert_uint_eq(si->memmap_paddr, LAYOUT_PVH_MEMMAP);
 	ck_assert_uint_gt(si->memmap_entries, 0);   /* Linux BUG()s on an empty map */
 	ck_assert_uint_eq(si->reserved, 0);
-	/* The same, at F.7's byte offsets. */
+	/* The same, at start_info.h's byte offsets. */
 	uint64_t b = LAYOUT_PVH_START_INFO;
 	ck_assert_uint_eq(raw32(&ram, b + 0), 0x336ec578);
 	ck_assert_uint_eq(raw32(&ram, b + 4), 1);
@@ -112,7 +113,7 @@ START_TEST(test_memmap_is_e820)
 		ck_assert_uint_eq(m[i].size, e820[i].size);
 		ck_assert_uint_eq(m[i].type, e820[i].type);
 		ck_assert_uint_eq(m[i].reserved, 0);
-		/* F.7's entry layout: addr at 0, size at 8, type at 16. */
+		/* start_info.h's entry layout: addr at 0, size at 8, type at 16. */
 		uint64_t at = LAYOUT_PVH_MEMMAP + (uint64_t)i * 24;
 		ck_assert_uint_eq(raw64(&ram, at), e820[i].addr);
 		ck_assert_uint_eq(raw64(&ram, at + 8), e820[i].size);
@@ -142,7 +143,7 @@ START_TEST(test_initrd_is_module_0)
 	ck_assert_uint_eq(mod->size, 0x123456);
 	ck_assert_uint_eq(mod->cmdline_paddr, 0);
 	ck_assert_uint_eq(mod->reserved, 0);
-	/* F.7's entry layout: paddr, size, cmdline_paddr, reserved; 32 bytes. */
+	/* start_info.h's entry layout: paddr, size, cmdline_paddr, reserved; 32 bytes. */
 	ck_assert_uint_eq(raw64(&ram, LAYOUT_PVH_MODLIST), 0x3000000);
 	ck_assert_uint_eq(raw64(&ram, LAYOUT_PVH_MODLIST + 8), 0x123456);
 	ck_assert_uint_eq(raw64(&ram, LAYOUT_PVH_MODLIST + 16), 0);
@@ -161,7 +162,7 @@ START_TEST(test_no_initrd_no_modules)
 	ck_assert_msg(pvh_start_info_build(&ram.mem, NULL, "", CMDLINE_MAX, 0, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_uint_eq(start_info(&ram)->nr_modules, 0);
-	ck_assert_uint_eq(start_info(&ram)->modlist_paddr, 0);   /* F.7: 0 means absent */
+	ck_assert_uint_eq(start_info(&ram)->modlist_paddr, 0);   /* start_info.h: 0 means absent */
 	ck_assert(all_ff(ram.host + LAYOUT_PVH_MODLIST, LAYOUT_PVH_MEMMAP - LAYOUT_PVH_MODLIST));
 	test_ram_free(&ram);
 }

@@ -1,5 +1,5 @@
-/* loader/pvh_note.c: the PVH entry note (shared/reference F.7) among the
- * notes of one PT_NOTE segment (System V gABI "Note Section": namesz,
+/* loader/pvh_note.c: the PVH entry note (Xen's docs/misc/pvh.pandoc) among
+ * the notes of one PT_NOTE segment (System V gABI "Note Section": namesz,
  * descsz, type, then name and desc each padded to 4 bytes). */
 #include <elf.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include "tests/unit/unit.h"
 
 #define ENTRY 0x100200ULL
-#define PVH_ENTRY 0x1000850ULL   /* Debian 6.1's XEN_ELFNOTE_PHYS32_ENTRY (F.6) */
+#define PVH_ENTRY 0x1000850ULL   /* Debian 6.1's XEN_ELFNOTE_PHYS32_ENTRY */
 
 /* What KVM reports for a fresh vCPU (as far as this test cares): the
  * values minivmm does not set must survive. */
@@ -151,7 +151,7 @@ START_TEST(test_segments_match_gdt)
 }
 END_TEST
 
-/* ---- PVH (shared/reference F.7 "Entry state") ---------------------------- */
+/* ---- PVH (Xen's docs/misc/pvh.pandoc, the entry's machine state) --------- */
 
 START_TEST(test_pvh_general_registers)
 {
@@ -199,7 +199,8 @@ START_TEST(test_pvh_segment_registers)
 	struct kvm_segment ldt = sregs.ldt;
 	boot_vcpu_state_pvh(&regs, &sregs, PVH_ENTRY, LAYOUT_PVH_START_INFO);
 	assert_flat(&sregs.cs, 0x30, 0xb, 1, 0);
-	/* F.7: "TR 32-bit busy TSS base 0 limit 0x67". */
+	/* pvh.pandoc: "tr: must be a 32-bit TSS (active) with a base of '0' and a
+	 * limit of '0x67'". */
 	assert_data_and_tss(&sregs);
 	ck_assert_mem_eq(&sregs.ldt, &ldt, sizeof(ldt));
 }

@@ -1,7 +1,7 @@
 /* vmm/vmcore.c: the ELF vmcore, parsed back byte by byte (core_reader.h)
- * against the layout of reference/boot-devices-dumps.md C.1-C.3 (offsets
- * written out here, not taken from vmcore.c), and read by binutils'
- * readelf. */
+ * against the layout QEMU's dump-guest-memory writes (dump/dump.c,
+ * target/i386/arch_dump.c; offsets written out here, not taken from
+ * vmcore.c), and read by binutils' readelf. */
 #define _GNU_SOURCE  /* asprintf */
 #include <dirent.h>
 #include <elf.h>
@@ -21,7 +21,8 @@
 
 #define PAGE 4096ULL
 
-/* C.2: note sizes with the 12-byte header and name "CORE"/"QEMU" (5 -> 8). */
+/* Note sizes (gABI "Note Section"; QEMU's arch_dump.c notes) with the 12-byte
+ * header and name "CORE"/"QEMU" (5 -> 8). */
 #define PRSTATUS_DESC 336U
 #define QEMU_DESC     432U
 #define PRSTATUS_NOTE (12U + 8U + PRSTATUS_DESC)   /* 356 */
@@ -370,7 +371,8 @@ START_TEST(cpu_notes_in_order)
 }
 END_TEST
 
-/* A guest note shaped like Linux's (B.3): "VMCOREINFO" type 0 with the text,
+/* A guest note shaped like the one Linux registers through etc/vmcoreinfo
+ * (drivers/firmware/qemu_fw_cfg.c): "VMCOREINFO" type 0 with the text,
  * then an empty terminating note that the dump leaves out, as QEMU does. */
 static const char vmcoreinfo_text[] =
 	"OSRELEASE=6.1.0-test\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=ffffffff8260a000\n"

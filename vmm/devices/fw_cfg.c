@@ -2,7 +2,7 @@
  * at 0x510 and the DMA address register at 0x514) and as Linux's
  * drivers/firmware/qemu_fw_cfg.c uses it: the signature and ID through
  * the data port, the directory with `rep insb`, and etc/vmcoreinfo written
- * with one DMA transfer (shared/reference B.2, B.3). */
+ * with one DMA transfer. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

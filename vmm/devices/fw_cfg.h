@@ -1,6 +1,6 @@
 /* QEMU's fw_cfg device on the x86 ports, with DMA (QEMU docs/specs/fw_cfg.rst,
- * hw/nvram/fw_cfg.c; shared/reference A.1-A.5), announced in the DSDT as
- * ACPI device QEMU0002 (A.6), where Linux's qemu_fw_cfg driver finds it.
+ * hw/nvram/fw_cfg.c), announced in the DSDT as ACPI device QEMU0002 (as QEMU's
+ * hw/i386/fw_cfg.c does), where Linux's qemu_fw_cfg driver finds it.
  *
  * Ports, relative to LAYOUT_PORT_FW_CFG (12 of them, QEMU's _CRS with DMA):
  *
