@@ -268,6 +268,16 @@ if [ "$skip_box" != 1 ]; then
 				"restarting a fresh box for the rest (restart $restarts of 2)"
 			continue
 		fi
+		# The command's own status comes with a BOX-STATUS line; without one,
+		# box-run.sh itself did not end as it should: a box failure too.
+		if [ "$box_rc" != 0 ] && ! grep -qx "BOX-STATUS $box_rc" "$tmp/box.log"; then
+			case "$box_rc" in
+			9[0-5]) ;;
+			*)
+				echo "box: scripts/box-run.sh ended with status $box_rc and no BOX-STATUS line" >>"$tmp/box.err"
+				box_rc=92 ;;
+			esac
+		fi
 		case "$box_rc" in
 		90 | 91 | 92 | 95)
 			# The box did not start (or stopped): a fresh one, as for a stall.
@@ -351,11 +361,35 @@ if [ "$place" = box ]; then
 	# Generous: part 2's runs take up to ~2 s each in the box, part 3's ~4 s.
 	box_timeout=$((600 + runs * 10 + rss_runs * 40))
 	for attempt in 1 2; do
-		set +e
-		"$repo/scripts/box-run.sh" --host-root --timeout "$box_timeout" --stall "$stall_s" -- "$inner" |
-			tee "$tmp/box24.log" | grep --line-buffered -Ev '^(BENCH-VALUE |BOX-STATUS |\[ *[0-9]+\.[0-9]+\] )'
-		box_rc=${PIPESTATUS[0]}
-		set -e
+		# The console goes to a file, shown from there while box-run.sh
+		# lives: its end, not the pipe's, ends the part, so nothing it leaves
+		# behind holding its stdout can hold up the bench.  In a session of
+		# its own, so that it goes whole (QEMU too) on Ctrl-C or after its end.
+		: >"$tmp/box24.log"
+		setsid "$repo/scripts/box-run.sh" --host-root --timeout "$box_timeout" --stall "$stall_s" \
+			-- "$inner" </dev/null >"$tmp/box24.log" 2>"$tmp/box24.err" &
+		box_pid=$!
+		# (The showing runs in the background: bash runs the INT and TERM
+		# traps at once while it waits, not only after a foreground pipeline.)
+		tail -n +1 -f --pid="$box_pid" "$tmp/box24.log" |
+			grep --line-buffered -Ev '^(BENCH-VALUE |BOX-STATUS |\[ *[0-9]+\.[0-9]+\] )' &
+		show_pid=$!
+		box_rc=0
+		wait "$box_pid" || box_rc=$?
+		wait "$show_pid" || true
+		kill -TERM -- "-$box_pid" 2>/dev/null || true
+		box_pid=
+		cat "$tmp/box24.err" >&2
+		# The command's own status comes with a BOX-STATUS line; without one,
+		# box-run.sh itself did not end as it should: a box failure too.
+		if [ "$box_rc" != 0 ] && ! grep -qx "BOX-STATUS $box_rc" "$tmp/box24.log"; then
+			case "$box_rc" in
+			9[0-5]) ;;
+			*)
+				echo "box: scripts/box-run.sh ended with status $box_rc and no BOX-STATUS line" >&2
+				box_rc=92 ;;
+			esac
+		fi
 		case "$box_rc" in
 		90 | 91 | 92 | 94 | 95)
 			# The box did not start, or stopped: a fresh one, once.
@@ -368,7 +402,7 @@ if [ "$place" = box ]; then
 	done
 	case "$box_rc" in
 	0) ;;
-	9[0-5]) box_fail "$box_rc" "parts 2-4: the KVM box failed with status $box_rc (box: line above), twice; parts 2-4 were not measured" ;;
+	9[0-5]) box_fail "$box_rc" "parts 2-4: the KVM box failed with status $box_rc (box: line above); parts 2-4 were not measured" ;;
 	*) die "parts 2-4 in the KVM box failed (its bench.sh ended with status $box_rc: see its bench: line above)" ;;
 	esac
 	for v in exit_minivmm exit_qemu rss_minivmm_256 rss_qemu_256 rss_minivmm_4g rss_qemu_4g \
