@@ -72,7 +72,7 @@ deps:
 	@scripts/install-deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory unit-test acpi-test script-test cli-test guest-test box-test
+	@$(MAKE) --no-print-directory unit-test acpi-test script-test bench-test cli-test guest-test box-test
 
 # The checks that need no KVM run here; the live-KVM ones (tag kvm) where
 # KVM is: this host's /dev/kvm, or the KVM box (tests/with-kvm.sh, which

@@ -1,7 +1,8 @@
 # Benchmarks: `make bench` builds minivmm, the bench tools and guests into
 # $(BUILD)/bench/ and runs scripts/bench.sh, which prints minivmm against
 # QEMU (and the bare KVM_RUN loop) with ratios.  `make bench-build` only
-# builds.  Included by the top Makefile after tests/guests/guests.mk, whose
+# builds; `make bench-test` (part of `make test`) tests where bench.sh runs
+# and how it reports the box's failures, with few runs.  Included by the top Makefile after tests/guests/guests.mk, whose
 # guest compiler, flags and ELF linker script the bench guests reuse.
 #
 #   run-timer     times a command from its start to its end, or to a marker
@@ -17,11 +18,16 @@ BENCH_TOOLS  := $(BENCH_OUT)/run-timer $(BENCH_OUT)/exit-cost
 BENCH_GUESTS := $(BENCH_OUT)/exit-pvh.elf $(BENCH_OUT)/halt-pvh.elf
 BENCH_OBJS   := $(BENCH_OUT)/run_timer.o $(BENCH_OUT)/exit_cost.o
 
-.PHONY: bench bench-build
+.PHONY: bench bench-build bench-test
 bench-build: $(BUILD)/minivmm $(BENCH_TOOLS) $(BENCH_GUESTS)
 
 bench: bench-build
 	scripts/bench.sh $(BUILD)/minivmm $(BENCH_OUT)
+
+# Part of `make test`: where bench.sh runs parts 2-4 (MINIVMM_KVM, the
+# box) and how it reports a box failure; it checks no figure.
+bench-test: bench-build
+	tests/scripts/bench-tests.sh $(BUILD)/minivmm $(BENCH_OUT)
 
 $(BENCH_OUT)/run-timer: $(BENCH_OUT)/run_timer.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# bench-tests.sh MINIVMM BENCH_DIR — tests where scripts/bench.sh runs parts
+# 2-4 and how it reports the box's failures (no figure is checked: speed
+# lives in `make bench` only):
+#   - MINIVMM_KVM that is not auto|host|box: 2;
+#   - MINIVMM_KVM=host without a usable /dev/kvm: 1, with the reason;
+#   - MINIVMM_KVM=box: parts 2-4 run in the KVM box, the header, the parts'
+#     headings and their summary rows say so, and every figure comes back;
+#   - a VMM that fails in the box: 1, reported as the bench's failure, not
+#     the box's;
+#   - a box whose QEMU ends at once (92) or stays silent (95: a stub QEMU and
+#     BENCH_BOX_STALL_S=5) is retried once, then reported as a BOX FAILURE
+#     with the box's status, and no summary.
+# Part 1 is skipped throughout (BENCH_SKIP_BOX=1), runs are few.
+# Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed".
+set -u
+if [ $# -ne 2 ]; then
+	echo "usage: tests/scripts/bench-tests.sh MINIVMM BENCH_DIR" >&2
+	exit 2
+fi
+minivmm=$(realpath -m "$1")
+bench_dir=$(realpath -m "$2")
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/kvm-device.sh
+. "$repo/tests/kvm-device.sh"
+for f in "$minivmm" "$bench_dir/run-timer" "$bench_dir/exit-cost"; do
+	[ -x "$f" ] || { echo "bench-tests: $f is missing (make bench-build builds it)" >&2; exit 2; }
+done
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-bench-tests.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+result() { # NAME WHY
+	if [ -z "$2" ]; then
+		echo "ok $1"; passed=$((passed + 1))
+	else
+		echo "FAIL $1: ${2%; }"; tail -n 8 "$tmp/out" | sed 's/^/    | /'; failed=$((failed + 1))
+	fi
+}
+# bench ENV... -- MINIVMM: scripts/bench.sh MINIVMM BENCH_DIR with part 1
+# skipped, few runs and ENV; output in $tmp/out, status in $rc.
+bench() {
+	local -a envs=(BENCH_SKIP_BOX=1 BENCH_RUNS=1 BENCH_RSS_RUNS=1)
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	(cd "$repo" && env "${envs[@]}" timeout 900 scripts/bench.sh "$2" "$bench_dir") >"$tmp/out" 2>&1
+	rc=$?
+}
+
+bench MINIVMM_KVM=nowhere -- "$minivmm"
+why=
+[ "$rc" = 2 ] || why+="exit status $rc, want 2; "
+grep -q "^bench: MINIVMM_KVM is 'nowhere'" "$tmp/out" || why+="no line naming the bad value; "
+result "bench: MINIVMM_KVM=nowhere is refused" "$why"
+
+if [ -z "$(kvm_device_problem)" ]; then
+	echo "ok bench: MINIVMM_KVM=host without /dev/kvm fails (not applicable: this host's /dev/kvm works)"
+	passed=$((passed + 1))
+else
+	bench MINIVMM_KVM=host -- "$minivmm"
+	why=
+	[ "$rc" = 1 ] || why+="exit status $rc, want 1; "
+	grep -q '^bench: MINIVMM_KVM=host, but ' "$tmp/out" || why+="no line with the reason; "
+	result "bench: MINIVMM_KVM=host without /dev/kvm fails" "$why"
+fi
+
+bench MINIVMM_KVM=box -- "$minivmm"
+why=
+[ "$rc" = 0 ] || why+="exit status $rc, want 0; "
+grep -q '^parts 2-4: in the KVM box (' "$tmp/out" || why+="the header does not say parts 2-4 run in the box; "
+for part in 2 3 4; do
+	grep -q "^== $part\. .*(in the KVM box: its nested /dev/kvm)" "$tmp/out" ||
+		why+="part $part's heading does not say it ran in the box; "
+done
+[ "$(grep -c '^box   [234] .* \(met\|not met\)$' "$tmp/out")" = 4 ] ||
+	why+="not 4 summary rows for parts 2-4 marked box, each with a verdict; "
+grep -q '^host ' "$tmp/out" && why+="a summary row marked host; "
+grep -q '^BENCH-VALUE \|^BOX-STATUS ' "$tmp/out" && why+="the box's own lines shown; "
+result "bench: MINIVMM_KVM=box runs parts 2-4 in the box and labels them so" "$why"
+
+# A minivmm that ends every run with 2: the bench's failure, not the box's.
+printf '#!/bin/sh\necho "minivmm (a stub that fails)"\nexit 2\n' >"$tmp/minivmm-fails"
+chmod +x "$tmp/minivmm-fails"
+bench MINIVMM_KVM=box -- "$tmp/minivmm-fails"
+why=
+[ "$rc" = 1 ] || why+="exit status $rc, want 1; "
+grep -q '^bench: minivmm ended the trivial guest with status 2' "$tmp/out" || why+="no line from the bench in the box; "
+grep -q '^bench: parts 2-4 in the KVM box failed' "$tmp/out" || why+="no line saying the box's bench failed; "
+grep -q 'BOX FAILURE' "$tmp/out" && why+="reported as a box failure; "
+grep -q '^== summary' "$tmp/out" && why+="a summary for a run that failed; "
+result "bench: a VMM failing in the box is the bench's failure (1), not the box's" "$why"
+
+# Stub QEMUs for the box: one that ends at once, one that says nothing and waits.
+printf '#!/bin/sh\nexit 1\n' >"$tmp/qemu-ends"
+cat >"$tmp/qemu-stays" <<'EOF'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = -pidfile ] && echo $$ >"$2"; shift; done
+exec sleep 600
+EOF
+chmod +x "$tmp/qemu-ends" "$tmp/qemu-stays"
+for stub in "ends at once:92" "stays silent:95"; do
+	bench MINIVMM_KVM=box BOX_QEMU="$tmp/qemu-${stub%% *}" BENCH_BOX_STALL_S=5 -- "$minivmm"
+	want=${stub#*:}
+	why=
+	[ "$rc" = "$want" ] || why+="exit status $rc, want the box's $want; "
+	[ "$(grep -c "^  the box failed (status $want, box: line above); once more in a fresh box" "$tmp/out")" = 1 ] ||
+		why+="not retried exactly once; "
+	grep -q "^bench: BOX FAILURE parts 2-4: the KVM box failed with status $want" "$tmp/out" ||
+		why+="no BOX FAILURE line; "
+	grep -q '^== summary' "$tmp/out" && why+="a summary for parts that did not run; "
+	result "bench: a box whose QEMU ${stub%:*} is retried once, then a BOX FAILURE ($want)" "$why"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
