@@ -303,6 +303,31 @@ exit_meaning() {
 	esac
 }
 
+# status_why ID WANT: why test ID did not end with status WANT (nothing when
+# it did); its console goes to $tmp/ID.console.
+status_why() {
+	local rc
+	rc=$(result "$1")
+	section "$1" >"$tmp/$1.console"
+	if [ -z "$rc" ]; then
+		echo "$(no_result)$(began "$1" && echo "; it was running this test")"
+	elif [ "$rc" = 137 ]; then
+		echo "minivmm did not end within 150 s despite --timeout 120 (killed)"
+	elif [ "$rc" != "$2" ]; then
+		echo "minivmm exit status $rc$(exit_meaning "$rc"), want $2"
+	fi
+}
+# report ID NAME WHY: ok, or FAIL with WHY and the tail of ID's console.
+report() {
+	if [ -z "$3" ]; then
+		ok "$2"
+		return
+	fi
+	fail "$2" "$3"
+	echo "    console tail:"
+	tail -n 30 "$tmp/$1.console" | indent
+}
+
 # check_boot ID NAME STATUS [EXPECT...]: the test passes when minivmm exited
 # with STATUS, the guest printed its marker, and the console (with
 # minivmm's stderr merged) holds every fixed string EXPECT.  When all that
@@ -310,19 +335,13 @@ exit_meaning() {
 # why not).
 extra_check=
 check_boot() {
-	local id=$1 name=$2 want=$3 rc e why=
+	local id=$1 name=$2 want=$3 e why
 	shift 3
-	rc=$(result "$id")
-	section "$id" >"$tmp/$id.console"
-	if [ -z "$rc" ]; then
-		why="$(no_result)"
-		began "$id" && why+="; it was running this test"
-	elif [ "$rc" = 137 ]; then
-		why="minivmm did not end within 150 s despite --timeout 120 (killed)"
-	elif [ "$rc" != "$want" ]; then
-		why="minivmm exit status $rc$(exit_meaning "$rc"), want $want"
+	why=$(status_why "$id" "$want")
+	if [ -n "$why" ]; then
+		:
 	elif ! grep -q 'MINIVMM-GUEST-USERSPACE-OK' "$tmp/$id.console"; then
-		why="minivmm exit status $rc but no MINIVMM-GUEST-USERSPACE-OK on the console"
+		why="minivmm exit status $want but no MINIVMM-GUEST-USERSPACE-OK on the console"
 	else
 		for e in "$@"; do
 			grep -qF -- "$e" "$tmp/$id.console" || why+="the console lacks '$e'; "
@@ -331,13 +350,7 @@ check_boot() {
 			why=$("$extra_check")
 		fi
 	fi
-	if [ -z "$why" ]; then
-		ok "$name"
-		return
-	fi
-	fail "$name" "$why"
-	echo "    console tail:"
-	tail -n 30 "$tmp/$id.console" | indent
+	report "$id" "$name" "$why"
 }
 # By default minivmm decompresses the bzImage's lz4 payload itself and
 # loads the vmlinux at its link address, 16 MiB (--print-images: KIND
@@ -380,26 +393,10 @@ extra_check=
 # reached its init, or pvpanic's module): minivmm exited with 4, the
 # kernel's panic line (starting with LINE) its one reason.
 check_panic() {
-	local id=$1 name=$2 rc why=
-	rc=$(result "$id")
-	section "$id" >"$tmp/$id.console"
-	if [ -z "$rc" ]; then
-		why="$(no_result)"
-		began "$id" && why+="; it was running this test"
-	elif [ "$rc" = 137 ]; then
-		why="minivmm did not end within 150 s despite --timeout 120 (killed)"
-	elif [ "$rc" != 4 ]; then
-		why="minivmm exit status $rc$(exit_meaning "$rc"), want 4"
-	else
-		why=$(panicked_once "$id" "$3")
-	fi
-	if [ -z "$why" ]; then
-		ok "$name"
-		return
-	fi
-	fail "$name" "$why"
-	echo "    console tail:"
-	tail -n 30 "$tmp/$id.console" | indent
+	local why
+	why=$(status_why "$1" 4)
+	[ -n "$why" ] || why=$(panicked_once "$1" "$3")
+	report "$1" "$2" "$why"
 }
 VFS_PANIC="Kernel panic - not syncing: VFS: Unable to mount root fs"
 check_panic noinitrd "$T_NOINITRD" "$VFS_PANIC"
