@@ -142,7 +142,8 @@ kernel=$(box_kernel)
 base=$("$repo/images/box-initramfs.sh" base "$kdir" "$cache/box") || setup_fail "cannot build the box initramfs"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+watcher=
+trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; rm -rf "$tmp"' EXIT
 mode="batch"
 [ "$interactive" = 1 ] && mode="interactive"
 hostroot_dir=''
@@ -191,9 +192,9 @@ stall_watch() {
 		fi
 	done
 }
-watcher=
 if [ "$stall_s" != 0 ]; then
-	stall_watch &
+	# Its output elsewhere: a watcher left behind must not hold our stdout.
+	stall_watch >/dev/null 2>&1 </dev/null &
 	watcher=$!
 fi
 
@@ -211,6 +212,7 @@ else
 fi
 set -e
 [ -z "$watcher" ] || kill "$watcher" 2>/dev/null || true
+watcher=
 # QEMU's own words, less its notes on the CPU features TCG does not emulate.
 grep -v "TCG doesn't support requested feature" "$errlog" >&2 || true
 
