@@ -2,8 +2,9 @@
 # $(BUILD)/bench/ and runs scripts/bench.sh, which prints minivmm against
 # QEMU (and the bare KVM_RUN loop) with ratios.  `make bench-build` only
 # builds; `make bench-test` (part of `make test`) tests where bench.sh runs
-# and how it reports the box's failures, with few runs.  Included by the top Makefile after tests/guests/guests.mk, whose
-# guest compiler, flags and ELF linker script the bench guests reuse.
+# and how it reports the box's failures, with few runs.  Included by the
+# top Makefile after tests/guests/guests.mk, whose guest compiler, flags
+# and ELF linker script the bench guests reuse.
 #
 #   run-timer     times a command from its start to its end, or to a marker
 #                 on its stdout (bench/run_timer.c)

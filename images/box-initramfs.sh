@@ -112,9 +112,11 @@ if [ -f /etc/box/hostroot ]; then
 	# What udev would add and bash's process substitution needs.
 	ln -s /proc/self/fd /host/dev/fd && ln -s fd/0 /host/dev/stdin &&
 		ln -s fd/1 /host/dev/stdout && ln -s fd/2 /host/dev/stderr
+	dir=$(cat /etc/box/hostroot)
+	[ -d "/host$dir" ] || box_fail 94 "the host's folder $dir is not in the box's view of the host"
 	{
 		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp'
-		echo "cd '$(cat /etc/box/hostroot)' || exit 94"
+		echo "cd '$dir' || exit 94"
 		cat /etc/box/cmd
 	} >/host/.box-cmd
 	run="chroot /host /bin/sh /.box-cmd"

@@ -80,7 +80,7 @@ int kernel_parse(struct image_file *file, const struct load_request *req,
 	if (kernel_is_elf(file)) {
 		if (elf_describe(file, req, out, err) < 0)
 			return -1;
-	} else if (!kernel_is_bzimage(file) && file->size >= X86_BOOT_HDRS_OFFSET + 4) {
+	} else if (!kernel_is_bzimage(file) && file->size >= X86_BOOT_HDRS_OFFSET + sizeof(uint32_t)) {
 		return error_set(err, "%s: not a kernel: neither a bzImage (no HdrS signature) "
 				 "nor an ELF vmlinux", file->path);
 	} else if (bzimage_parse(file->data, file->size, file->path, out, err) < 0) {

@@ -88,12 +88,7 @@ skip_box=${BENCH_SKIP_BOX:-0}
 
 # Where parts 2-4 run (tests/with-kvm.sh's rule): host or box.
 kvm_reason=$(kvm_device_problem)
-place=${MINIVMM_KVM:-auto}
-case "$place" in
-auto) if [ -z "$kvm_reason" ]; then place=host; else place=box; fi ;;
-host | box) ;;
-*) echo "bench: MINIVMM_KVM is '$place': want auto, host or box" >&2; exit 2 ;;
-esac
+place=$(kvm_place bench) || exit 2
 [ "$box_half" = 0 ] || place=host
 case "$place" in
 host) place_note="this machine's /dev/kvm" ;;
@@ -356,8 +351,7 @@ summary() {
 if [ "$place" = box ]; then
 	echo "== parts 2-4 in the KVM box (${kvm_reason:-MINIVMM_KVM=box}): the box boots first, ~10 s;"
 	echo "   both VMMs on the box's nested /dev/kvm, so these figures compare only with each other"
-	q() { printf '%q' "$1"; }
-	inner="BENCH_RUNS=$runs BENCH_RSS_RUNS=$rss_runs exec $(q "$repo/scripts/bench.sh") --box-half $(q "$minivmm") $(q "$bench_dir")"
+	inner="BENCH_RUNS=$runs BENCH_RSS_RUNS=$rss_runs exec $(shq "$repo/scripts/bench.sh") --box-half $(shq "$minivmm") $(shq "$bench_dir")"
 	# Generous: part 2's runs take up to ~2 s each in the box, part 3's ~4 s.
 	box_timeout=$((600 + runs * 10 + rss_runs * 40))
 	for attempt in 1 2; do

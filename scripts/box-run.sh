@@ -34,7 +34,7 @@
 # --interactive.
 #
 # Exit status:
-#   0-255 but 90-94   the command's own exit status
+#   0-255 but 90-95   the command's own exit status
 #   90  box: failed to load a kernel module (kvm, kvm_amd or a dependency)
 #   91  box: /dev/kvm missing after loading the modules
 #   92  box: QEMU ended without a BOX-STATUS line (box kernel panic, QEMU

@@ -1,13 +1,35 @@
 # shellcheck shell=bash
-# Sourced by the test runners: kvm_device_problem prints why /dev/kvm cannot
-# be used by this user (nothing when it can), so every runner skips or fails
-# for the same reason in the same words.
+# Sourced by the test runners and the bench, so that each decides where KVM
+# is by one rule and says why in the same words.
+#
+#   kvm_device_problem   why the KVM device cannot be used by this user
+#                        (nothing when it can); the device is /dev/kvm, or
+#                        MINIVMM_KVM_DEVICE (tests point it at a missing path)
+#   kvm_place WHO        host or box, from MINIVMM_KVM (auto|host|box,
+#                        default auto: host when the device opens); 1 with a
+#                        line "WHO: ..." on stderr for any other value
+#   shq WORD             WORD quoted for any POSIX sh (the box runs the
+#                        host's /bin/sh, which may not be bash)
 kvm_device_problem() {
-	if [ ! -e /dev/kvm ]; then
-		echo "/dev/kvm does not exist"
-	elif [ ! -c /dev/kvm ]; then
-		echo "/dev/kvm is not a character device"
-	elif ! (exec 3<>/dev/kvm) 2>/dev/null; then
-		echo "/dev/kvm cannot be opened read-write by $(id -un 2>/dev/null || id -u)"
+	local dev=${MINIVMM_KVM_DEVICE:-/dev/kvm}
+	if [ ! -e "$dev" ]; then
+		echo "$dev does not exist"
+	elif [ ! -c "$dev" ]; then
+		echo "$dev is not a character device"
+	elif ! (exec 3<>"$dev") 2>/dev/null; then
+		echo "$dev cannot be opened read-write by $(id -un 2>/dev/null || id -u)"
 	fi
+}
+
+kvm_place() {
+	case "${MINIVMM_KVM:-auto}" in
+	auto) if [ -z "$(kvm_device_problem)" ]; then echo host; else echo box; fi ;;
+	host | box) echo "$MINIVMM_KVM" ;;
+	*) echo "$1: MINIVMM_KVM is '$MINIVMM_KVM': want auto, host or box" >&2; return 1 ;;
+	esac
+}
+
+shq() {
+	local q="'\\''"
+	printf "'%s'" "${1//\'/$q}"
 }

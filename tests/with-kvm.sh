@@ -35,13 +35,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/kvm-device.sh
 . "$here/kvm-device.sh"
 
-where=${MINIVMM_KVM:-auto}
+where=$(kvm_place with-kvm) || exit 2
 reason=$(kvm_device_problem)
-case "$where" in
-auto) if [ -z "$reason" ]; then where=host; else where=box; fi ;;
-host | box) ;;
-*) echo "with-kvm: MINIVMM_KVM is '$where': want auto, host or box" >&2; exit 2 ;;
-esac
 
 if [ "$where" = host ]; then
 	if [ -n "$reason" ]; then
@@ -58,15 +53,22 @@ echo "== $group: in the KVM box ($why)"
 cmd="export MINIVMM_KVM=host"
 for v in CI V ASAN_OPTIONS UBSAN_OPTIONS CK_RUN_SUITE CK_RUN_CASE CK_INCLUDE_TAGS \
 	CK_EXCLUDE_TAGS CK_VERBOSITY CK_DEFAULT_TIMEOUT CK_TIMEOUT_MULTIPLIER; do
-	[ -n "${!v+set}" ] && cmd+=" $v=$(printf '%q' "${!v}")"
+	[ -n "${!v+set}" ] && cmd+=" $v=$(shq "${!v}")"
 done
 cmd+="; exec"
-for a in "$@"; do cmd+=" $(printf '%q' "$a")"; done
+for a in "$@"; do cmd+=" $(shq "$a")"; done
 
+# The box's own failures are the statuses 90-95 that come with a "box:"
+# line on stderr; without one, 90-95 is the command's own status.
+errlog=$(mktemp "${TMPDIR:-/tmp}/with-kvm.XXXXXX") || exit 2
+trap 'rm -f "$errlog"' EXIT
+box_failed() { [ "$rc" -ge 90 ] && [ "$rc" -le 95 ] && grep -q '^box: ' "$errlog"; }
 for attempt in 1 2; do
 	"$here/../scripts/box-run.sh" --host-root --timeout "${WITH_KVM_TIMEOUT:-2400}" \
-		--stall "${WITH_KVM_STALL:-300}" -- "$cmd"
+		--stall "${WITH_KVM_STALL:-300}" -- "$cmd" 2>"$errlog"
 	rc=$?
+	cat "$errlog" >&2   # box-run.sh's stderr: QEMU's words and its box: line
+	box_failed || break
 	case "$rc" in
 	90 | 91 | 92 | 95)
 		# The box did not start, or stopped: a fresh one, once.
@@ -82,7 +84,7 @@ for attempt in 1 2; do
 	esac
 	break
 done
-if [ "$rc" -ge 90 ] && [ "$rc" -le 95 ]; then
+if box_failed; then
 	echo "BOX FAILURE $group: the KVM box failed with status $rc (see the box: line above); the tests did not run to the end"
 fi
 exit "$rc"

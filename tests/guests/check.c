@@ -333,7 +333,7 @@ void guest_main(uint64_t bp)
 	}
 	/* A bzImage's header is copied from the image; an ELF's is made up
 	 * and need not say "HdrS". */
-	if (!is_elf() && rd32(bp + BP_HEADER) != X86_BOOT_HDRS_MAGIC) {
+	if (!is_elf() && rd32(bp + BP_HEADER) != 0x53726448) {   /* "HdrS", boot.rst */
 		fail_hex("no \"HdrS\" at boot_params + 0x202, found", rd32(bp + BP_HEADER));
 		check_finish();
 	}

@@ -46,7 +46,8 @@ setup_start:
 	.word	0xaa55			/* 0x1fe boot_flag */
 	CHECK_OFFSET(0x200)
 	.byte	0xeb, setup_header_end - 1f /* 0x200 jump over the header */
-1:	.long	X86_BOOT_HDRS_MAGIC	/* 0x202 header: "HdrS" */
+1:	.ascii	"HdrS"			/* 0x202 header (boot.rst), spelled out: the
+					   guests read the spec, not minivmm's header */
 	.word	GUEST_BOOT_VERSION	/* 0x206 version 2.15 */
 	.long	0			/* 0x208 realmode_swtch */
 	.word	0			/* 0x20c start_sys_seg */

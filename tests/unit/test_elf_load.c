@@ -120,7 +120,7 @@ START_TEST(test_load_at_paddr)
 
 	const struct setup_header *h = &k->setup_header;
 	ck_assert_uint_eq(h->boot_flag, 0xaa55);
-	ck_assert_uint_eq(h->header, X86_BOOT_HDRS_MAGIC);
+	ck_assert_uint_eq(h->header, 0x53726448);   /* "HdrS" (boot.rst) */
 	ck_assert_uint_eq(h->version, 0x020c);
 	ck_assert_uint_eq(h->loadflags, LOADED_HIGH);
 	ck_assert_uint_eq(h->code32_start, TEST_ELF_SEG0_PADDR);

@@ -49,7 +49,7 @@ void test_bzimage_make(struct test_bzimage *img, unsigned setup_sects, size_t pa
 	h->vid_mode = 0xffff;
 	h->boot_flag = 0xaa55;
 	h->jump = 0x6aeb;               /* EB 6A: header ends at 0x26c */
-	h->header = X86_BOOT_HDRS_MAGIC;
+	memcpy(&h->header, "HdrS", 4);  /* boot.rst, not minivmm's constant */
 	h->version = 0x020f;
 	h->loadflags = LOADED_HIGH;
 	h->code32_start = TEST_CODE32;
