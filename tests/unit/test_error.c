@@ -2,13 +2,13 @@
  * failed on the host (exit 8), checked where it can be without /dev/kvm. */
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
 
 #include "boot/layout.h"
 #include "common/error.h"
+#include "tests/unit/unit.h"
 #include "kvm/kvm.h"
 
 START_TEST(kinds_follow_the_setter)
@@ -56,14 +56,7 @@ static int map_ram_beyond_limit(void)
 
 START_TEST(guest_ram_beyond_the_address_space_is_a_host_failure)
 {
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		_exit(map_ram_beyond_limit());
-	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(test_run_in_child(map_ram_beyond_limit), 0);
 }
 END_TEST
 

@@ -5,29 +5,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
 
 #include "common/interrupt.h"
-
-/* Runs body in a child and returns its exit status (-1: killed). */
-static int run_in_child(int (*body)(void))
-{
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(99);
-		_exit(body());
-	}
-	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+#include "tests/unit/unit.h"
 
 /* The signal comes before the blocking call (between a caller's look at
  * interrupt_signal() and its read): the read is interrupted all the same. */
@@ -47,7 +30,7 @@ static int signal_before_read(void)
 
 START_TEST(signal_before_a_blocking_call_still_interrupts_it)
 {
-	ck_assert_int_eq(run_in_child(signal_before_read), 0);
+	ck_assert_int_eq(test_run_in_child(signal_before_read), 0);
 }
 END_TEST
 
@@ -64,7 +47,7 @@ static int first_signal_wins(void)
 
 START_TEST(first_signal_is_reported)
 {
-	ck_assert_int_eq(run_in_child(first_signal_wins), 0);
+	ck_assert_int_eq(test_run_in_child(first_signal_wins), 0);
 	ck_assert_str_eq(interrupt_signal_name(SIGINT), "SIGINT");
 	ck_assert_str_eq(interrupt_signal_name(SIGTERM), "SIGTERM");
 	ck_assert_str_eq(interrupt_signal_name(SIGHUP), "SIGHUP");
@@ -86,7 +69,7 @@ static int held_signal_waits(void)
 
 START_TEST(held_signal_stays_pending)
 {
-	ck_assert_int_eq(run_in_child(held_signal_waits), 0);
+	ck_assert_int_eq(test_run_in_child(held_signal_waits), 0);
 }
 END_TEST
 
@@ -102,7 +85,7 @@ static int ignored_signal_is_caught(void)
 
 START_TEST(inherited_ignore_is_overridden)
 {
-	ck_assert_int_eq(run_in_child(ignored_signal_is_caught), 0);
+	ck_assert_int_eq(test_run_in_child(ignored_signal_is_caught), 0);
 }
 END_TEST
 

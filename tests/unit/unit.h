@@ -75,4 +75,8 @@ struct test_descriptor test_decode_descriptor(uint64_t lo, uint64_t hi);
 void test_assert_error_impl(const char *file, int line, const char *msg, const char *prefix,
 			    ...);
 
+/* Runs body in a child process (killed with the test) and returns its exit
+ * status, or -1 when a signal ended it. */
+int test_run_in_child(int (*body)(void));
+
 #endif

@@ -2,7 +2,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <asm/bootparam.h>
 
@@ -134,4 +138,19 @@ int test_initrd_load(struct guest_memory *mem, const uint8_t *data, size_t size,
 	struct image_file file = test_image_file(data, size, name);
 	struct load_request req = { 0 };
 	return initrd_load(mem, NULL, &file, kernel, &req, out, err);
+}
+
+int test_run_in_child(int (*body)(void))
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(99);
+		_exit(body());
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
