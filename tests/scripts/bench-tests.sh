@@ -26,16 +26,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 for f in "$minivmm" "$bench_dir/run-timer" "$bench_dir/exit-cost"; do
 	[ -x "$f" ] || { echo "bench-tests: $f is missing (make bench-build builds it)" >&2; exit 2; }
 done
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-bench-tests.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-result() { # NAME WHY
-	if [ -z "$2" ]; then
-		echo "ok $1"; passed=$((passed + 1))
-	else
-		echo "FAIL $1: ${2%; }"; tail -n 8 "$tmp/out" | sed 's/^/    | /'; failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/scripts/lib.sh
+. "$repo/tests/scripts/lib.sh"
+tests_begin bench-tests
 # bench ENV... -- MINIVMM: scripts/bench.sh MINIVMM BENCH_DIR with part 1
 # skipped, few runs and ENV; output in $tmp/out, status in $rc.
 bench() {
@@ -85,16 +78,8 @@ grep -q 'BOX FAILURE' "$tmp/out" && why+="reported as a box failure; "
 grep -q '^== summary' "$tmp/out" && why+="a summary for a run that failed; "
 result "bench: a VMM failing in the box is the bench's failure (1), not the box's" "$why"
 
-# Stub QEMUs for the box: one that ends at once, one that says nothing and waits.
-printf '#!/bin/sh\nexit 1\n' >"$tmp/qemu-ends"
-cat >"$tmp/qemu-stays" <<'EOF'
-#!/bin/sh
-while [ $# -gt 0 ]; do [ "$1" = -pidfile ] && echo $$ >"$2"; shift; done
-exec sleep 600
-EOF
-chmod +x "$tmp/qemu-ends" "$tmp/qemu-stays"
-for stub in "ends at once:92" "stays silent:95"; do
-	bench MINIVMM_KVM=box BOX_QEMU="$tmp/qemu-${stub%% *}" BENCH_BOX_STALL_S=5 -- "$minivmm"
+for stub in "dies:92" "silent:95"; do
+	bench MINIVMM_KVM=box BOX_QEMU="$tmp/qemu-${stub%:*}" BENCH_BOX_STALL_S=5 -- "$minivmm"
 	want=${stub#*:}
 	why=
 	[ "$rc" = "$want" ] || why+="exit status $rc, want the box's $want; "
@@ -106,5 +91,4 @@ for stub in "ends at once:92" "stays silent:95"; do
 	result "bench: a box whose QEMU ${stub%:*} is retried once, then a BOX FAILURE ($want)" "$why"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+tests_end

@@ -12,16 +12,9 @@ set -u
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=tests/kvm-device.sh
 . "$repo/tests/kvm-device.sh"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-with-kvm-tests.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-result() { # NAME WHY
-	if [ -z "$2" ]; then
-		echo "ok $1"; passed=$((passed + 1))
-	else
-		echo "FAIL $1: ${2%; }"; tail -n 8 "$tmp/out" | sed 's/^/    | /'; failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/scripts/lib.sh
+. "$repo/tests/scripts/lib.sh"
+tests_begin with-kvm-tests
 # with_kvm ENV... -- ARGS...: tests/with-kvm.sh ARGS with ENV, output in
 # $tmp/out, status in $rc.
 with_kvm() {
@@ -57,14 +50,6 @@ grep -qx 'kvm-here' "$tmp/out" || why+="no /dev/kvm for the command; "
 grep -q 'BOX FAILURE\|once more in a fresh box' "$tmp/out" && why+="the command's 93 was taken for the box's; "
 result "with-kvm: MINIVMM_KVM=box runs the command in the box, its status passed back" "$why"
 
-# Stub QEMUs: one that ends at once, one that says nothing and waits.
-printf '#!/bin/sh\nexit 1\n' >"$tmp/qemu-dies"
-cat >"$tmp/qemu-silent" <<'EOF2'
-#!/bin/sh
-while [ $# -gt 0 ]; do [ "$1" = -pidfile ] && echo $$ >"$2"; shift; done
-exec sleep 600
-EOF2
-chmod +x "$tmp/qemu-dies" "$tmp/qemu-silent"
 for stub in dies:92 silent:95; do
 	with_kvm MINIVMM_KVM=box BOX_QEMU="$tmp/qemu-${stub%:*}" WITH_KVM_STALL=5 -- grp echo "ok ran"
 	want=${stub#*:}
@@ -77,5 +62,4 @@ for stub in dies:92 silent:95; do
 	result "with-kvm: a box whose QEMU ${stub%:*} is retried once, then a BOX FAILURE ($want)" "$why"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+tests_end
