@@ -38,6 +38,25 @@
 #define LAYOUT_IDENTITY_MAP    0xfeffc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, 1 page */
 #define LAYOUT_TSS             0xfeffd000ULL /* KVM_SET_TSS_ADDR, 3 pages */
 
+/* PCI (vmm/pci/): one host bridge, segment 0, bus 0 only.  Its ECAM
+ * (PCI Firmware spec 3.2 §4.1.2, announced in MCFG) is 4 KiB per function:
+ * 1 MiB for bus 0, e820-reserved so that Linux trusts MCFG.  The memory
+ * window the root bridge's _CRS gives for BARs lies below it: minivmm
+ * assigns every BAR there at setup, as firmware would, and Linux keeps
+ * them; a guest that moves one may move it anywhere in the window. */
+#define LAYOUT_PCI_MMIO_START  0xc0000000ULL  /* 32-bit BAR window ... */
+#define LAYOUT_PCI_MMIO_END    0xe0000000ULL  /* ... 512 MiB */
+#define LAYOUT_PCI_ECAM        0xe0000000ULL
+#define LAYOUT_PCI_ECAM_SIZE   0x100000ULL    /* bus 0: 32 devices x 8 functions x 4 KiB */
+#define LAYOUT_PCI_BUS_LAST    0              /* MCFG and _CRS: buses 0-0 */
+#define LAYOUT_PORT_PCI_CONFIG 0xcf8          /* PCI conf1: address at 0xcf8, data 0xcfc-0xcff */
+#define LAYOUT_PORT_PCI_CONFIG_LEN 8
+/* MSI-X (vmm/pci/msix.c): each vector gets a GSI of its own, from the
+ * first one after the IOAPIC's pins (KVM_VM_IOAPIC_PINS) up to KVM's
+ * limit of 4096 routes (KVM_SET_GSI_ROUTING). */
+#define LAYOUT_MSI_GSI_FIRST   24
+#define LAYOUT_MSI_GSI_END     4096
+
 /* I/O ports and ISA IRQs of minivmm's devices (vmm/devices/), which the
  * ACPI tables announce (boot/acpi_*.c).  The first ones are the PC's own. */
 #define LAYOUT_PORT_COM1       0x3f8  /* 8250 UART, 8 ports */
