@@ -19,7 +19,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Every .c under the module folders; vmm/main.c is the program, the rest is a
 # library the unit tests link against too.
-LIB_SRCS := $(wildcard common/*.c kvm/*.c loader/*.c boot/*.c vmm/*.c vmm/devices/*.c)
+LIB_SRCS := $(wildcard common/*.c kvm/*.c loader/*.c boot/*.c vmm/*.c vmm/devices/*.c vmm/devices/virtio/*.c vmm/pci/*.c)
 LIB_SRCS := $(filter-out vmm/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
