@@ -94,7 +94,7 @@ static inline int virtio_device_pop(struct virtio_device *d, uint16_t q,
 	struct error err = { 0 };
 	int r = virtq_pop(&d->queues[q], chain, &err);
 	if (r < 0) {
-		d->fail(d, err.msg);
+		(d->fail)(d, err.msg);   /* parenthesized: Check's fail() is a macro */
 		return 0;
 	}
 	return r;
