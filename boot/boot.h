@@ -27,8 +27,11 @@
 #define E820_TYPE_RESERVED 2
 
 /* Fills table (up to max entries) with the memory map matching mem's RAM
- * regions: low RAM up to the EBDA, the EBDA and BIOS areas reserved, RAM from
- * 1 MiB, RAM above 4 GiB when present.  Returns the entry count or -1. */
+ * regions, sorted by address: low RAM up to the EBDA, the EBDA and BIOS
+ * areas reserved, RAM from 1 MiB, the PCI ECAM [LAYOUT_PCI_ECAM,
+ * +LAYOUT_PCI_ECAM_SIZE) reserved (always, so that the map does not depend
+ * on the devices), RAM above 4 GiB when present.  Returns the entry count
+ * or -1. */
 int e820_build(const struct guest_memory *mem, struct boot_e820_entry *table,
 	       int max, struct error *err);
 
