@@ -24,6 +24,7 @@
 #ifndef MINIVMM_BOOT_AML_H
 #define MINIVMM_BOOT_AML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -134,7 +135,7 @@ int aml_dword_memory(struct aml_buf *b, enum aml_resource_usage usage, uint32_t 
 int aml_end(struct aml_buf *b, struct aml_mark m);
 
 /* The DSDT's AML (acpi_dsdt.c), appended to b: the definition block's body,
- * without the table header. */
-int acpi_dsdt_aml(struct aml_buf *b);
+ * without the table header; with pci, the PCI root bridge \_SB.PCI0 too. */
+int acpi_dsdt_aml(struct aml_buf *b, bool pci);
 
 #endif
