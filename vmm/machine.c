@@ -294,7 +294,8 @@ static int machine_boot_data(struct machine *m, struct error *err)
 	struct guest_memory *mem = &m->vm.mem;
 	const struct guest_image *initrd = m->cfg->initrd_path ? &m->initrd : NULL;
 	uint64_t rsdp = 0;
-	if (gdt_build(mem, err) < 0 || acpi_tables_build(mem, m->cfg->ncpus, &rsdp, err) < 0)
+	if (gdt_build(mem, err) < 0 ||
+	    acpi_tables_build(mem, m->cfg->ncpus, false, &rsdp, err) < 0)
 		return -1;
 	if (m->kernel.protocol == KERNEL_BOOT_PVH)
 		return pvh_start_info_build(mem, initrd, m->cmdline,
