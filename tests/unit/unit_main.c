@@ -56,6 +56,7 @@
 	X(interrupt)     \
 	X(error)         \
 	X(fw_cfg)        \
+	X(pci)           \
 	X(vmcore)        \
 	X(virtio_console)
 

@@ -66,6 +66,8 @@ struct virtio_device {
 	/* The driver broke a rule or the device cannot go on: the transport
 	 * sets DEVICE_NEEDS_RESET (§2.1.1) and names why on stderr once. */
 	void (*fail)(struct virtio_device *d, const char *why);
+	/* The device type initialises it (its input from other threads
+	 * takes it too); the transport takes it around every op. */
 	pthread_mutex_t lock;
 };
 
