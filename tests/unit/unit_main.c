@@ -58,7 +58,8 @@
 	X(fw_cfg)        \
 	X(pci)           \
 	X(vmcore)        \
-	X(virtio_console)
+	X(virtio_console) \
+	X(virtq)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
