@@ -59,7 +59,8 @@
 	X(pci)           \
 	X(vmcore)        \
 	X(virtio_console) \
-	X(virtq)
+	X(virtq)          \
+	X(virtio_rng)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
