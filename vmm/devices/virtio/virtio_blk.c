@@ -303,7 +303,9 @@ int virtio_blk_open(struct virtio_blk *b, const char *path, bool read_only, cons
 	if (serial && strlen(serial) > VIRTIO_BLK_ID_BYTES)
 		return error_set(err, "--disk %s: serial=%s is longer than %d bytes", path, serial,
 				 VIRTIO_BLK_ID_BYTES);
-	b->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO to read would wait for a writer; this
+	 * way it opens at once and is refused as no disk.  Off again below. */
+	b->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
 	if (b->fd < 0) {
 		if (errno == EISDIR)
 			return error_set(err, "--disk %s: is a directory", path);
@@ -313,6 +315,11 @@ int virtio_blk_open(struct virtio_blk *b, const char *path, bool read_only, cons
 	uint64_t size = 0;
 	if (virtio_blk_size(b, &size, err) < 0)
 		goto fail;
+	int fl = fcntl(b->fd, F_GETFL);
+	if (fl < 0 || fcntl(b->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		error_set(err, "--disk %s: %s", path, strerror(errno));
+		goto fail;
+	}
 	/* Exclusive for read-write, shared for read-only, as QEMU locks its
 	 * images: two VMs never write one disk, and none writes one another
 	 * reads.  LOCK_NB: a user error now rather than a hang. */
