@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 	struct serial serial;
 	struct io_bus bus;
 	serial_init(&serial, serial_irq_none, serial_output_none, NULL);
-	io_bus_init(&bus);
+	io_bus_init(&bus, IO_BUS_PORTS_END);
 	if (io_bus_add(&bus, SERIAL_BASE, SERIAL_PORTS, serial_io, &serial, "serial") < 0)
 		die("io_bus_add: cannot add the serial port");
 

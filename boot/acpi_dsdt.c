@@ -10,6 +10,9 @@
  *		Device (RTC_) { _HID EisaId ("PNP0B00"), _CRS { IO } }
  *		Device (PEVT) { _HID "QEMU0001", _STA 0x0F, _CRS { IO } }
  *		Device (FWCF) { _HID "QEMU0002", _STA 0x0B, _CRS { IO } }
+ *		Device (PCI0) { _HID EisaId ("PNP0A08"), _CID EisaId ("PNP0A03"),
+ *				_SEG 0, _UID 0, _BBN 0, _CRS { WordBusNumber,
+ *				IO conf1, WordIO, WordIO, DWordMemory } }   (with pci)
  *	}
  *
  * To add a device: a row in acpi_dsdt_pc_devices when it has an EisaId
@@ -114,7 +117,52 @@ static void acpi_dsdt_qemu_device(struct aml_buf *b, const char *name, const cha
 	aml_end(b, dev);
 }
 
-int acpi_dsdt_aml(struct aml_buf *b)
+/* The PCI host bridge (vmm/pci/) as the root of segment 0: the ACPI
+ * namespace is how an OS finds a root bridge (PCI Firmware spec 3.2
+ * chapter 4); the MCFG (acpi_tables.c) gives its ECAM.  PNP0A08 is a PCI
+ * Express root bridge, with PNP0A03, the PCI root bridge, as its _CID
+ * (§6.1.2) for OSes that match only that (Linux's ACPI PCI root driver
+ * binds PNP0A03).  _SEG (§6.5.6) and _BBN (§6.5.5) say segment 0, bus 0.
+ * _CRS (§6.2.2) gives the resources the bridge decodes:
+ *   - the bus numbers below it, 0..LAYOUT_PCI_BUS_LAST, as the MCFG;
+ *   - the conf1 ports it consumes itself, a plain IO descriptor;
+ *   - the I/O ports it forwards: all but the conf1 ports, in two windows;
+ *   - the 32-bit memory window where BARs live.
+ * No _OSC: Linux then keeps native PCIe hot-plug, AER and PME off, which
+ * a bridge with none of them does not miss.  No _PRT: devices interrupt
+ * through MSI-X only. */
+static void acpi_dsdt_pci_root(struct aml_buf *b)
+{
+	struct aml_mark dev = aml_device_begin(b, "PCI0");
+	aml_name(b, "_HID");
+	aml_eisaid(b, "PNP0A08");
+	aml_name(b, "_CID");
+	aml_eisaid(b, "PNP0A03");
+	aml_name(b, "_SEG");
+	aml_integer(b, 0);
+	aml_name(b, "_UID");
+	aml_integer(b, 0);
+	aml_name(b, "_BBN");
+	aml_integer(b, 0);
+	aml_name(b, "_CRS");
+	struct aml_mark crs = aml_resource_template_begin(b);
+	aml_word_bus_number(b, AML_RESOURCE_PRODUCER, 0, LAYOUT_PCI_BUS_LAST);
+	acpi_dsdt_io(b, LAYOUT_PORT_PCI_CONFIG, LAYOUT_PORT_PCI_CONFIG_LEN);
+	aml_word_io(b, AML_RESOURCE_PRODUCER, 0, LAYOUT_PORT_PCI_CONFIG - 1);
+	aml_word_io(b, AML_RESOURCE_PRODUCER, LAYOUT_PORT_PCI_CONFIG + LAYOUT_PORT_PCI_CONFIG_LEN,
+		    0xffff);
+	aml_dword_memory(b, AML_RESOURCE_PRODUCER, (uint32_t)LAYOUT_PCI_MMIO_START,
+			 (uint32_t)(LAYOUT_PCI_MMIO_END - 1));
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
+_Static_assert(LAYOUT_PCI_MMIO_START < LAYOUT_PCI_MMIO_END &&
+	       LAYOUT_PCI_MMIO_END <= 0x100000000ULL,
+	       "the PCI memory window fits a DWordMemory descriptor");
+_Static_assert(LAYOUT_PCI_BUS_LAST <= 0xff, "PCI bus numbers are 8 bits");
+
+int acpi_dsdt_aml(struct aml_buf *b, bool pci)
 {
 	acpi_dsdt_s5(b);
 	/* §5.3.1: \_SB holds the system's devices. */
@@ -131,6 +179,8 @@ int acpi_dsdt_aml(struct aml_buf *b)
 	 * way to find it. */
 	acpi_dsdt_qemu_device(b, "FWCF", "QEMU0002", ACPI_DSDT_STA_HIDDEN, LAYOUT_PORT_FW_CFG,
 			      LAYOUT_PORT_FW_CFG_LEN);
+	if (pci)
+		acpi_dsdt_pci_root(b);
 	aml_end(b, sb);
 	return aml_buf_status(b);
 }

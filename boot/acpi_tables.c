@@ -1,11 +1,13 @@
-/* The ACPI tables (ACPI 6.4 chapter 5): RSDP, XSDT, FADT, MADT and DSDT,
- * one after another from LAYOUT_ACPI_TABLES, each on a 16-byte boundary
- * (the RSDP must be, §5.2.5.1; the rest gain nothing from more):
+/* The ACPI tables (ACPI 6.4 chapter 5): RSDP, XSDT, FADT, MADT, MCFG (with
+ * PCI) and DSDT, one after another from LAYOUT_ACPI_TABLES, each on a
+ * 16-byte boundary (the RSDP must be, §5.2.5.1; the rest gain nothing from
+ * more):
  *
  *	RSDP  36 bytes          (rev 2: points at the XSDT only)
- *	XSDT  36 + 8 per entry  -> FADT, MADT
+ *	XSDT  36 + 8 per entry  -> FADT, MADT, MCFG
  *	FADT  276 bytes         (rev 6, HW_REDUCED_ACPI) -> DSDT
  *	MADT  44 + 8 per vCPU + IOAPIC + overrides + NMI
+ *	MCFG  60 bytes          (with PCI: the ECAM of bus 0)
  *	DSDT  36 + AML          (acpi_dsdt.c)
  *
  * All sizes are known before anything is written, so every address is fixed
@@ -135,7 +137,8 @@ _Static_assert(offsetof(struct acpi_fadt, hypervisor_vendor_id) == 268,
 #define ACPI_FADT_HW_REDUCED     (1u << 20)
 /* Table 5.11 IA-PC Boot Architecture Flags: an i8042 is there, VGA is not
  * (so the guest does not probe the legacy VGA ports).  NO_CMOS_RTC stays
- * clear: minivmm has one. */
+ * clear: minivmm has one.  So does MSI Not Supported (bit 3): PCI devices
+ * interrupt only through MSI-X, which an OS turns off when it is set. */
 #define ACPI_FADT_BOOT_8042      (1u << 1)
 #define ACPI_FADT_BOOT_NO_VGA    (1u << 2)
 /* §9.15 and Table 5.9 CENTURY: the CMOS index of the century, where
@@ -209,6 +212,26 @@ _Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "§5.2.12.7: 6 bytes");
 #define ACPI_MPS_ACTIVE_HIGH      0x1
 #define ACPI_MPS_LEVEL_TRIGGERED  (0x3 << 2)
 
+/* PCI Firmware spec 3.2 §4.1.2 MCFG: the header, 8 reserved bytes, then one
+ * allocation structure per ECAM range: its base address, the PCI segment
+ * group and the first and last bus it covers. */
+struct acpi_mcfg_allocation {
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus;
+	uint8_t end_bus;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_mcfg_allocation) == 16, "§4.1.2: an allocation is 16 bytes");
+
+struct acpi_mcfg {
+	struct acpi_header header;
+	uint8_t reserved[8];
+	struct acpi_mcfg_allocation allocation;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_mcfg) == 60, "§4.1.2: 44 bytes and one allocation");
+#define ACPI_MCFG_REVISION 1
+
 /* ---- Contents ----------------------------------------------------------- */
 
 #define ACPI_OEM_ID        "MINVMM"
@@ -226,18 +249,21 @@ _Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "§5.2.12.7: 6 bytes");
 			      ACPI_MADT_OVERRIDES * sizeof(struct acpi_madt_override) + \
 			      sizeof(struct acpi_madt_lapic_nmi))
 
-/* The XSDT's entries. */
-enum { ACPI_XSDT_FADT, ACPI_XSDT_MADT, ACPI_XSDT_ENTRIES };
-#define ACPI_XSDT_SIZE (sizeof(struct acpi_header) + ACPI_XSDT_ENTRIES * sizeof(uint64_t))
+/* The XSDT's entries: the FADT and MADT, the MCFG with PCI. */
+#define ACPI_XSDT_MAX_ENTRIES 3
+#define ACPI_XSDT_SIZE(entries) (sizeof(struct acpi_header) + (entries) * sizeof(uint64_t))
 
 /* The whole area is generous: the largest MADT with the fixed tables takes
  * under 3 KiB, which leaves the DSDT about 125 KiB. */
 _Static_assert(LAYOUT_ACPI_TABLES % ACPI_ALIGN == 0, "§5.2.5.1: the RSDP is 16-byte aligned");
 _Static_assert(LAYOUT_ACPI_END <= 0x100000 && LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES >=
-	       sizeof(struct acpi_rsdp) + ACPI_XSDT_SIZE + sizeof(struct acpi_fadt) +
-	       ACPI_MADT_FIXED_SIZE + ACPI_MAX_CPUS * sizeof(struct acpi_madt_lapic) +
-	       5 * ACPI_ALIGN + 0x1000,
+	       sizeof(struct acpi_rsdp) + ACPI_XSDT_SIZE(ACPI_XSDT_MAX_ENTRIES) +
+	       sizeof(struct acpi_fadt) + ACPI_MADT_FIXED_SIZE +
+	       ACPI_MAX_CPUS * sizeof(struct acpi_madt_lapic) + sizeof(struct acpi_mcfg) +
+	       6 * ACPI_ALIGN + 0x1000,
 	       "the ACPI area holds the tables for ACPI_MAX_CPUS and a 4 KiB DSDT");
+_Static_assert(LAYOUT_PCI_ECAM_SIZE == (LAYOUT_PCI_BUS_LAST + 1) * (1ULL << 20),
+	       "PCI Firmware spec §4.1.2: ECAM is 1 MiB per bus the MCFG lists");
 
 _Static_assert(LAYOUT_ACPI_END <= UINT32_MAX, "the FADT's 32-bit DSDT field holds its address");
 
@@ -281,7 +307,8 @@ static int acpi_table_write(struct guest_memory *mem, uint64_t paddr, void *tabl
  * LAYOUT_ACPI_TABLES; all must end by LAYOUT_ACPI_END. */
 struct acpi_layout {
 	uint64_t next;
-	uint64_t rsdp, xsdt, fadt, madt, dsdt;
+	uint64_t rsdp, xsdt, fadt, madt, mcfg, dsdt;   /* mcfg 0: none */
+	int xsdt_entries;
 };
 
 static int acpi_place(struct acpi_layout *l, uint64_t *paddr, size_t size, const char *what,
@@ -319,13 +346,12 @@ static int acpi_write_rsdp(struct guest_memory *mem, const struct acpi_layout *l
 static int acpi_write_xsdt(struct guest_memory *mem, const struct acpi_layout *l,
 			   struct error *err)
 {
-	uint8_t xsdt[ACPI_XSDT_SIZE];
-	acpi_header_init((struct acpi_header *)xsdt, "XSDT", sizeof(xsdt), ACPI_XSDT_REVISION);
-	uint64_t entries[ACPI_XSDT_ENTRIES] = {
-		[ACPI_XSDT_FADT] = l->fadt,
-		[ACPI_XSDT_MADT] = l->madt,
-	};
-	memcpy(xsdt + sizeof(struct acpi_header), entries, sizeof(entries));
+	uint8_t xsdt[ACPI_XSDT_SIZE(ACPI_XSDT_MAX_ENTRIES)];
+	uint64_t entries[ACPI_XSDT_MAX_ENTRIES] = { l->fadt, l->madt, l->mcfg };
+	size_t size = ACPI_XSDT_SIZE(l->xsdt_entries);
+	acpi_header_init((struct acpi_header *)xsdt, "XSDT", size, ACPI_XSDT_REVISION);
+	memcpy(xsdt + sizeof(struct acpi_header), entries,
+	       (size_t)l->xsdt_entries * sizeof(uint64_t));
 	return acpi_table_write(mem, l->xsdt, xsdt, err);
 }
 
@@ -424,43 +450,63 @@ static int acpi_write_madt(struct guest_memory *mem, const struct acpi_layout *l
 	return rc;
 }
 
+/* PCI Firmware spec 3.2 §4.1.2: the ECAM of segment 0, buses 0 to
+ * LAYOUT_PCI_BUS_LAST, at LAYOUT_PCI_ECAM.  Linux trusts it only when the
+ * range is reserved too, which e820_build does. */
+static int acpi_write_mcfg(struct guest_memory *mem, const struct acpi_layout *l,
+			   struct error *err)
+{
+	struct acpi_mcfg mcfg = {
+		.allocation = {
+			.base = LAYOUT_PCI_ECAM,
+			.segment = 0,
+			.start_bus = 0,
+			.end_bus = LAYOUT_PCI_BUS_LAST,
+		},
+	};
+	acpi_header_init(&mcfg.header, "MCFG", sizeof(mcfg), ACPI_MCFG_REVISION);
+	return acpi_table_write(mem, l->mcfg, &mcfg, err);
+}
+
 /* §5.2.11.1: the header, then the definition block's AML.  dsdt holds the
  * whole table (header space included).  It is built before the tables are
  * placed because acpi_place needs its size; the DSDT is placed last, so
  * that size only decides whether the tables fit below LAYOUT_ACPI_END. */
-static int acpi_dsdt_build(struct aml_buf *dsdt, struct error *err)
+static int acpi_dsdt_build(struct aml_buf *dsdt, bool pci, struct error *err)
 {
 	aml_buf_init(dsdt, LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES, err);
 	struct acpi_header header = { 0 };
 	aml_bytes(dsdt, &header, sizeof(header));
-	if (acpi_dsdt_aml(dsdt) < 0)
+	if (acpi_dsdt_aml(dsdt, pci) < 0)
 		return -1;
 	acpi_header_init((struct acpi_header *)dsdt->data, "DSDT", dsdt->len, ACPI_DSDT_REVISION);
 	return 0;
 }
 
-int acpi_tables_build(struct guest_memory *mem, int ncpus, uint64_t *rsdp_paddr,
+int acpi_tables_build(struct guest_memory *mem, int ncpus, bool pci, uint64_t *rsdp_paddr,
 		      struct error *err)
 {
 	if (ncpus < 1 || ncpus > ACPI_MAX_CPUS)
 		return error_set(err, "ACPI tables: %d vCPUs, the MADT describes 1 to %d",
 				 ncpus, ACPI_MAX_CPUS);
 	struct aml_buf dsdt;
-	if (acpi_dsdt_build(&dsdt, err) < 0) {
+	if (acpi_dsdt_build(&dsdt, pci, err) < 0) {
 		aml_buf_free(&dsdt);
 		return -1;
 	}
 
-	struct acpi_layout l = { .next = LAYOUT_ACPI_TABLES };
+	struct acpi_layout l = { .next = LAYOUT_ACPI_TABLES, .xsdt_entries = pci ? 3 : 2 };
 	int rc = -1;
 	if (acpi_place(&l, &l.rsdp, sizeof(struct acpi_rsdp), "RSDP", err) < 0 ||
-	    acpi_place(&l, &l.xsdt, ACPI_XSDT_SIZE, "XSDT", err) < 0 ||
+	    acpi_place(&l, &l.xsdt, ACPI_XSDT_SIZE(l.xsdt_entries), "XSDT", err) < 0 ||
 	    acpi_place(&l, &l.fadt, sizeof(struct acpi_fadt), "FADT", err) < 0 ||
 	    acpi_place(&l, &l.madt, acpi_madt_size(ncpus), "MADT", err) < 0 ||
+	    (pci && acpi_place(&l, &l.mcfg, sizeof(struct acpi_mcfg), "MCFG", err) < 0) ||
 	    acpi_place(&l, &l.dsdt, dsdt.len, "DSDT", err) < 0)
 		goto out;
 	if (acpi_write_rsdp(mem, &l, err) < 0 || acpi_write_xsdt(mem, &l, err) < 0 ||
 	    acpi_write_fadt(mem, &l, err) < 0 || acpi_write_madt(mem, &l, ncpus, err) < 0 ||
+	    (pci && acpi_write_mcfg(mem, &l, err) < 0) ||
 	    acpi_table_write(mem, l.dsdt, dsdt.data, err) < 0)
 		goto out;
 	*rsdp_paddr = l.rsdp;

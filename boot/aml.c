@@ -1,6 +1,6 @@
 /* The AML encoder (aml.h).  Opcodes and encodings: ACPI 6.4 §20.2 "AML
  * Grammar Definition"; resource descriptors: §6.4.2 "Small Resource Data
- * Type". */
+ * Type" and §6.4.3 "Large Resource Data Type". */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +34,28 @@
 #define AML_RES_IO           0x47  /* type 0x08, 7 bytes */
 #define AML_RES_IO_DECODE16  0x01  /* information byte bit 0 */
 #define AML_RES_END_TAG      0x79  /* type 0x0f, 1 byte: the checksum */
+
+/* §6.4.3: a large descriptor's first byte is 0x80 | its type, then a
+ * 16-bit length of the bytes after those three. */
+#define AML_RES_DWORD_ADDRESS 0x87  /* §6.4.3.5.2 */
+#define AML_RES_WORD_ADDRESS  0x88  /* §6.4.3.5.3 */
+/* §6.4.3.5.1-3 Resource Type (byte 3). */
+#define AML_ADDR_TYPE_MEMORY  0
+#define AML_ADDR_TYPE_IO      1
+#define AML_ADDR_TYPE_BUS     2
+/* General Flags (byte 4): bit 0 as iasl writes ResourceUsage, _DEC (bit 1)
+ * 0 for positive decoding, _MIF (bit 2) and _MAF (bit 3). */
+#define AML_ADDR_CONSUMER     0x01
+#define AML_ADDR_MIN_FIXED    0x04
+#define AML_ADDR_MAX_FIXED    0x08
+/* §6.4.3.5.5 Resource Type Specific Flags (byte 5).  Memory: _RW (bit 0)
+ * read-write, _MEM (bits 2:1) 0 non-cacheable, _MTP (4:3) 0
+ * AddressRangeMemory, _TTP (5) 0.  I/O: _RNG (bits 1:0) 3, the entire
+ * range, _TTP and _TRS 0.  Bus numbers: none. */
+#define AML_ADDR_MEM_READ_WRITE  0x01
+#define AML_ADDR_IO_ENTIRE_RANGE 0x03
+/* _GRA, _MIN, _MAX, _TRA, _LEN follow, each as wide as the descriptor. */
+#define AML_ADDR_FIELDS       5
 
 /* §20.2.4: the largest PkgLength of each encoding size (1..4 bytes); the
  * lead byte holds 6 bits alone, or 4 bits followed by 1..3 whole bytes. */
@@ -368,6 +390,53 @@ int aml_irq_no_flags(struct aml_buf *b, unsigned irq)
 	uint16_t mask = (uint16_t)(1u << irq);
 	uint8_t d[3] = { AML_RES_IRQ_NO_FLAGS, (uint8_t)mask, (uint8_t)(mask >> 8) };
 	return aml_bytes(b, d, sizeof(d));
+}
+
+/* A Word (width 2) or DWord (width 4) address space descriptor for the
+ * fixed window [min, max] (aml.h). */
+static int aml_address_space(struct aml_buf *b, const char *what, uint8_t tag, int width,
+			     uint8_t type, enum aml_resource_usage usage, uint8_t type_flags,
+			     uint64_t min, uint64_t max)
+{
+	uint64_t limit = width == 2 ? UINT16_MAX : UINT32_MAX;
+	if (min > max)
+		return aml_fail(b, "AML: %s minimum 0x%llx above its maximum 0x%llx", what,
+				(unsigned long long)min, (unsigned long long)max);
+	if (min == 0 && max == limit)
+		return aml_fail(b, "AML: %s 0x%llx-0x%llx: its length does not fit %d bytes", what,
+				(unsigned long long)min, (unsigned long long)max, width);
+	uint8_t general = AML_ADDR_MIN_FIXED | AML_ADDR_MAX_FIXED;
+	if (usage == AML_RESOURCE_CONSUMER)
+		general |= AML_ADDR_CONSUMER;
+	const uint64_t fields[AML_ADDR_FIELDS] = { 0, min, max, 0, max - min + 1 };
+	uint16_t length = (uint16_t)(3 + AML_ADDR_FIELDS * width);
+	uint8_t d[6 + AML_ADDR_FIELDS * 4] = { tag, (uint8_t)length, (uint8_t)(length >> 8), type,
+					       general, type_flags };
+	size_t n = 6;
+	for (int f = 0; f < AML_ADDR_FIELDS; f++)
+		for (int i = 0; i < width; i++)
+			d[n++] = (uint8_t)(fields[f] >> (8 * i));
+	return aml_bytes(b, d, n);
+}
+
+int aml_word_bus_number(struct aml_buf *b, enum aml_resource_usage usage, uint16_t min,
+			uint16_t max)
+{
+	return aml_address_space(b, "WordBusNumber", AML_RES_WORD_ADDRESS, 2, AML_ADDR_TYPE_BUS,
+				 usage, 0, min, max);
+}
+
+int aml_word_io(struct aml_buf *b, enum aml_resource_usage usage, uint16_t min, uint16_t max)
+{
+	return aml_address_space(b, "WordIO", AML_RES_WORD_ADDRESS, 2, AML_ADDR_TYPE_IO, usage,
+				 AML_ADDR_IO_ENTIRE_RANGE, min, max);
+}
+
+int aml_dword_memory(struct aml_buf *b, enum aml_resource_usage usage, uint32_t min,
+		     uint32_t max)
+{
+	return aml_address_space(b, "DWordMemory", AML_RES_DWORD_ADDRESS, 4,
+				 AML_ADDR_TYPE_MEMORY, usage, AML_ADDR_MEM_READ_WRITE, min, max);
 }
 
 /* Ends the descriptors after pos with the End Tag, then puts the Buffer's

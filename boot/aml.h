@@ -24,6 +24,7 @@
 #ifndef MINIVMM_BOOT_AML_H
 #define MINIVMM_BOOT_AML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -105,11 +106,36 @@ int aml_io_decode16(struct aml_buf *b, uint16_t min, uint16_t max, uint8_t align
  * 0..15, edge-triggered active-high. */
 int aml_irq_no_flags(struct aml_buf *b, unsigned irq);
 
+/* Address space descriptors (§6.4.3.5): the windows a bridge's _CRS lists.
+ * Each describes one fixed range [min, max] as ASL's Word and DWord
+ * macros do with MinFixed, MaxFixed and PosDecode: _GRA 0 and _LEN
+ * max - min + 1, as §6.4.3.5 asks of a fixed size and location, and no
+ * translation (_TRA 0).  The length must fit the descriptor's width, so
+ * a Word cannot span all 64 KiB nor a DWord all 4 GiB; min above max is
+ * refused too.  usage is ASL's ResourceUsage: §6.4.3.5.1-3 leave General
+ * Flags bit 0 "ignored", but iasl writes it (ResourceConsumer 1,
+ * ResourceProducer 0) and a root bridge's windows are producers. */
+enum aml_resource_usage {
+	AML_RESOURCE_PRODUCER,
+	AML_RESOURCE_CONSUMER,
+};
+/* WordBusNumber (§6.4.3.5.3, Resource Type 2): bus numbers min..max. */
+int aml_word_bus_number(struct aml_buf *b, enum aml_resource_usage usage, uint16_t min,
+			uint16_t max);
+/* WordIO (§6.4.3.5.3, Resource Type 1): ports min..max, EntireRange
+ * (§6.4.3.5.5: both ISA and non-ISA ranges). */
+int aml_word_io(struct aml_buf *b, enum aml_resource_usage usage, uint16_t min, uint16_t max);
+/* DWordMemory (§6.4.3.5.2, Resource Type 0): addresses min..max,
+ * NonCacheable, ReadWrite, AddressRangeMemory (§6.4.3.5.5), as a window for
+ * device registers wants. */
+int aml_dword_memory(struct aml_buf *b, enum aml_resource_usage usage, uint32_t min,
+		     uint32_t max);
+
 /* Closes the innermost open mark, which must be m. */
 int aml_end(struct aml_buf *b, struct aml_mark m);
 
 /* The DSDT's AML (acpi_dsdt.c), appended to b: the definition block's body,
- * without the table header. */
-int acpi_dsdt_aml(struct aml_buf *b);
+ * without the table header; with pci, the PCI root bridge \_SB.PCI0 too. */
+int acpi_dsdt_aml(struct aml_buf *b, bool pci);
 
 #endif

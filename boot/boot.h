@@ -27,8 +27,11 @@
 #define E820_TYPE_RESERVED 2
 
 /* Fills table (up to max entries) with the memory map matching mem's RAM
- * regions: low RAM up to the EBDA, the EBDA and BIOS areas reserved, RAM from
- * 1 MiB, RAM above 4 GiB when present.  Returns the entry count or -1. */
+ * regions, sorted by address: low RAM up to the EBDA, the EBDA and BIOS
+ * areas reserved, RAM from 1 MiB, the PCI ECAM [LAYOUT_PCI_ECAM,
+ * +LAYOUT_PCI_ECAM_SIZE) reserved (always, so that the map does not depend
+ * on the devices), RAM above 4 GiB when present.  Returns the entry count
+ * or -1. */
 int e820_build(const struct guest_memory *mem, struct boot_e820_entry *table,
 	       int max, struct error *err);
 
@@ -198,16 +201,23 @@ void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_
 #define ACPI_MAX_CPUS 255
 
 /* Writes RSDP (revision 2) at LAYOUT_ACPI_TABLES, then XSDT, FADT
- * (revision 6, HW_REDUCED_ACPI), MADT (one Processor Local APIC per vCPU,
- * APIC ID = index, the IOAPIC at LAYOUT_IOAPIC with GSI base 0, the ISA
- * interrupt source overrides) and DSDT (AML: \_S5, and under \_SB the
- * devices minivmm has: COM1, the i8042 keyboard controller, the RTC, and
- * pvpanic QEMU0001 at LAYOUT_PORT_PVPANIC), each with its checksum.
- * ncpus is 1..255.  *rsdp_paddr gets LAYOUT_ACPI_TABLES.  Every table must
- * fit below LAYOUT_ACPI_END, else an error.  The tables follow one another
- * 16-byte aligned (acpi_tables.c has the layout); the whole area is e820
- * reserved and recorded as "acpi-tables" by boot_reserve_images. */
-int acpi_tables_build(struct guest_memory *mem, int ncpus, uint64_t *rsdp_paddr,
+ * (revision 6, HW_REDUCED_ACPI, MSI allowed), MADT (one Processor Local
+ * APIC per vCPU, APIC ID = index, the IOAPIC at LAYOUT_IOAPIC with GSI base
+ * 0, the ISA interrupt source overrides) and DSDT (AML: \_S5, and under \_SB
+ * the devices minivmm has: COM1, the i8042 keyboard controller, the RTC,
+ * pvpanic QEMU0001 at LAYOUT_PORT_PVPANIC and fw_cfg QEMU0002), each with its
+ * checksum.  With pci, the PCI host bridge too: an MCFG (PCI Firmware spec
+ * 3.2 §4.1.2, in the XSDT after the MADT) giving the ECAM at LAYOUT_PCI_ECAM
+ * for segment 0, buses 0..LAYOUT_PCI_BUS_LAST, and in the DSDT the root
+ * bridge \_SB.PCI0 (PNP0A08, _CID PNP0A03) whose _CRS holds those buses,
+ * the conf1 ports LAYOUT_PORT_PCI_CONFIG, the I/O windows around them and
+ * the memory window [LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_END); without
+ * it, neither.  ncpus is 1..255.  *rsdp_paddr gets LAYOUT_ACPI_TABLES.
+ * Every table must fit below LAYOUT_ACPI_END, else an error.  The tables
+ * follow one another 16-byte aligned (acpi_tables.c has the layout); the
+ * whole area is e820 reserved and recorded as "acpi-tables" by
+ * boot_reserve_images. */
+int acpi_tables_build(struct guest_memory *mem, int ncpus, bool pci, uint64_t *rsdp_paddr,
 		      struct error *err);
 
 /* Records the structures boot/ generates (zero page or PVH start info,

@@ -1,10 +1,17 @@
 /* The e820 memory map handed to the kernel in boot_params (zero-page.rst
  * "e820_table"), derived from the guest RAM regions so the two can never
  * disagree: the PC layout below 1 MiB (the EBDA and BIOS areas reserved, the
- * VGA/ROM hole absent), RAM from 1 MiB to the MMIO hole, RAM above 4 GiB. */
+ * VGA/ROM hole absent), RAM from 1 MiB to the MMIO hole, the PCI ECAM
+ * reserved inside the hole, RAM above 4 GiB. */
 #include <inttypes.h>
 
 #include "boot/boot.h"
+
+/* The ECAM lies in the MMIO hole, after low RAM and before the RAM that
+ * continues at 4 GiB: adding it between them keeps the table sorted. */
+_Static_assert(LAYOUT_PCI_ECAM >= LAYOUT_MMIO_HOLE_START &&
+	       LAYOUT_PCI_ECAM + LAYOUT_PCI_ECAM_SIZE <= LAYOUT_MMIO_HOLE_END,
+	       "the PCI ECAM is inside the 32-bit MMIO hole");
 
 struct e820_table {
 	struct boot_e820_entry *entries;
@@ -40,6 +47,15 @@ int e820_build(const struct guest_memory *mem, struct boot_e820_entry *table,
 		     E820_TYPE_RESERVED, err) < 0 ||
 	    e820_add(&t, LAYOUT_HIGH_MEMORY, low_end - LAYOUT_HIGH_MEMORY,
 		     E820_TYPE_RAM, err) < 0)
+		return -1;
+	/* The ECAM the MCFG announces (PCI Firmware spec 3.2 §4.1.2): Linux
+	 * uses an MCFG range only when the firmware also reserves it, in
+	 * e820 or a motherboard device's _CRS.  Reserved even without PCI,
+	 * so that the memory map does not change with the devices. */
+	if (low_end > LAYOUT_PCI_ECAM)
+		return error_set(err, "guest RAM below 4 GiB ends at 0x%" PRIx64 ", past the PCI "
+				 "ECAM at 0x%llx", low_end, LAYOUT_PCI_ECAM);
+	if (e820_add(&t, LAYOUT_PCI_ECAM, LAYOUT_PCI_ECAM_SIZE, E820_TYPE_RESERVED, err) < 0)
 		return -1;
 	/* Every other region (the RAM moved above the MMIO hole) as it is. */
 	for (int i = 0; i < mem->nregions && i < GUEST_MEMORY_MAX_REGIONS; i++) {

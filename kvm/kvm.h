@@ -109,6 +109,27 @@ int kvm_vm_coalesce_pio(struct kvm_vm *vm, uint16_t port, uint16_t len, bool on,
 #define KVM_VM_GSI_ROUTES  ((16 - 1) + (KVM_VM_IOAPIC_PINS - 1))
 size_t kvm_vm_gsi_routing(struct kvm_irq_routing_entry *entries, size_t max);
 
+/* MSI: a GSI whose interrupt is the message a device writes (api.rst
+ * KVM_SET_GSI_ROUTING, KVM_IRQ_ROUTING_MSI).  kvm_vm_set_msi_routes gives
+ * KVM the PC's table followed by these, all at once, as KVM replaces the
+ * whole table on every call. */
+struct kvm_vm_msi_route {
+	uint32_t gsi;
+	uint32_t address_lo, address_hi, data;
+};
+int kvm_vm_set_msi_routes(struct kvm_vm *vm, const struct kvm_vm_msi_route *routes, size_t n,
+			  struct error *err);
+
+/* A write to eventfd fd raises gsi in the guest without a system call of
+ * ours on the way (api.rst 4.75 KVM_IRQFD). */
+int kvm_vm_irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, struct error *err);
+
+/* A guest write of len bytes (1, 2, 4 or 8; 0: any) to guest-physical addr
+ * signals eventfd fd instead of exiting to us (api.rst 4.59 KVM_IOEVENTFD,
+ * MMIO); assign false removes it. */
+int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t addr, uint32_t len, int fd, bool assign,
+		     struct error *err);
+
 /* ---- vCPUs ------------------------------------------------------------ */
 
 struct kvm_vcpu {

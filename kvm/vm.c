@@ -115,17 +115,44 @@ size_t kvm_vm_gsi_routing(struct kvm_irq_routing_entry *entries, size_t max)
 
 /* KVM's default routing sends GSI 0 to IOAPIC pin 0, where no guest that
  * read the MADT looks for the timer; KVM_SET_GSI_ROUTING replaces the whole
- * table (api.rst, KVM_SET_GSI_ROUTING). */
-static int vm_set_gsi_routing(struct kvm_vm *vm, struct error *err)
+ * table (api.rst, KVM_SET_GSI_ROUTING), so every call gives the PC's routes
+ * and then the MSI ones. */
+int kvm_vm_set_msi_routes(struct kvm_vm *vm, const struct kvm_vm_msi_route *routes, size_t n,
+			  struct error *err)
 {
 	struct kvm_irq_routing *table =
-		calloc(1, sizeof(*table) + KVM_VM_GSI_ROUTES * sizeof(table->entries[0]));
+		calloc(1, sizeof(*table) + (KVM_VM_GSI_ROUTES + n) * sizeof(table->entries[0]));
 	if (!table)
 		return error_set_host(err, "out of memory for the GSI routing table");
-	table->nr = (uint32_t)kvm_vm_gsi_routing(table->entries, KVM_VM_GSI_ROUTES);
+	size_t nr = kvm_vm_gsi_routing(table->entries, KVM_VM_GSI_ROUTES);
+	for (size_t i = 0; i < n; i++, nr++) {
+		struct kvm_irq_routing_entry *e = &table->entries[nr];
+		e->gsi = routes[i].gsi;
+		e->type = KVM_IRQ_ROUTING_MSI;
+		e->u.msi.address_lo = routes[i].address_lo;
+		e->u.msi.address_hi = routes[i].address_hi;
+		e->u.msi.data = routes[i].data;
+	}
+	table->nr = (uint32_t)nr;
 	int r = vm_ioctl(vm, KVM_SET_GSI_ROUTING, (unsigned long)table, "KVM_SET_GSI_ROUTING", err);
 	free(table);
 	return r;
+}
+
+int kvm_vm_irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, struct error *err)
+{
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi };
+	return vm_ioctl(vm, KVM_IRQFD, (unsigned long)&irqfd, "KVM_IRQFD", err);
+}
+
+int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t addr, uint32_t len, int fd, bool assign,
+		     struct error *err)
+{
+	struct kvm_ioeventfd io = {
+		.addr = addr, .len = len, .fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+	return vm_ioctl(vm, KVM_IOEVENTFD, (unsigned long)&io, "KVM_IOEVENTFD", err);
 }
 
 int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
@@ -151,7 +178,7 @@ int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 		     "KVM_SET_IDENTITY_MAP_ADDR", err) < 0 ||
 	    vm_add_ram_slots(vm, err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err) < 0 ||
-	    vm_set_gsi_routing(vm, err) < 0 ||
+	    kvm_vm_set_msi_routes(vm, NULL, 0, err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err) < 0) {
 		kvm_vm_destroy(vm);
 		return -1;

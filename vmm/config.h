@@ -33,6 +33,19 @@ struct fw_cfg_option {
 	const char *string;  /* string=: the bytes, without a NUL, as QEMU */
 };
 
+/* --disk PATH[,ro][,serial=ID]: a virtio-blk disk on a raw image file or
+ * a block device. */
+struct disk_option {
+	char *path;
+	bool read_only;
+	char *serial;        /* NULL: none; at most DISK_SERIAL_MAX bytes */
+};
+#define VM_DISKS_MAX 16
+#define DISK_SERIAL_MAX 20   /* VIRTIO_BLK_ID_BYTES (virtio 1.2 §5.2.6) */
+
+/* --console-device: which device carries the guest's console. */
+enum console_device { CONSOLE_DEVICE_SERIAL, CONSOLE_DEVICE_VIRTIO };
+
 struct vm_config {
 	const char *kernel_path;     /* "-": stdin */
 	struct load_request kernel_req;  /* --kernel-addr, --kernel-align, --boot */
@@ -57,7 +70,15 @@ struct vm_config {
 	const char *dump_path;       /* --dump: where vmcores go; NULL: none */
 	unsigned dump_on;            /* --dump-on: enum dump_on bits; 0: SIGUSR1 only */
 	const char *kvm_path;        /* "/dev/kvm" */
+	struct disk_option disks[VM_DISKS_MAX];
+	size_t ndisks;
+	bool rng;                    /* virtio-rng (on unless --no-rng) */
+	enum console_device console_device;
 };
+
+/* Whether the machine has a PCI device (a virtio one): then the host
+ * bridge is there, and the command line does not say pci=off. */
+bool vm_config_has_pci(const struct vm_config *cfg);
 
 /* --cpus: as many as the ACPI tables can describe. */
 #define VM_CPUS_MAX ACPI_MAX_CPUS
@@ -81,15 +102,27 @@ int options_parse_address(const char *s, uint64_t *out);
  * debug-exit value) is one --dump-on asked a dump for. */
 bool options_dump_wanted(const struct vm_config *cfg, int status);
 
-/* The full command line: the default first, the user's after it.  Caller frees. */
+/* The full command line: the default first (DEFAULT_CMDLINE with the
+ * console device's console= and, without PCI devices, pci=off), the
+ * user's after it.  Caller frees. */
 char *options_build_cmdline(const struct vm_config *cfg);
 
-/* What each default is for (kernel-parameters.txt): the console on COM1;
- * reboot through the keyboard controller (i8042 reset ends the run);
- * panic=-1 reboots at once, so a panic without pvpanic still ends the run;
- * no PCI, no PS/2 mouse or multiplexer probes (the machine has none); a
- * plain keyboard controller; only ttyS0, so the 8250 driver does not probe
- * the three legacy COM ports that are not there. */
-#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd 8250.nr_uarts=1"
+/* The device options (options_devices.c): --disk, --no-rng,
+ * --console-device. */
+int options_add_disk(struct vm_config *cfg, const char *v, struct error *err);
+int options_set_console_device(struct vm_config *cfg, const char *v, struct error *err);
+void options_free_disks(struct vm_config *cfg);
+
+/* What each default is for (kernel-parameters.txt): the console on COM1
+ * or hvc0 (--console-device); reboot through the keyboard controller
+ * (i8042 reset ends the run); panic=-1 reboots at once, so a panic without
+ * pvpanic still ends the run; no PS/2 mouse or multiplexer probes (the
+ * machine has none); a plain keyboard controller; only ttyS0, so the 8250
+ * driver does not probe the three legacy COM ports that are not there.
+ * And pci=off when the machine has no PCI device. */
+#define DEFAULT_CMDLINE_SERIAL "console=ttyS0"
+#define DEFAULT_CMDLINE_VIRTIO "console=hvc0"
+#define DEFAULT_CMDLINE "reboot=k panic=-1 i8042.noaux i8042.nomux i8042.dumbkbd 8250.nr_uarts=1"
+#define DEFAULT_CMDLINE_NO_PCI "pci=off"
 
 #endif

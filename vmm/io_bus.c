@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -5,9 +6,10 @@
 
 #include "vmm/io_bus.h"
 
-void io_bus_init(struct io_bus *bus)
+void io_bus_init(struct io_bus *bus, uint64_t end)
 {
 	memset(bus, 0, sizeof(*bus));
+	bus->end = end;
 	pthread_mutex_init(&bus->lock, NULL);
 }
 
@@ -16,10 +18,11 @@ void io_bus_destroy(struct io_bus *bus)
 	pthread_mutex_destroy(&bus->lock);
 }
 
-int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *handler,
+int io_bus_add(struct io_bus *bus, uint64_t base, uint64_t len, io_handler_fn *handler,
 	       void *opaque, const char *name)
 {
-	if (bus->nranges >= IO_BUS_MAX_RANGES || len == 0 || (uint32_t)base + len > 0x10000)
+	if (bus->nranges >= IO_BUS_MAX_RANGES || len == 0 || base >= bus->end ||
+	    len > bus->end - base)
 		return -1;
 	for (int i = 0; i < bus->nranges; i++) {
 		const struct io_range *r = &bus->ranges[i];
@@ -31,28 +34,29 @@ int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *h
 }
 
 /* With bus->lock held. */
-static void io_bus_dispatch(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
+static void io_bus_dispatch(struct io_bus *bus, uint64_t addr, bool is_write, uint8_t *data,
 			    uint32_t size)
 {
 	for (int i = 0; i < bus->nranges; i++) {
 		const struct io_range *r = &bus->ranges[i];
-		if (port >= r->base && port - r->base < r->len) {
-			r->handler(r->opaque, (uint16_t)(port - r->base), is_write, data, size);
+		if (addr >= r->base && addr - r->base < r->len) {
+			r->handler(r->opaque, addr - r->base, is_write, data, size);
 			return;
 		}
 	}
 	if (!is_write)
 		memset(data, 0xff, size);
 	if (bus->verbose)
-		fprintf(stderr, "minivmm: unhandled port %s 0x%x size %u\n",
-			is_write ? "write" : "read", port, size);
+		fprintf(stderr, "minivmm: unhandled %s %s 0x%" PRIx64 " size %u\n",
+			bus->end == IO_BUS_PORTS_END ? "port" : "MMIO",
+			is_write ? "write" : "read", addr, size);
 }
 
-void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
+void io_bus_access(struct io_bus *bus, uint64_t addr, bool is_write, uint8_t *data,
 		   uint32_t size)
 {
 	pthread_mutex_lock(&bus->lock);
-	io_bus_dispatch(bus, port, is_write, data, size);
+	io_bus_dispatch(bus, addr, is_write, data, size);
 	pthread_mutex_unlock(&bus->lock);
 }
 
@@ -71,7 +75,7 @@ void io_bus_drain_coalesced(struct io_bus *bus)
 	while (first != last && first < bus->ring_entries && last < bus->ring_entries) {
 		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
 		if (e->pio && e->phys_addr <= 0xffff && e->len >= 1 && e->len <= 4)
-			io_bus_dispatch(bus, (uint16_t)e->phys_addr, true, e->data, e->len);
+			io_bus_dispatch(bus, e->phys_addr, true, e->data, e->len);
 		first = (first + 1) % bus->ring_entries;
 		/* The entry is ours until first moves past it. */
 		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);

@@ -1,4 +1,7 @@
-/* The port-I/O bus: which device answers which x86 I/O port range. */
+/* A bus: which device answers which range of addresses.  Two of them carry
+ * the guest's accesses (DESIGN "Devices"): port I/O (the x86 I/O ports,
+ * KVM_EXIT_IO) and MMIO (guest-physical addresses that are not RAM,
+ * KVM_EXIT_MMIO). */
 #ifndef MINIVMM_VMM_IO_BUS_H
 #define MINIVMM_VMM_IO_BUS_H
 
@@ -6,13 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* offset: port - base.  data: size bytes (1, 2 or 4), little-endian. */
-typedef void io_handler_fn(void *opaque, uint16_t offset, bool is_write, uint8_t *data,
+/* offset: address - base.  data: size bytes (1, 2 or 4 for ports; up to 8
+ * for MMIO), little-endian. */
+typedef void io_handler_fn(void *opaque, uint64_t offset, bool is_write, uint8_t *data,
 			   uint32_t size);
 
 struct io_range {
-	uint16_t base;
-	uint16_t len;
+	uint64_t base;
+	uint64_t len;
 	io_handler_fn *handler;
 	void *opaque;
 	const char *name;
@@ -26,6 +30,7 @@ struct kvm_coalesced_mmio_ring;
  * from every vCPU thread at once and are serialized by lock, since the
  * devices were written for one caller at a time. */
 struct io_bus {
+	uint64_t end;   /* ranges lie below it: IO_BUS_PORTS_END, IO_BUS_MMIO_END */
 	int nranges;
 	struct io_range ranges[IO_BUS_MAX_RANGES];
 	bool verbose;   /* name accesses to ports nobody owns */
@@ -36,17 +41,21 @@ struct io_bus {
 	uint32_t ring_entries;
 };
 
-/* An empty bus. */
-void io_bus_init(struct io_bus *bus);
+#define IO_BUS_PORTS_END 0x10000ULL
+#define IO_BUS_MMIO_END  UINT64_MAX
+
+/* An empty bus of addresses below end. */
+void io_bus_init(struct io_bus *bus, uint64_t end);
 void io_bus_destroy(struct io_bus *bus);
 
-/* -1 when the table is full or the range overlaps one already there. */
-int io_bus_add(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn *handler,
+/* -1 when the table is full, the range reaches past the bus's end or
+ * overlaps one already there. */
+int io_bus_add(struct io_bus *bus, uint64_t base, uint64_t len, io_handler_fn *handler,
 	       void *opaque, const char *name);
 
-/* Dispatches one access, one vCPU at a time.  A port nobody owns reads as
- * all ones and ignores writes, as an empty ISA bus does. */
-void io_bus_access(struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
+/* Dispatches one access, one vCPU at a time.  An address nobody owns reads
+ * as all ones and ignores writes, as an empty ISA or PCI bus does. */
+void io_bus_access(struct io_bus *bus, uint64_t addr, bool is_write, uint8_t *data,
 		   uint32_t size);
 
 /* Dispatches the port writes waiting in bus->ring, oldest first.  Called

@@ -146,10 +146,11 @@ static void machine_serial_irq(void *opaque, int level)
 
 /* Every byte the guest prints: the console, the tail kept for
  * --result-json, the watch for the kernel's panic line and the --expect
- * matcher.  Runs under the UART's lock, so one byte at a time. */
-static void machine_serial_output(void *opaque, uint8_t byte)
+ * matcher.  From the UART (a vCPU thread) or virtio-console (the I/O
+ * thread), one byte at a time under console_lock. */
+void machine_console_output(struct machine *m, uint8_t byte)
 {
-	struct machine *m = opaque;
+	pthread_mutex_lock(&m->console_lock);
 	run_timeline_mark(m->timeline, RUN_EVENT_FIRST_CONSOLE_BYTE);
 	console_tail_add(&m->tail, byte);
 	console_output(&m->console, byte);
@@ -160,6 +161,12 @@ static void machine_serial_output(void *opaque, uint8_t byte)
 				    m->cfg->expect))
 			m->expect_stopped = true;
 	}
+	pthread_mutex_unlock(&m->console_lock);
+}
+
+static void machine_serial_output(void *opaque, uint8_t byte)
+{
+	machine_console_output(opaque, byte);
 }
 
 /* THR writes wait in KVM's coalesced ring whenever the UART allows it
@@ -220,7 +227,7 @@ static int machine_add_devices(struct machine *m, struct error *err)
 	rtc_init(&m->rtc);
 	pvpanic_init(&m->pvpanic, &m->stop);
 	acpi_pm_init(&m->acpi_pm, &m->stop);
-	if (machine_add_fw_cfg(m, err) < 0)
+	if (machine_add_fw_cfg(m, err) < 0 || machine_add_pci(m, err) < 0)
 		return -1;
 	_Static_assert(LAYOUT_PORT_COM1_LEN == SERIAL_PORTS && LAYOUT_PORT_RTC_LEN == RTC_PORTS &&
 		       LAYOUT_PORT_FW_CFG_LEN == FW_CFG_PORTS,
@@ -294,7 +301,8 @@ static int machine_boot_data(struct machine *m, struct error *err)
 	struct guest_memory *mem = &m->vm.mem;
 	const struct guest_image *initrd = m->cfg->initrd_path ? &m->initrd : NULL;
 	uint64_t rsdp = 0;
-	if (gdt_build(mem, err) < 0 || acpi_tables_build(mem, m->cfg->ncpus, &rsdp, err) < 0)
+	if (gdt_build(mem, err) < 0 ||
+	    acpi_tables_build(mem, m->cfg->ncpus, vm_config_has_pci(m->cfg), &rsdp, err) < 0)
 		return -1;
 	if (m->kernel.protocol == KERNEL_BOOT_PVH)
 		return pvh_start_info_build(mem, initrd, m->cmdline,
@@ -353,7 +361,11 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		  struct run_timeline *timeline, struct error *err)
 {
 	memset(m, 0, sizeof(*m));
-	io_bus_init(&m->bus);
+	io_bus_init(&m->bus, IO_BUS_PORTS_END);
+	io_bus_init(&m->mmio, IO_BUS_MMIO_END);
+	pthread_mutex_init(&m->msi_lock, NULL);
+	pthread_mutex_init(&m->console_lock, NULL);
+	m->io.epoll_fd = m->io.stop_fd = -1;
 	console_tail_init(&m->tail);
 	console_watch_init(&m->watch);
 	m->cfg = cfg;
@@ -376,7 +388,8 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		m->report_on = true;
 	}
 	if ((cfg->dump_path && machine_check_dump_path(cfg, err) < 0) ||
-	    machine_read_images(m, err) < 0 || console_open(&m->console, cfg, err) < 0 ||
+	    machine_read_images(m, err) < 0 || machine_open_disks(m, err) < 0 ||
+	    console_open(&m->console, cfg, err) < 0 ||
 	    machine_check_console_path(cfg, err) < 0)
 		return -1;
 	if (cfg->expect) {
@@ -426,10 +439,19 @@ static int64_t monotonic_ms(void)
 
 /* Moves typed input to the UART while it has room.  Returns false when
  * input has ended (EOF or error): stdin is then no longer watched. */
+/* Bytes the console device (--console-device) takes now.  Typed input
+ * goes to it only: the other one has no reader. */
+static size_t machine_input_room(struct machine *m)
+{
+	if (m->cfg->console_device == CONSOLE_DEVICE_VIRTIO)
+		return virtio_console_input_room(&m->vcon, 0);
+	return serial_rx_room(&m->serial);
+}
+
 static bool machine_forward_input(struct machine *m)
 {
 	uint8_t in[SERIAL_RX_BUFFER], out[2 * SERIAL_RX_BUFFER];
-	size_t room = serial_rx_room(&m->serial);
+	size_t room = machine_input_room(m);
 	ssize_t n = read(m->console.in_fd, in, room < sizeof(in) ? room : sizeof(in));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return true;
@@ -437,7 +459,10 @@ static bool machine_forward_input(struct machine *m)
 		return false;
 	bool quit;
 	size_t len = console_filter_input(&m->console, in, (size_t)n, out, &quit);
-	serial_receive(&m->serial, out, len);
+	if (m->cfg->console_device == CONSOLE_DEVICE_VIRTIO)
+		virtio_console_input(&m->vcon, 0, out, len);
+	else
+		serial_receive(&m->serial, out, len);
 	if (quit)
 		vm_stop_request(&m->stop, EXIT_INTERRUPTED, "Ctrl-A x typed: guest stopped");
 	return true;
@@ -479,7 +504,7 @@ static void machine_wait(struct machine *m, int sig_fd)
 		int wait_ms = -1;
 		if (input_open) {
 			/* A full receive buffer: look again shortly instead of spinning. */
-			if (serial_rx_room(&m->serial) > 0)
+			if (machine_input_room(m) > 0)
 				fds[2].fd = m->console.in_fd;
 			else
 				wait_ms = 10;
@@ -508,9 +533,9 @@ static void machine_wait(struct machine *m, int sig_fd)
 		}
 		io_bus_drain_coalesced(&m->bus);
 		if (m->console.out_fd >= 0) {
-			pthread_mutex_lock(&m->serial.lock);
+			pthread_mutex_lock(&m->console_lock);
 			console_flush(&m->console);
-			pthread_mutex_unlock(&m->serial.lock);
+			pthread_mutex_unlock(&m->console_lock);
 		}
 		if (fds[1].revents & POLLIN)
 			machine_take_signal(m, sig_fd, &deadline);
@@ -619,12 +644,16 @@ int machine_run(struct machine *m)
 	sigdelset(&set, VCPU_KICK_SIGNAL);
 	int sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	/* The kick handler must exist before a thread can be kicked. */
+	struct error err = { 0 };
 	if (sig_fd < 0 || vcpu_kick_install() < 0)
 		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "cannot start the vCPU threads: %s",
 				strerror(errno));
+	else if (machine_start_io(m, &err) < 0)
+		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "%s", err.msg);
 	else if (machine_start_vcpus(m) == 0)
 		machine_wait(m, sig_fd);
 	machine_stop_vcpus(m);
+	io_thread_destroy(&m->io);   /* the devices' last work done */
 	io_bus_drain_coalesced(&m->bus);   /* the last bytes before the stop */
 	console_drain(&m->console, CONSOLE_END_WAIT_MS);
 	machine_console_dropped(m);
@@ -660,7 +689,11 @@ void machine_teardown(struct machine *m)
 {
 	console_close(&m->console);
 	serial_destroy(&m->serial);
+	machine_pci_teardown(m);
 	io_bus_destroy(&m->bus);
+	io_bus_destroy(&m->mmio);
+	pthread_mutex_destroy(&m->msi_lock);
+	pthread_mutex_destroy(&m->console_lock);
 	for (int i = 0; i < m->nvcpus; i++)
 		kvm_vcpu_destroy(&m->vcpus[i].vcpu);
 	free(m->vcpus);

@@ -17,6 +17,12 @@
 #include "vmm/devices/pvpanic.h"
 #include "vmm/devices/rtc.h"
 #include "vmm/devices/serial.h"
+#include "vmm/devices/virtio/virtio_blk.h"
+#include "vmm/devices/virtio/virtio_console.h"
+#include "vmm/devices/virtio/virtio_pci.h"
+#include "vmm/devices/virtio/virtio_rng.h"
+#include "vmm/io_thread.h"
+#include "vmm/pci/pci.h"
 #include "vmm/expect.h"
 #include "vmm/io_bus.h"
 #include "vmm/run_report.h"
@@ -67,7 +73,8 @@ struct machine {
 
 	struct vm_stop stop;
 	struct machine_pause pause;
-	struct io_bus bus;
+	struct io_bus bus;    /* port I/O */
+	struct io_bus mmio;
 	struct console console;
 	struct serial serial;
 	bool tx_coalesced;   /* the serial THR port is a coalesced zone in KVM */
@@ -76,6 +83,23 @@ struct machine {
 	struct pvpanic pvpanic;
 	struct acpi_pm acpi_pm;
 	struct fw_cfg fw_cfg;
+
+	/* PCI and the virtio devices on it (machine_pci.c), when
+	 * vm_config_has_pci: device work runs on the I/O thread. */
+	struct pci_bus pci;
+	struct pci_host pci_host;
+	struct io_thread io;
+	struct virtio_blk *disks;         /* cfg->ndisks, opened at setup */
+	struct virtio_rng rng;
+	struct virtio_console vcon;
+	struct virtio_pci *virtio;        /* one per virtio device */
+	size_t nvirtio;
+	/* Every MSI-X vector's route, as KVM must be given them all at once. */
+	pthread_mutex_t msi_lock;
+	struct kvm_vm_msi_route *msi_routes;
+	size_t nmsi_routes;
+	/* The console's output comes from the UART and from virtio-console. */
+	pthread_mutex_t console_lock;
 
 	/* CI mode: --expect, and what --result-json reports. */
 	struct expect expect;
@@ -107,6 +131,17 @@ int machine_report(struct machine *m, int status, const char *reason, struct err
 
 void machine_teardown(struct machine *m);
 
+/* PCI (machine_pci.c).  machine_open_disks checks and locks the --disk
+ * files before /dev/kvm is opened; machine_add_pci puts the host bridge
+ * and the virtio devices on the buses; machine_start_io starts the I/O
+ * thread (with the signals machine_run blocks). */
+int machine_open_disks(struct machine *m, struct error *err);
+int machine_add_pci(struct machine *m, struct error *err);
+int machine_start_io(struct machine *m, struct error *err);
+void machine_pci_teardown(struct machine *m);
+/* The guest's console output, one byte: console, tail, watches, expect. */
+void machine_console_output(struct machine *m, uint8_t byte);
+
 /* The vCPU threads (vcpu_loop.c): the body of one (its argument is its
  * struct machine_vcpu), the signal handler that lets another thread
  * interrupt KVM_RUN, and that interruption; the registers of a vCPU that is
@@ -125,6 +160,8 @@ int vcpu_read_state(struct machine_vcpu *v, struct error *err);
  * (also timed by bench/exit_cost.c).  run_size: the kvm_run mapping's size.
  * -1 when KVM's data offset or size would reach outside it. */
 int vcpu_io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size);
+/* One KVM_EXIT_MMIO through the MMIO bus. */
+void vcpu_mmio_exit(struct io_bus *bus, struct kvm_run *run);
 
 /* Dumps (machine_dump.c), with --dump.  machine_pause_init/destroy bracket
  * the pause state (zeroed before), with slots for ncpus vCPUs (0: no

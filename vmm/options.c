@@ -24,10 +24,21 @@ static const char options_help[] =
 	"  --kernel FILE        bzImage or ELF vmlinux to boot; - reads it from stdin\n"
 	"  --initrd FILE        initial ramdisk (- reads it from stdin)\n"
 	"  --cmdline STR        appended to the default command line:\n"
-	"                       \"" DEFAULT_CMDLINE "\"\n"
+	"                       \"" DEFAULT_CMDLINE_SERIAL " " DEFAULT_CMDLINE "\"\n"
+	"                       (" DEFAULT_CMDLINE_VIRTIO " with --console-device virtio), and\n"
+	"                       " DEFAULT_CMDLINE_NO_PCI " when the machine has no PCI device\n"
 	"  --mem SIZE           guest RAM, decimal or 0x hex, K/M/G suffix (default 256M)\n"
 	"  --cpus N             virtual CPUs, 1 to 255 (default 1)\n"
 	"  --console KIND       stdio (default), file:PATH or none\n"
+	"  --console-device DEV serial (default: the 8250, ttyS0) or virtio (virtio-console,\n"
+	"                       hvc0), the device the console above is connected to\n"
+	"  --disk PATH[,ro][,serial=ID]\n"
+	"                       a virtio-blk disk (/dev/vda, vdb, ... in order; up to 16)\n"
+	"                       on a raw image file or a block device; ro: read-only;\n"
+	"                       ID: up to 20 bytes in /sys/block/vdX/serial.  The file is\n"
+	"                       locked while minivmm runs.  (qcow2: qemu-img convert -O raw)\n"
+	"  --no-rng             no virtio-rng (otherwise the guest has /dev/hwrng, fed by\n"
+	"                       the host's getrandom)\n"
 	"  --timeout SECONDS    stop the guest after SECONDS (exit 124)\n"
 	"  --expect STRING      stop with 0 as soon as the console shows STRING\n"
 	"  --result-json PATH   write the outcome (status, reason, console tail,\n"
@@ -361,12 +372,14 @@ void options_free(struct vm_config *cfg)
 	free(cfg->fw_cfg_files);
 	cfg->fw_cfg_files = NULL;
 	cfg->nfw_cfg_files = 0;
+	options_free_disks(cfg);
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIMEOUT,
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
-       OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT };
+       OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT, OPT_DISK, OPT_NO_RNG,
+       OPT_CONSOLE_DEVICE };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -389,6 +402,9 @@ static const struct option options_long[] = {
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "dump-on", required_argument, NULL, OPT_DUMP_ON },
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
+	{ "console-device", required_argument, NULL, OPT_CONSOLE_DEVICE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -432,6 +448,9 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 		cfg->dump_path = optarg;
 		return 0;
 	case OPT_DUMP_ON: return options_set_dump_on(cfg, optarg, err);
+	case OPT_DISK: return options_add_disk(cfg, optarg, err);
+	case OPT_NO_RNG: cfg->rng = false; return 0;
+	case OPT_CONSOLE_DEVICE: return options_set_console_device(cfg, optarg, err);
 	}
 	return error_set(err, "internal error: option %d not handled", opt);
 }
@@ -444,6 +463,7 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 	cfg->ncpus = 1;
 	cfg->console = CONSOLE_STDIO;
 	cfg->kvm_path = "/dev/kvm";
+	cfg->rng = true;
 
 	opterr = 0;   /* our own messages, one line each */
 	optind = 1;
@@ -498,11 +518,14 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 
 char *options_build_cmdline(const struct vm_config *cfg)
 {
+	const char *console = cfg->console_device == CONSOLE_DEVICE_VIRTIO
+		? DEFAULT_CMDLINE_VIRTIO : DEFAULT_CMDLINE_SERIAL;
+	const char *pci = vm_config_has_pci(cfg) ? "" : " " DEFAULT_CMDLINE_NO_PCI;
 	const char *user = cfg->user_cmdline ? cfg->user_cmdline : "";
-	size_t n = strlen(DEFAULT_CMDLINE) + 1 + strlen(user) + 1;
+	size_t n = strlen(console) + strlen(DEFAULT_CMDLINE) + strlen(pci) + strlen(user) + 4;
 	char *s = malloc(n);
 	if (!s)
 		return NULL;
-	snprintf(s, n, "%s%s%s", DEFAULT_CMDLINE, *user ? " " : "", user);
+	snprintf(s, n, "%s %s%s%s%s", console, DEFAULT_CMDLINE, pci, *user ? " " : "", user);
 	return s;
 }

@@ -73,6 +73,16 @@ int vcpu_io_exit(struct io_bus *bus, struct kvm_run *run, size_t run_size)
 	return 0;
 }
 
+void vcpu_mmio_exit(struct io_bus *bus, struct kvm_run *run)
+{
+	/* len is KVM's, at most the 8 bytes of data (api.rst KVM_EXIT_MMIO);
+	 * checked all the same. */
+	uint32_t len = run->mmio.len;
+	if (len == 0 || len > sizeof(run->mmio.data))
+		return;
+	io_bus_access(bus, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data, len);
+}
+
 /* The reason naming the crashed vCPU, then its registers, only when this
  * crash is what stops the VM: another vCPU's registers would not match the
  * reason that wins.  main prints the reason after the threads are joined,
@@ -99,13 +109,7 @@ static bool vcpu_handle_exit(struct machine_vcpu *v, struct kvm_run *run)
 		}
 		return true;
 	case KVM_EXIT_MMIO:
-		/* No MMIO devices yet: reads see all ones, writes vanish. */
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-		if (m->cfg->verbose)
-			fprintf(stderr, "minivmm: vCPU %d: unhandled MMIO %s at 0x%llx\n",
-				v->vcpu.index, run->mmio.is_write ? "write" : "read",
-				(unsigned long long)run->mmio.phys_addr);
+		vcpu_mmio_exit(&m->mmio, run);
 		return true;
 	case KVM_EXIT_INTR:
 		return true;

@@ -1,11 +1,13 @@
-/* acpi-dump NCPUS DIR: builds minivmm's ACPI tables for NCPUS vCPUs into
- * guest RAM, as the VMM does, then finds them the way a guest does (RSDP ->
- * XSDT -> each table, FADT -> DSDT) and writes each to DIR/<SIG>.dat
- * (RSDP.dat, XSDT.dat, FACP.dat, APIC.dat, DSDT.dat) for `iasl -d`
- * (tests/acpi/run-tests.sh).  Exit 0 on success, 1 with one stderr line on
- * any failure. */
+/* acpi-dump [--pci] NCPUS DIR: builds minivmm's ACPI tables for NCPUS vCPUs
+ * (with --pci, those of a machine with the PCI host bridge) into guest RAM,
+ * as the VMM does, then finds them the way a guest does (RSDP -> XSDT ->
+ * each table, FADT -> DSDT) and writes each to DIR/<SIG>.dat (RSDP.dat,
+ * XSDT.dat, FACP.dat, APIC.dat, DSDT.dat, and MCFG.dat when the XSDT lists
+ * it) for `iasl -d` (tests/acpi/run-tests.sh).  Exit 0 on success, 1 with
+ * one stderr line on any failure. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +88,13 @@ static int dump_table(const struct guest_memory *mem, uint64_t paddr, const char
 
 int main(int argc, char **argv)
 {
+	bool pci = argc == 4 && strcmp(argv[1], "--pci") == 0;
+	if (pci) {
+		argc--;
+		argv++;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s NCPUS DIR\n", prog);
+		fprintf(stderr, "usage: %s [--pci] NCPUS DIR\n", prog);
 		return 2;
 	}
 	char *end;
@@ -108,7 +115,7 @@ int main(int argc, char **argv)
 	uint64_t rsdp;
 	if (guest_memory_init(&mem, ram, DUMP_RAM_SIZE, LAYOUT_MMIO_HOLE_START,
 			      LAYOUT_MMIO_HOLE_END, &err) < 0 ||
-	    acpi_tables_build(&mem, (int)ncpus, &rsdp, &err) < 0) {
+	    acpi_tables_build(&mem, (int)ncpus, pci, &rsdp, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		free(ram);
 		return 1;

@@ -4,14 +4,18 @@
 #
 # ACPI_DUMP is tests/acpi/acpi-dump.c built against the project library
 # (`make acpi-test` builds it): it writes the tables for N vCPUs as
-# DIR/<SIG>.dat.  For 1 and 4 vCPUs (and 255, the most the MADT takes):
+# DIR/<SIG>.dat, with --pci those of a machine with the PCI host bridge.
+# For 1 and 4 vCPUs (and 255, the most the MADT takes) without PCI, and for
+# 1 and 255 with it:
 #   - RSDP: this iasl cannot disassemble an RSDP from a file (its signature
 #     "RSD PTR " fails the table-name check), so the script checks it itself:
 #     signature, revision 2, length 36, both checksums, XSDT address.
 #   - every other table goes through `iasl -d`, which must succeed without
 #     errors, warnings or an "Incorrect checksum";
+#   - XSDT.dsl: 2 table addresses, 3 with PCI (the MCFG);
 #   - FACP.dsl: "Hardware Reduced (V5) : 1", "Reset Register Supported : 1",
-#     sleep control register at 0x600, status at 0x601, reset at 0x602;
+#     "MSI Not Supported (V4) : 0", sleep control register at 0x600, status
+#     at 0x601, reset at 0x602;
 #   - APIC.dsl: N "Processor Local APIC" subtables, one I/O APIC, two
 #     Interrupt Source Overrides, a Local APIC NMI;
 #   - DSDT.dsl: _S5, PNP0501, PNP0303, PNP0B00, QEMU0001, QEMU0002 (fw_cfg,
@@ -20,6 +24,13 @@
 #     without optimisations (-oa) it must give back the same AML, but for
 #     the header's compiler fields and checksum and the resource templates'
 #     End Tag checksums (iasl writes 0 there, "checksum not computed").
+#   - without PCI: no MCFG.dat, and no PCI0 or PNP0A08/PNP0A03 in the DSDT;
+#   - with PCI: MCFG.dsl with revision 1 and one allocation: base
+#     0xE0000000, segment 0, buses 0-0; in DSDT.dsl, Device (PCI0) inside
+#     Scope (\_SB) with _HID PNP0A08, _CID PNP0A03, _SEG, _UID and _BBN
+#     Zero, and a _CRS of WordBusNumber 0-0 (producer), IO 0xCF8 length 8,
+#     producer WordIO windows 0x0000-0x0CF7 and 0x0D00-0xFFFF, and a
+#     producer DWordMemory window 0xC0000000-0xDFFFFFFF (length 0x20000000).
 #
 # Prints `ok NAME` or `FAIL NAME: why` per test, then `N passed, N failed`.
 # Exit 0 only if all passed.  Missing iasl fails loudly
@@ -139,6 +150,7 @@ check_fadt() {
 	   ! why=$(expect "$f" 'Reset Register Supported \(V2\) : 1') ||
 	   ! why=$(expect "$f" '8042 Present on ports 60/64 \(V2\) : 1') ||
 	   ! why=$(expect "$f" 'CMOS RTC Not Present \(V5\) : 0') ||
+	   ! why=$(expect "$f" 'MSI Not Supported \(V4\) : 0') ||
 	   ! why=$(grep -A5 'Sleep Control Register' "$f" | expect /dev/stdin 'Address : 0000000000000600') ||
 	   ! why=$(grep -A5 'Sleep Status Register' "$f" | expect /dev/stdin 'Address : 0000000000000601') ||
 	   ! why=$(grep -A5 'Reset Register :' "$f" | expect /dev/stdin 'Address : 0000000000000602') ||
@@ -166,9 +178,99 @@ check_madt() {
 	ok "$name"
 }
 
-check_simple() {
-	local dir=$1 sig=$2 name=$3
-	disassemble "$dir" "$sig" "$name" && ok "$name"
+# The XSDT lists COUNT tables.
+check_xsdt() {
+	local dir=$1 name=$2 count=$3 f=$1/XSDT.dsl why
+	disassemble "$dir" XSDT "$name" || return
+	if ! why=$(expect "$f" 'ACPI Table Address +[0-9]+ : ' "$count"); then
+		fail "$name" "XSDT.dsl: $why"
+		return
+	fi
+	ok "$name"
+}
+
+# The lines of FILE from the first matching ERE PATTERN to the brace that
+# closes the block it opens (iasl puts each brace on a line of its own).
+block() {
+	# Through the environment: awk -v would take the pattern's backslashes
+	# as escapes.
+	PATTERN=$2 awk '
+		!on && $0 ~ ENVIRON["PATTERN"] { on = 1 }
+		on {
+			print
+			n = gsub(/\{/, "{"); depth += n; opened += n
+			depth -= gsub(/\}/, "}")
+			if (opened && depth <= 0)
+				exit
+		}' "$1"
+}
+
+# PCI Firmware spec 3.2 section 4.1.2: one allocation for bus 0's ECAM.
+check_mcfg() {
+	local dir=$1 name=$2 f=$1/MCFG.dsl why
+	disassemble "$dir" MCFG "$name" || return
+	if ! why=$(expect "$f" 'Table Length : 0000003C') ||
+	   ! why=$(expect "$f" 'Revision : 01') ||
+	   ! why=$(expect "$f" 'Base Address : ' 1) ||
+	   ! why=$(expect "$f" 'Base Address : 00000000E0000000') ||
+	   ! why=$(expect "$f" 'Segment Group Number : 0000') ||
+	   ! why=$(expect "$f" 'Start Bus Number : 00') ||
+	   ! why=$(expect "$f" 'End Bus Number : 00'); then
+		fail "$name" "MCFG.dsl: $why"
+		return
+	fi
+	ok "$name"
+}
+
+# The root bridge (DSDT.dsl, which check_dsdt has disassembled).
+check_dsdt_pci() {
+	local dir=$1 name=$2 f=$1/DSDT.dsl p=$1/PCI0.dsl why
+	if [ ! -f "$f" ]; then
+		fail "$name" "no DSDT.dsl"
+		return
+	fi
+	block "$f" 'Device \(PCI0\)' >"$p"
+	# Each descriptor's fields follow its first line.
+	if ! why=$(block "$f" 'Scope \(\\_SB\)' | expect /dev/stdin '^ +Device \(PCI0\)' 1) ||
+	   ! why=$(expect "$p" 'Name \(_HID, EisaId \("PNP0A08"\)') ||
+	   ! why=$(expect "$p" 'Name \(_CID, EisaId \("PNP0A03"\)') ||
+	   ! why=$(expect "$p" 'Name \(_SEG, Zero\)') ||
+	   ! why=$(expect "$p" 'Name \(_UID, Zero\)') ||
+	   ! why=$(expect "$p" 'Name \(_BBN, Zero\)') ||
+	   ! why=$(expect "$p" 'WordBusNumber \(ResourceProducer, MinFixed, MaxFixed, PosDecode,' 1) ||
+	   ! why=$(grep -A6 'WordBusNumber (' "$p" | expect /dev/stdin '0x0000, +// Range Minimum') ||
+	   ! why=$(grep -A6 'WordBusNumber (' "$p" | expect /dev/stdin '0x0000, +// Range Maximum') ||
+	   ! why=$(grep -A6 'WordBusNumber (' "$p" | expect /dev/stdin '0x0001, +// Length') ||
+	   ! why=$(expect "$p" 'IO \(Decode16,' 1) ||
+	   ! why=$(grep -A5 'IO (Decode16,' "$p" | expect /dev/stdin '0x0CF8, +// Range Minimum') ||
+	   ! why=$(grep -A5 'IO (Decode16,' "$p" | expect /dev/stdin '0x08, +// Length') ||
+	   ! why=$(expect "$p" 'WordIO \(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,' 2) ||
+	   ! why=$(grep -A6 'WordIO (' "$p" | expect /dev/stdin '0x0000, +// Range Minimum') ||
+	   ! why=$(grep -A6 'WordIO (' "$p" | expect /dev/stdin '0x0CF7, +// Range Maximum') ||
+	   ! why=$(grep -A6 'WordIO (' "$p" | expect /dev/stdin '0x0D00, +// Range Minimum') ||
+	   ! why=$(grep -A6 'WordIO (' "$p" | expect /dev/stdin '0xFFFF, +// Range Maximum') ||
+	   ! why=$(expect "$p" 'DWordMemory \(ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,' 1) ||
+	   ! why=$(grep -A6 'DWordMemory (' "$p" | expect /dev/stdin '0xC0000000, +// Range Minimum') ||
+	   ! why=$(grep -A6 'DWordMemory (' "$p" | expect /dev/stdin '0xDFFFFFFF, +// Range Maximum') ||
+	   ! why=$(grep -A6 'DWordMemory (' "$p" | expect /dev/stdin '0x20000000, +// Length'); then
+		fail "$name" "DSDT.dsl, Device (PCI0): $why"
+		return
+	fi
+	ok "$name"
+}
+
+# Without PCI: neither the MCFG nor the root bridge.
+check_no_pci() {
+	local dir=$1 name=$2 f=$1/DSDT.dsl
+	if [ -e "$dir/MCFG.dat" ]; then
+		fail "$name" "acpi-dump wrote an MCFG.dat"
+	elif [ ! -f "$f" ]; then
+		fail "$name" "no DSDT.dsl"
+	elif grep -qE 'PCI0|PNP0A08|PNP0A03' "$f"; then
+		fail "$name" "DSDT.dsl: $(grep -m1 -E 'PCI0|PNP0A08|PNP0A03' "$f" | tr -s ' ')"
+	else
+		ok "$name"
+	fi
 }
 
 check_dsdt() {
@@ -238,30 +340,52 @@ check_dsdt_same_aml() {
 	ok "$name"
 }
 
-for ncpus in 1 4 255; do
-	dir=$tmp/cpus-$ncpus
-	mkdir -p "$dir"
-	if ! "$dump" "$ncpus" "$dir" 2>"$dir/dump.err"; then
-		fail "acpi-dump $ncpus vCPUs" "$(head -n 1 "$dir/dump.err")"
-		continue
+# NCPUS [--pci]: the tables for NCPUS vCPUs, without or with PCI.
+check_config() {
+	local ncpus=$1 pci=${2:-} dir=$tmp/cpus-$1 what="$1 vCPUs"
+	local xsdt="FADT and MADT" entries=2
+	if [ -n "$pci" ]; then
+		dir+=-pci
+		what+=", PCI"
+		xsdt="FADT, MADT and MCFG"
+		entries=3
 	fi
-	check_rsdp "$dir" "RSDP ($ncpus vCPUs)"
-	check_simple "$dir" XSDT "XSDT disassembles ($ncpus vCPUs)"
-	check_fadt "$dir" "FADT: hardware-reduced, sleep and reset registers ($ncpus vCPUs)"
-	check_madt "$dir" "MADT: $ncpus local APICs, IOAPIC, overrides, NMI" "$ncpus"
-	check_dsdt "$dir" "DSDT: _S5 and the devices ($ncpus vCPUs)"
-	check_dsdt_recompile "$dir" "DSDT recompiles with 0 errors ($ncpus vCPUs)"
-	check_dsdt_same_aml "$dir" "DSDT: iasl -oa gives back the same AML ($ncpus vCPUs)"
+	mkdir -p "$dir"
+	if ! "$dump" ${pci:+"$pci"} "$ncpus" "$dir" 2>"$dir/dump.err"; then
+		fail "acpi-dump $what" "$(head -n 1 "$dir/dump.err")"
+		return
+	fi
+	check_rsdp "$dir" "RSDP ($what)"
+	check_xsdt "$dir" "XSDT: $xsdt ($what)" "$entries"
+	check_fadt "$dir" "FADT: hardware-reduced, sleep and reset registers, MSI ($what)"
+	check_madt "$dir" "MADT: local APICs, IOAPIC, overrides, NMI ($what)" "$ncpus"
+	check_dsdt "$dir" "DSDT: _S5 and the devices ($what)"
+	check_dsdt_recompile "$dir" "DSDT recompiles with 0 errors ($what)"
+	check_dsdt_same_aml "$dir" "DSDT: iasl -oa gives back the same AML ($what)"
+	if [ -n "$pci" ]; then
+		check_mcfg "$dir" "MCFG: ECAM at 0xE0000000, segment 0, buses 0-0 ($what)"
+		check_dsdt_pci "$dir" "DSDT: PCI0 root bridge and its _CRS windows ($what)"
+	else
+		check_no_pci "$dir" "no MCFG, no PCI0 ($what)"
+	fi
+}
+
+for ncpus in 1 4 255; do
+	check_config "$ncpus"
+done
+for ncpus in 1 255; do
+	check_config "$ncpus" --pci
 done
 
 # The refusals acpi_tables_build makes reach the tool's exit status.
-for ncpus in 0 256; do
-	if "$dump" "$ncpus" "$tmp" 2>"$tmp/refused.err"; then
-		fail "$ncpus vCPUs refused" "acpi-dump succeeded"
+for args in 0 256 "--pci 256"; do
+	# shellcheck disable=SC2086  # args is words on purpose
+	if "$dump" $args "$tmp" 2>"$tmp/refused.err"; then
+		fail "$args vCPUs refused" "acpi-dump succeeded"
 	elif ! grep -q "1 to 255" "$tmp/refused.err"; then
-		fail "$ncpus vCPUs refused" "$(head -n 1 "$tmp/refused.err")"
+		fail "$args vCPUs refused" "$(head -n 1 "$tmp/refused.err")"
 	else
-		ok "$ncpus vCPUs refused"
+		ok "$args vCPUs refused"
 	fi
 done
 

@@ -64,5 +64,6 @@
 #define GUEST_EXIT_ENTRY64     0x7c        /* PVH guest entered at e_entry: 249 */
 #define GUEST_EXIT_FWCFG_PASS  0x2a        /* fwcfg.c: every check passed: 85 */
 #define GUEST_EXIT_OUTER_ENTRY 0x7b        /* a payload bzImage's own entry ran: 247 */
+#define GUEST_EXIT_VIRTIO_PASS 0x29        /* virtio.c: every check passed: 83 */
 
 #endif

@@ -20,6 +20,8 @@
 #   pvpanic.bzimage       reports a panic through the pvpanic port
 #   fwcfg.bzimage         reads fw_cfg through the ports and DMA, aims hostile
 #                         DMA at memory outside RAM, registers a vmcoreinfo
+#   virtio.bzimage        a hostile virtio driver: breaks the virtqueue and
+#                         PCI rules one at a time against virtio-rng
 #   pattern.bzimage       fills 1 MiB of RAM with a pattern a dump must hold,
 #                         then exits, triple-faults or ticks for ever
 #   check-elf.elf         check.c as an ELF64 vmlinux-like kernel without a
@@ -77,7 +79,7 @@ GUEST_COMPRESS_none  := cat
 GUEST_PAYLOAD_LINK_ADDR := 0x1000000
 
 GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin flood panic reset smp acpi-off pvpanic \
-	fwcfg pattern \
+	fwcfg pattern virtio \
 	$(GUEST_PAYLOAD_FORMATS:%=payload-%) foreign
 GUEST_ELF_NAMES     := check-elf check-pvh
 GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
@@ -126,6 +128,7 @@ $(GUEST_OUT)/acpi-off.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/acpi-off.o
 $(GUEST_OUT)/pvpanic.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pvpanic.o
 $(GUEST_OUT)/fwcfg.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/fwcfg.o
 $(GUEST_OUT)/pattern.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pattern.o
+$(GUEST_OUT)/virtio.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/virtio.o
 
 # The payload bzImages: the setup header with payload fields (header.S
 # -DPAYLOAD), start.S's entries leading to outer.c, and the payload.

@@ -365,6 +365,136 @@ START_TEST(test_resource_refused)
 }
 END_TEST
 
+/* ---- Address space descriptors (§6.4.3.5) ------------------------------- */
+
+/* Each as iasl compiles the ASL in its comment, byte for byte. */
+START_TEST(test_address_space)
+{
+	struct aml_test t;
+	/* WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+	 * 0, 0, 0, 0, 1): tag 0x88, length 13, type 2, flags _MIF|_MAF, then
+	 * _GRA, _MIN, _MAX, _TRA, _LEN as Words. */
+	aml_test_init(&t, AML_TEST_MAX);
+	ck_assert_int_eq(aml_word_bus_number(&t.b, AML_RESOURCE_PRODUCER, 0, 0), 0);
+	assert_bytes(&t, 0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00,
+		     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00);
+	aml_buf_free(&t.b);
+
+	/* WordBusNumber (..., 0, 0x10, 0xff, 0, 0xf0). */
+	aml_test_init(&t, AML_TEST_MAX);
+	aml_word_bus_number(&t.b, AML_RESOURCE_PRODUCER, 0x10, 0xff);
+	assert_bytes(&t, 0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00,
+		     0x00, 0x00, 0x10, 0x00, 0xff, 0x00, 0x00, 0x00, 0xf0, 0x00);
+	aml_buf_free(&t.b);
+
+	/* WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,
+	 * 0, 0xd00, 0xffff, 0, 0xf300): type 1, _RNG 3. */
+	aml_test_init(&t, AML_TEST_MAX);
+	aml_word_io(&t.b, AML_RESOURCE_PRODUCER, 0x0d00, 0xffff);
+	assert_bytes(&t, 0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03,
+		     0x00, 0x00, 0x00, 0x0d, 0xff, 0xff, 0x00, 0x00, 0x00, 0xf3);
+	aml_buf_free(&t.b);
+
+	/* ResourceConsumer sets General Flags bit 0. */
+	aml_test_init(&t, AML_TEST_MAX);
+	aml_word_io(&t.b, AML_RESOURCE_CONSUMER, 0, 0xcf7);
+	assert_bytes(&t, 0x88, 0x0d, 0x00, 0x01, 0x0d, 0x03,
+		     0x00, 0x00, 0x00, 0x00, 0xf7, 0x0c, 0x00, 0x00, 0xf8, 0x0c);
+	aml_buf_free(&t.b);
+
+	/* DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed,
+	 * NonCacheable, ReadWrite, 0, 0xc0000000, 0xdfffffff, 0, 0x20000000):
+	 * tag 0x87, length 23, type 0, _RW 1, then DWords. */
+	aml_test_init(&t, AML_TEST_MAX);
+	aml_dword_memory(&t.b, AML_RESOURCE_PRODUCER, 0xc0000000, 0xdfffffff);
+	assert_bytes(&t, 0x87, 0x17, 0x00, 0x00, 0x0c, 0x01,
+		     0x00, 0x00, 0x00, 0x00,   /* _GRA */
+		     0x00, 0x00, 0x00, 0xc0,   /* _MIN */
+		     0xff, 0xff, 0xff, 0xdf,   /* _MAX */
+		     0x00, 0x00, 0x00, 0x00,   /* _TRA */
+		     0x00, 0x00, 0x00, 0x20);  /* _LEN */
+	aml_buf_free(&t.b);
+
+	aml_test_init(&t, AML_TEST_MAX);
+	aml_dword_memory(&t.b, AML_RESOURCE_CONSUMER, 0xfed00000, 0xfed003ff);
+	assert_bytes(&t, 0x87, 0x17, 0x00, 0x00, 0x0d, 0x01,
+		     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xd0, 0xfe, 0xff, 0x03, 0xd0, 0xfe,
+		     0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00);
+	aml_buf_free(&t.b);
+}
+END_TEST
+
+/* In a ResourceTemplate: the End Tag's checksum covers large descriptors
+ * too, and the BufferSize counts them. */
+START_TEST(test_address_space_template)
+{
+	struct aml_test t;
+	aml_test_init(&t, AML_TEST_MAX);
+	struct aml_mark crs = aml_resource_template_begin(&t.b);
+	aml_word_bus_number(&t.b, AML_RESOURCE_PRODUCER, 0, 0);
+	aml_dword_memory(&t.b, AML_RESOURCE_PRODUCER, 0xc0000000, 0xdfffffff);
+	aml_end(&t.b, crs);
+	ck_assert_int_eq(aml_buf_status(&t.b), 0);
+	size_t data = 16 + 26 + 2;
+	/* BufferOp, PkgLength (1 byte: 3 + 44 = 47), BytePrefix BufferSize. */
+	ck_assert_uint_eq(t.b.len, 4 + data);
+	ck_assert_uint_eq(t.b.data[0], 0x11);
+	ck_assert_uint_eq(t.b.data[1], 3 + data);
+	ck_assert_uint_eq(t.b.data[2], 0x0a);
+	ck_assert_uint_eq(t.b.data[3], data);
+	ck_assert_uint_eq(t.b.data[4], 0x88);
+	ck_assert_uint_eq(t.b.data[4 + 16], 0x87);
+	assert_end_tag(t.b.data + 4, data);
+	aml_buf_free(&t.b);
+}
+END_TEST
+
+START_TEST(test_address_space_refused)
+{
+	struct aml_test t;
+	aml_test_init(&t, AML_TEST_MAX);
+	ck_assert_int_eq(aml_word_bus_number(&t.b, AML_RESOURCE_PRODUCER, 1, 0), -1);
+	test_assert_error(t.err.msg, "AML: WordBusNumber minimum 0x1 above its maximum 0x0");
+	ck_assert_uint_eq(t.b.len, 0);
+	aml_buf_free(&t.b);
+
+	aml_test_init(&t, AML_TEST_MAX);
+	ck_assert_int_eq(aml_word_io(&t.b, AML_RESOURCE_PRODUCER, 0xd00, 0xcff), -1);
+	test_assert_error(t.err.msg, "AML: WordIO minimum 0xd00 above its maximum 0xcff");
+	aml_buf_free(&t.b);
+
+	aml_test_init(&t, AML_TEST_MAX);
+	ck_assert_int_eq(aml_dword_memory(&t.b, AML_RESOURCE_PRODUCER, 0xe0000000, 0xc0000000),
+			 -1);
+	test_assert_error(t.err.msg, "AML: DWordMemory minimum 0xe0000000 above its maximum "
+			  "0xc0000000");
+	aml_buf_free(&t.b);
+
+	/* A length of 0x10000 (or 4 GiB) does not fit the descriptor's _LEN. */
+	aml_test_init(&t, AML_TEST_MAX);
+	ck_assert_int_eq(aml_word_io(&t.b, AML_RESOURCE_PRODUCER, 0, 0xffff), -1);
+	test_assert_error(t.err.msg, "AML: WordIO 0x0-0xffff", "does not fit 2 bytes");
+	aml_buf_free(&t.b);
+
+	aml_test_init(&t, AML_TEST_MAX);
+	ck_assert_int_eq(aml_dword_memory(&t.b, AML_RESOURCE_CONSUMER, 0, 0xffffffff), -1);
+	test_assert_error(t.err.msg, "AML: DWordMemory 0x0-0xffffffff", "does not fit 4 bytes");
+	ck_assert_uint_eq(t.b.len, 0);
+	aml_buf_free(&t.b);
+
+	/* One short of the whole range fits. */
+	aml_test_init(&t, AML_TEST_MAX);
+	ck_assert_int_eq(aml_word_io(&t.b, AML_RESOURCE_PRODUCER, 1, 0xffff), 0);
+	ck_assert_int_eq(aml_dword_memory(&t.b, AML_RESOURCE_PRODUCER, 0, 0xfffffffe), 0);
+	ck_assert_int_eq(aml_buf_status(&t.b), 0);
+	ck_assert_uint_eq(t.b.data[14] | t.b.data[15] << 8, 0xffff);
+	ck_assert_uint_eq((uint32_t)t.b.data[16 + 22] | (uint32_t)t.b.data[16 + 23] << 8 |
+			  (uint32_t)t.b.data[16 + 24] << 16 | (uint32_t)t.b.data[16 + 25] << 24,
+			  0xffffffffu);
+	aml_buf_free(&t.b);
+}
+END_TEST
+
 /* ---- Errors ------------------------------------------------------------- */
 
 /* The first error sticks: later calls write nothing and fail. */
@@ -440,6 +570,9 @@ Suite *aml_suite(void)
 	tcase_add_test(tc, test_resource_template);
 	tcase_add_test(tc, test_resource_template_long);
 	tcase_add_test(tc, test_resource_refused);
+	tcase_add_test(tc, test_address_space);
+	tcase_add_test(tc, test_address_space_template);
+	tcase_add_test(tc, test_address_space_refused);
 	tcase_add_test(tc, test_errors_stick);
 	tcase_add_test(tc, test_marks_nest);
 	tcase_add_test(tc, test_limit);

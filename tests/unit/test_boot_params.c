@@ -129,10 +129,12 @@ START_TEST(test_e820_in_zero_page)
 	const struct boot_params *bp = zero_page(&f);
 	struct boot_e820_entry expect[E820_MAX_ENTRIES_ZEROPAGE];
 	int n = e820_build(&f.ram.mem, expect, E820_MAX_ENTRIES_ZEROPAGE, &err);
-	ck_assert_int_eq(n, 4);
-	ck_assert_uint_eq(bp->e820_entries, 4);
+	ck_assert_int_eq(n, 5);
+	ck_assert_uint_eq(bp->e820_entries, 5);
 	ck_assert_mem_eq(bp->e820_table, expect, n * sizeof(expect[0]));
 	ck_assert_uint_eq(bp->e820_table[3].addr + bp->e820_table[3].size, 64 * MiB);
+	ck_assert_uint_eq(bp->e820_table[4].addr, LAYOUT_PCI_ECAM);
+	ck_assert_uint_eq(bp->e820_table[4].type, E820_TYPE_RESERVED);
 	test_ram_free(&f.ram);
 }
 END_TEST

@@ -120,7 +120,7 @@ START_TEST(rtc_shows_time_in_bcd_and_binary)
 }
 END_TEST
 
-static void probe(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+static void probe(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	(void)is_write;
 	(void)size;
@@ -131,7 +131,7 @@ static void probe(void *opaque, uint16_t offset, bool is_write, uint8_t *data, u
 START_TEST(io_bus_dispatch)
 {
 	struct io_bus bus;
-	io_bus_init(&bus);
+	io_bus_init(&bus, IO_BUS_PORTS_END);
 	int seen = -1;
 	ck_assert_int_eq(io_bus_add(&bus, 0x3f8, 8, probe, &seen, "a"), 0);
 	ck_assert_int_lt(io_bus_add(&bus, 0x3fc, 8, probe, &seen, "overlap"), 0);
@@ -147,12 +147,12 @@ START_TEST(io_bus_dispatch)
 END_TEST
 
 /* Records port writes: "port:byte" per access, into a string. */
-static void record(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+static void record(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	char *log = opaque;
 	ck_assert(is_write);
 	for (uint32_t i = 0; i < size; i++)
-		sprintf(log + strlen(log), "%u:%c ", offset + i, data[i]);
+		sprintf(log + strlen(log), "%u:%c ", (unsigned)(offset + i), data[i]);
 }
 
 /* Queues one coalesced port write, as KVM does. */
@@ -168,7 +168,7 @@ static void ring_put(struct kvm_coalesced_mmio_ring *ring, uint32_t entries, uin
 START_TEST(io_bus_drains_coalesced_writes_in_order)
 {
 	struct io_bus bus;
-	io_bus_init(&bus);
+	io_bus_init(&bus, IO_BUS_PORTS_END);
 	char log[256] = "";
 	ck_assert_int_eq(io_bus_add(&bus, 0x3f8, 8, record, log, "uart"), 0);
 	/* A ring of 4 entries, so that the indices wrap. */

@@ -374,13 +374,81 @@ START_TEST(cmdline_default_first)
 	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--cmdline", "init=/x quiet"), &cfg, &err),
 			 OPTIONS_RUN);
 	char *s = options_build_cmdline(&cfg);
-	ck_assert_str_eq(s, DEFAULT_CMDLINE " init=/x quiet");
-	ck_assert_ptr_eq(strstr(s, "console=ttyS0"), s);
+	/* virtio-rng is on by default: a PCI device, so no pci=off. */
+	ck_assert_str_eq(s, "console=ttyS0 " DEFAULT_CMDLINE " init=/x quiet");
 	free(s);
 	ck_assert_int_eq(parse(ARGV("--kernel", "k"), &cfg, &err), OPTIONS_RUN);
 	s = options_build_cmdline(&cfg);
-	ck_assert_str_eq(s, DEFAULT_CMDLINE);
+	ck_assert_str_eq(s, "console=ttyS0 " DEFAULT_CMDLINE);
 	free(s);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--no-rng"), &cfg, &err), OPTIONS_RUN);
+	s = options_build_cmdline(&cfg);
+	ck_assert_str_eq(s, "console=ttyS0 " DEFAULT_CMDLINE " pci=off");
+	free(s);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--no-rng", "--console-device", "virtio"), &cfg,
+			       &err), OPTIONS_RUN);
+	s = options_build_cmdline(&cfg);
+	ck_assert_str_eq(s, "console=hvc0 " DEFAULT_CMDLINE);
+	free(s);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--no-rng", "--disk", "d.img"), &cfg, &err),
+			 OPTIONS_RUN);
+	s = options_build_cmdline(&cfg);
+	ck_assert_ptr_null(strstr(s, "pci=off"));
+	free(s);
+	options_free(&cfg);
+}
+END_TEST
+
+START_TEST(device_options)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(ARGV("--kernel", "k"), &cfg, &err), OPTIONS_RUN);
+	ck_assert(cfg.rng);
+	ck_assert_uint_eq(cfg.ndisks, 0);
+	ck_assert_int_eq(cfg.console_device, CONSOLE_DEVICE_SERIAL);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--disk", "y.raw,ro,serial=ABC-123_x", "--disk",
+				    "z,serial=S1,ro", "--console-device", "virtio"), &cfg, &err),
+			 OPTIONS_RUN);
+	ck_assert_str_eq(cfg.disks[0].path, "y.raw");
+	ck_assert(cfg.disks[0].read_only);
+	ck_assert_str_eq(cfg.disks[0].serial, "ABC-123_x");
+	ck_assert_str_eq(cfg.disks[1].path, "z");
+	ck_assert(cfg.disks[1].read_only);
+	ck_assert_str_eq(cfg.disks[1].serial, "S1");
+	ck_assert_int_eq(cfg.console_device, CONSOLE_DEVICE_VIRTIO);
+	options_free(&cfg);
+	ck_assert_uint_eq(cfg.ndisks, 0);
+
+	static const struct { char *arg; const char *msg; } bad[] = {
+		{ ",ro", "expected PATH[,ro][,serial=ID]" },
+		{ "/a,b/x.img", "'b/x.img' is not ro" },   /* the path ends at the first comma */
+		{ "d,rw", "'rw' is not ro or serial=ID" },
+		{ "d,serial=", "'serial=' is not ro or serial=ID" },
+		{ "d,serial=123456789012345678901", "expected 1 to 20 characters" },
+		{ "d,serial=a b", "only printable ASCII" },
+		{ "d,serial=a,serial=b", "is not ro or serial=ID (once)" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(parse(ARGV("--kernel", "k", "--disk", bad[i].arg), &cfg, &err),
+				 OPTIONS_ERROR);
+		ck_assert_msg(strstr(err.msg, bad[i].msg) && strstr(err.msg, "--disk"), "%s: %s",
+			      bad[i].arg, err.msg);
+		options_free(&cfg);
+	}
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--console-device", "hvc"), &cfg, &err),
+			 OPTIONS_ERROR);
+	ck_assert_ptr_nonnull(strstr(err.msg, "expected serial or virtio"));
+	/* Seventeen disks: one too many. */
+	char *argv[3 + 2 * 17 + 1] = { "minivmm", "--kernel", "k" };
+	int argc = 3;
+	for (int i = 0; i < 17; i++) {
+		argv[argc++] = "--disk";
+		argv[argc++] = "d.img";
+	}
+	ck_assert_int_eq(options_parse(argc, argv, &cfg, &err), OPTIONS_ERROR);
+	ck_assert_ptr_nonnull(strstr(err.msg, "at most 16 disks"));
+	options_free(&cfg);
 }
 END_TEST
 
@@ -398,6 +466,7 @@ Suite *options_suite(void)
 	tcase_add_test(t, placement_options);
 	tcase_add_test(t, fw_cfg_files);
 	tcase_add_test(t, dump_options);
+	tcase_add_test(t, device_options);
 	tcase_add_test(t, dump_wanted_by_status);
 	tcase_add_test(t, cmdline_default_first);
 	suite_add_tcase(s, t);

@@ -56,7 +56,9 @@
 	X(interrupt)     \
 	X(error)         \
 	X(fw_cfg)        \
-	X(vmcore)
+	X(pci)           \
+	X(vmcore)        \
+	X(virtio_console)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)

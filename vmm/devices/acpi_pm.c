@@ -74,7 +74,7 @@ static uint8_t acpi_pm_read(struct acpi_pm *pm, unsigned reg)
 	}
 }
 
-void acpi_pm_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void acpi_pm_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct acpi_pm *pm = opaque;
 	for (uint32_t i = 0; i < size; i++) {

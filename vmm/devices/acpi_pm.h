@@ -40,6 +40,6 @@ void acpi_pm_init(struct acpi_pm *pm, struct vm_stop *stop);
 /* io_bus handler for the ACPI_PM_PORTS ports; opaque is the struct acpi_pm.
  * Each register is one byte: a wider access is taken byte by byte, as an
  * 8-bit ISA device sees it, and bytes past the last register read as 0xff. */
-void acpi_pm_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
+void acpi_pm_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 #endif

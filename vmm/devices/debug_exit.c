@@ -3,7 +3,7 @@
 #include "vmm/devices/debug_exit.h"
 #include "vmm/stop.h"
 
-void debug_exit_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void debug_exit_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	(void)offset;
 	if (!is_write) {

@@ -8,6 +8,6 @@
 #include <stdint.h>
 
 /* io_bus handler; opaque is the struct vm_stop. */
-void debug_exit_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
+void debug_exit_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 #endif

@@ -296,7 +296,7 @@ static uint8_t fw_cfg_dma_signature_byte(unsigned i)
 	return (uint8_t)(FW_CFG_DMA_SIGNATURE >> (8 * (7 - i)));
 }
 
-void fw_cfg_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void fw_cfg_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct fw_cfg *fw = opaque;
 	if (size == 0)

@@ -135,7 +135,7 @@ int fw_cfg_add_file(struct fw_cfg *fw, const char *name, const void *data, size_
 int fw_cfg_add_vmcoreinfo(struct fw_cfg *fw, struct error *err);
 
 /* io_bus handler for the FW_CFG_PORTS ports; opaque is the struct fw_cfg. */
-void fw_cfg_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
+void fw_cfg_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 /* Where the guest registered its VMCOREINFO ELF note: true after a DMA
  * write of all 16 bytes of etc/vmcoreinfo with a guest_format other than

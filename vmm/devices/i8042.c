@@ -63,7 +63,7 @@ static void i8042_data_write(struct i8042 *k, uint8_t v)
 	/* Bytes for the (absent) keyboard are dropped. */
 }
 
-void i8042_data_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void i8042_data_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct i8042 *k = opaque;
 	(void)offset;
@@ -76,7 +76,7 @@ void i8042_data_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, 
 	k->out_full = false;
 }
 
-void i8042_command_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void i8042_command_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct i8042 *k = opaque;
 	(void)offset;

@@ -21,7 +21,7 @@ struct i8042 {
 void i8042_init(struct i8042 *k, struct vm_stop *stop);
 /* io_bus handlers for port 0x60 and port 0x64 (0x61, between them, is the
  * PC speaker port, which KVM's in-kernel PIT answers); opaque is the struct i8042. */
-void i8042_data_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
-void i8042_command_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
+void i8042_data_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
+void i8042_command_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 #endif

@@ -34,7 +34,7 @@ static void pvpanic_event(struct pvpanic *p, uint8_t event)
 	}
 }
 
-void pvpanic_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void pvpanic_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct pvpanic *p = opaque;
 	if (size == 0)

@@ -36,6 +36,6 @@ void pvpanic_init(struct pvpanic *p, struct vm_stop *stop);
 /* io_bus handler for the one port; opaque is the struct pvpanic.  Only the
  * byte at the port is the device's: the other bytes of a wider access belong
  * to ports nobody owns (read as 0xff, writes dropped). */
-void pvpanic_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
+void pvpanic_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 #endif

@@ -80,7 +80,7 @@ static uint8_t rtc_read(const struct rtc *r, uint8_t reg)
 	}
 }
 
-void rtc_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void rtc_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct rtc *r = opaque;
 	if (offset == 0) {

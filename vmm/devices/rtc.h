@@ -20,6 +20,6 @@ struct rtc {
 
 void rtc_init(struct rtc *r);
 /* io_bus handler for ports 0x70 (index) and 0x71 (data); opaque is the rtc. */
-void rtc_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
+void rtc_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 #endif

@@ -162,7 +162,7 @@ bool serial_tx_may_wait(const struct serial *s)
 	return !(s->ier & IER_THRI) && !(s->mcr & MCR_LOOP);
 }
 
-void serial_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size)
+void serial_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size)
 {
 	struct serial *s = opaque;
 	pthread_mutex_lock(&s->lock);

@@ -41,7 +41,7 @@ void serial_destroy(struct serial *s);
 bool serial_tx_may_wait(const struct serial *s);
 
 /* Port access at offset 0..7 from the base (io_bus handler). */
-void serial_io(void *opaque, uint16_t offset, bool is_write, uint8_t *data, uint32_t size);
+void serial_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, uint32_t size);
 
 /* Queues input bytes for the guest; returns how many fit. */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);

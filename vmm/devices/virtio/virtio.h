@@ -66,6 +66,8 @@ struct virtio_device {
 	/* The driver broke a rule or the device cannot go on: the transport
 	 * sets DEVICE_NEEDS_RESET (§2.1.1) and names why on stderr once. */
 	void (*fail)(struct virtio_device *d, const char *why);
+	/* The device type initialises it (its input from other threads
+	 * takes it too); the transport takes it around every op. */
 	pthread_mutex_t lock;
 };
 
@@ -94,7 +96,7 @@ static inline int virtio_device_pop(struct virtio_device *d, uint16_t q,
 	struct error err = { 0 };
 	int r = virtq_pop(&d->queues[q], chain, &err);
 	if (r < 0) {
-		d->fail(d, err.msg);
+		(d->fail)(d, err.msg);   /* parenthesized: Check's fail() is a macro */
 		return 0;
 	}
 	return r;

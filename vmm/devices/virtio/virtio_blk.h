@@ -1,0 +1,38 @@
+/* virtio-blk (virtio 1.2 §5.2) on a raw image file or a block device:
+ * read, write, flush (fdatasync), discard and write-zeroes (holes
+ * punched), get-id (the serial number).  One request queue; requests run
+ * on the I/O thread, synchronously. */
+#ifndef MINIVMM_VMM_DEVICES_VIRTIO_VIRTIO_BLK_H
+#define MINIVMM_VMM_DEVICES_VIRTIO_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <sys/uio.h>
+
+#include <linux/virtio_blk.h>
+
+#include "common/error.h"
+#include "vmm/devices/virtio/virtio.h"
+
+struct virtio_blk {
+	struct virtio_device dev;
+	const char *path;
+	int fd;
+	bool read_only;
+	uint64_t capacity;                   /* 512-byte sectors */
+	char serial[VIRTIO_BLK_ID_BYTES];    /* NUL-padded, no NUL needed at the end */
+	bool io_error_reported;
+	struct virtq_chain chain;            /* scratch, under dev.lock */
+	struct iovec iov[VIRTQ_MAX_SIZE];
+};
+
+/* Opens and locks path (exclusive for read-write, shared for read-only, as
+ * QEMU locks its images, so two VMs never write one disk) and fills the
+ * virtio device.  A user error naming path: missing, unreadable, not a
+ * regular file or block device, locked by another process, empty, a size
+ * that is not a multiple of 512 bytes, a serial longer than 20 bytes.
+ * path must outlive b. */
+int virtio_blk_open(struct virtio_blk *b, const char *path, bool read_only, const char *serial,
+		    struct error *err);
+void virtio_blk_close(struct virtio_blk *b);
+
+#endif
