@@ -103,12 +103,14 @@ script-test:
 
 cli-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
+	tests/cli/disk-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/with-kvm.sh "tiny guests" tests/guests/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 box-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/box/run-tests.sh $(BUILD)/minivmm
+	tests/box/virtio-tests.sh $(BUILD)/minivmm
 	tests/box/ctrl-a-x.sh $(BUILD)/minivmm
 
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.

@@ -12,10 +12,14 @@
 #                 KVM_RUN loop (bench/exit_cost.c, links libminivmm.a)
 #   exit-pvh.elf  PVH guest that exits through the debug-exit port at once
 #   halt-pvh.elf  PVH guest that halts for ever
+#   diskread      reads a disk inside the guest and says how fast, and makes
+#                 the disk image in the box (bench/guests/diskread.c): a
+#                 static program of the host's compiler, for the guest's
+#                 busybox initramfs
 
 BENCH_SRC := bench
 BENCH_OUT := $(BUILD)/bench
-BENCH_TOOLS  := $(BENCH_OUT)/run-timer $(BENCH_OUT)/exit-cost
+BENCH_TOOLS  := $(BENCH_OUT)/run-timer $(BENCH_OUT)/exit-cost $(BENCH_OUT)/diskread
 BENCH_GUESTS := $(BENCH_OUT)/exit-pvh.elf $(BENCH_OUT)/halt-pvh.elf
 BENCH_OBJS   := $(BENCH_OUT)/run_timer.o $(BENCH_OUT)/exit_cost.o
 
@@ -36,6 +40,12 @@ $(BENCH_OUT)/run-timer: $(BENCH_OUT)/run_timer.o
 $(BENCH_OUT)/exit-cost: $(BENCH_OUT)/exit_cost.o $(BUILD)/libminivmm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Static: the guest's initramfs has no C library (and the box copies only
+# what ldd names).  Not CFLAGS: a sanitizer build's runtimes are shared.
+$(BENCH_OUT)/diskread: $(BENCH_SRC)/guests/diskread.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 $(PROJECT_CFLAGS) -MF $@.d -static -o $@ $<
+
 # The guests: guests.mk's freestanding flags and ELF layout (guest-elf.ld,
 # PVH note through elfnote.h), linked at 1 MiB like check-pvh.elf.
 $(BENCH_OUT)/guests/%.o: $(BENCH_SRC)/guests/%.S $(GUEST_SRC)/elfnote.h
@@ -51,4 +61,4 @@ $(BENCH_OUT)/%.elf: $(BENCH_OUT)/guests/%.o $(GUEST_SRC)/guest-elf.ld
 
 .SECONDARY: $(BENCH_GUESTS:$(BENCH_OUT)/%.elf=$(BENCH_OUT)/guests/%.o)
 
--include $(BENCH_OBJS:.o=.d)
+-include $(BENCH_OBJS:.o=.d) $(BENCH_OUT)/diskread.d

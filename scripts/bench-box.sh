@@ -8,9 +8,10 @@
 #
 #   BENCH-BOX minivmm|qemu RUN MS
 #
-# and, after each VMM's first boot, what it printed on stderr, if anything, as
-# BENCH-BOX-NOTE lines.  First of all, BENCH-BOX-CMDLINE and the command line
-# both guests get.
+# BENCH-BOX-ROUND RUN once both of a run's boots are in, and, after each
+# VMM's first boot, what it printed on stderr, if anything, as BENCH-BOX-NOTE
+# lines.  First of all, a BENCH-BOX-ONCE line with the command line both
+# guests get (bench.sh's box_rounds shows it once per bench).
 # MS: run-timer's milliseconds from the VMM's start to the marker on its
 # console.  On a failure: BENCH-BOX-FAIL with the reason, the VMM's last
 # output, and exit status 1.
@@ -35,7 +36,7 @@ if [ -z "$cmdline" ]; then
 	echo "BENCH-BOX-FAIL minivmm --verbose printed no 'minivmm: cmdline \"...\"' line"
 	exit 1
 fi
-echo "BENCH-BOX-CMDLINE $cmdline"
+echo "BENCH-BOX-ONCE command line (both): $cmdline"
 
 # boot VMM RUN: one timed boot; prints its line or fails.
 boot() {
@@ -64,5 +65,6 @@ run=$first
 while [ "$run" -le "$runs" ]; do
 	boot minivmm "$run"
 	boot qemu "$run"
+	echo "BENCH-BOX-ROUND $run"
 	run=$((run + 1))
 done

@@ -12,7 +12,7 @@
 #      line (minivmm's effective one, read from --verbose), 256 MiB, 1 vCPU.
 #      The box half is scripts/bench-box.sh.  A box that stalls (no console
 #      line for BENCH_BOX_STALL_S seconds) is killed and a fresh one boots
-#      the runs still missing, at most twice.
+#      the runs still missing, at most twice (parts 5 and 6 too).
 #   2. start to exit: a trivial PVH guest (bench/guests/exit-pvh.S) that
 #      writes 0 to the debug-exit port at once; both VMMs must exit with
 #      status 1.  Mostly the VMM's own setup and teardown.
@@ -25,6 +25,25 @@
 #      bus against a bare KVM_RUN loop (bench/exit_cost.c).  Its ratio is the
 #      median of the per-round ratios (each round runs both loops back to
 #      back), not the ratio of the two medians: steadier on a shared host.
+#   5. disk reads measured inside the guest, always in the KVM box: the
+#      cloud kernel + the disk tests' busybox initramfs
+#      (images/disk-initramfs.sh: the kernel's virtio modules) reads a
+#      512 MiB raw file of pseudo-random bytes in the box's RAM with
+#      bench/guests/diskread.c: 256 MiB in 1 MiB O_DIRECT reads (MiB/s),
+#      then BENCH_DISK_RAND 4 KiB O_DIRECT reads at pseudo-random offsets,
+#      one at a time (reads/s); the guest's own clock, so neither VMM's boot
+#      is in it.  minivmm --disk FILE,ro (virtio-rng on, as by default)
+#      against QEMU microvm,pcie=on with virtio-blk-pci on the same file,
+#      readonly, cache=writeback (the host's page cache, as minivmm's
+#      preadv) and aio=threads; same kernel, initramfs, command line.
+#      Both must read the file's own data (checksums).
+#   6. in the same box: minivmm's boot to the marker of that initramfs
+#      (printed once the virtio modules are loaded, so the virtio drivers
+#      have bound to minivmm's devices) with PCI and one disk (--disk
+#      FILE,ro, virtio-rng on as by default) against its boot without PCI
+#      (--no-rng and no disk, so minivmm adds pci=off), same kernel and
+#      initramfs.  Parts 5 and 6 share one box (scripts/bench-disk-box.sh),
+#      their runs alternating round by round.
 #
 # Where parts 2-4 run: the same rule and switch as the tests that need KVM
 # (tests/with-kvm.sh).  MINIVMM_KVM=auto (default): on this machine's
@@ -41,17 +60,25 @@
 # /dev/kvm, versions, where parts 2-4 run), then each part with its
 # individual runs, then last a summary table, one line per comparison: where
 # it ran, the minivmm median, the peer's, their ratio (minivmm / peer: below
-# 1 means minivmm is faster or smaller) and whether the target is met.
+# 1 means minivmm is faster or smaller, except in part 5, where the figures
+# are throughput and above 1 means minivmm reads faster) and whether the
+# target is met.
 # Targets (issue 6): 1 at most 0.6 x QEMU microvm; 2 at most 0.05 x; 3
 # minivmm's overhead at most 1 MiB; 4 the bus adds at most 5 % (ratio <=
-# 1.05).  Numbers from a software KVM (kvm_pvm: 7-10 us per exit) or from
-# inside the box (TCG) are only comparable within the same run and place.
+# 1.05).  Issue 14: 5 at least 1.0 x QEMU's MiB/s and reads/s; 6 PCI and a
+# disk add at most 5 % to the boot (ratio <= 1.05).  Numbers from a
+# software KVM (kvm_pvm: 7-10 us per exit) or from inside the box (TCG) are
+# only comparable within the same run and place.
 #
 # Environment: BENCH_RUNS (runs of each VMM in part 2, default 20),
 # BENCH_RSS_RUNS (part 3, default 3), BENCH_BOX_RUNS (part 1, default 5),
 # BENCH_BOX_STALL_S (seconds without a console line from a box before it
 # counts as stalled and a fresh one takes over, default 150),
-# BENCH_SKIP_BOX=1 (skip part 1: the quick run), MINIVMM_KVM (above),
+# BENCH_DISK_RUNS (part 5, default 3), BENCH_DISK_RAND (part 5's random
+# reads per run, default 1000), BENCH_PCI_RUNS (part 6, default 5),
+# BENCH_SKIP_BOX=1 (skip parts 1, 5 and 6, the parts that always run in the
+# box: the quick run), BENCH_SKIP_DISK=1 (skip parts 5 and 6), MINIVMM_KVM
+# (above),
 # MINIVMM_CACHE (see scripts/fetch-kernel.sh).
 # Exit status 0 when every measure was taken (met or not), 1 with one line
 # `bench: ...` on stderr when one could not be (missing tools, a VMM that
@@ -82,7 +109,11 @@ runs=$(count_env BENCH_RUNS 20)
 rss_runs=$(count_env BENCH_RSS_RUNS 3)
 box_runs=$(count_env BENCH_BOX_RUNS 5)
 stall_s=$(count_env BENCH_BOX_STALL_S 150)
+disk_runs=$(count_env BENCH_DISK_RUNS 3)
+disk_rand=$(count_env BENCH_DISK_RAND 1000)
+pci_runs=$(count_env BENCH_PCI_RUNS 5)
 skip_box=${BENCH_SKIP_BOX:-0}
+skip_disk=${BENCH_SKIP_DISK:-0}
 # --box-half: this is the run inside the box, parts 2-4 only.
 [ "$box_half" = 0 ] || skip_box=1
 
@@ -99,6 +130,7 @@ esac
 # --- prerequisites: all of them, named at once, on one line -------------------
 timer=$bench_dir/run-timer
 exit_cost=$bench_dir/exit-cost
+diskread=$bench_dir/diskread
 exit_guest=$bench_dir/exit-pvh.elf
 halt_guest=$bench_dir/halt-pvh.elf
 qemu="qemu-system-x86_64"
@@ -122,6 +154,10 @@ if [ "$skip_box" != 1 ] || [ "$place" = box ]; then
 		missing+=("busybox-static")
 	fi
 	command -v depmod >/dev/null || [ -x /sbin/depmod ] || missing+=("depmod (kmod)")
+fi
+if [ "$skip_box" != 1 ] && [ "$skip_disk" != 1 ]; then
+	[ -x "$diskread" ] || missing+=("$diskread")
+	command -v modinfo >/dev/null || [ -x /sbin/modinfo ] || missing+=("modinfo (kmod)")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	list=$(printf '%s, ' "${missing[@]}")
@@ -178,41 +214,49 @@ else
 	echo
 fi
 
-# --- 1. boot to userspace in the KVM box ---------------------------------------
-if [ "$skip_box" != 1 ]; then
-	echo "== 1. boot to userspace in the KVM box (nested KVM under QEMU TCG), runs of each: $box_runs"
-	kdir=$("$repo/scripts/fetch-kernel.sh" cloud) || die "cannot fetch the cloud kernel (scripts/fetch-kernel.sh cloud)"
-	kernel=$(find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
-	[ -n "$kernel" ] || die "no vmlinuz in $kdir/boot"
-	box_kdir=$("$repo/scripts/fetch-kernel.sh" generic) || die "cannot fetch the box kernel (scripts/fetch-kernel.sh generic)"
-	"$repo/images/guest-initramfs.sh" "$tmp/guest.cpio.gz" "$kdir" || die "cannot build the guest initramfs"
-	# (minivmm's effective command line, which QEMU gets too, is read in the
-	# box: minivmm --verbose says it once /dev/kvm is open.)
-	echo "  guest: ${kernel##*/} + busybox initramfs, 256 MiB, 1 vCPU"
-	ln -s "$kernel" "$tmp/guest-kernel"
-	echo "  (the box itself boots first: ~10 s more)"
-	# The box can stall: the emulated CPU halts for good with its timer
-	# interrupt lost (QEMU 7.2 TCG, see box-run.sh), so nothing inside the box
-	# times out.  A watchdog here on the box's console (no line for
-	# $stall_s s: longer than run-timer's 120 s limit inside, so a boot that
-	# truly hangs is still reported by the box itself) kills it, and a fresh
-	# box boots the runs still missing, at most twice.  A run counts once both
-	# its boots are in, so both VMMs get the same number of samples.
-	: >"$tmp/boot-minivmm"
-	: >"$tmp/boot-qemu"
-	done_runs=0 restarts=0
-	while [ "$done_runs" -lt "$box_runs" ]; do
-		# Box boot ~10 s, each guest boot up to a minute under TCG: generous.
-		box_timeout=$((180 + (box_runs - done_runs) * 2 * 60))
+# --- the parts that always run in the KVM box (1, 5, 6) -------------------------
+# box_rounds TAG RUNS ROUND_S BOX_SCRIPT ARGS... -- FILES...: runs
+# "sh BOX_SCRIPT ARGS... FIRST" in the KVM box (box-run.sh --files FILES:
+# QEMU TCG with nested SVM) until RUNS rounds are in.  The box script prints
+# BENCH-BOX KEY ROUND VALUE per figure and BENCH-BOX-ROUND ROUND once a
+# round is whole; a round counts only then, so every figure of a part has
+# the same number of samples, which go to $tmp/TAG-KEY, one a line.  Shown
+# as they come: each figure (the label and unit of box_label[KEY] and
+# box_unit[KEY]), BENCH-BOX-ONCE lines once per run (a fresh box says them
+# again), BENCH-BOX-NOTE lines.
+# The box can stall: the emulated CPU halts for good with its timer
+# interrupt lost (QEMU 7.2 TCG, see box-run.sh), so nothing inside the box
+# times out.  A watchdog here on the box's console (no line for $stall_s s:
+# longer than run-timer's 120 s limit inside, so a boot that truly hangs is
+# still reported by the box itself) kills it, and a fresh box runs the
+# rounds still missing (FIRST, the box script's last argument, is the first
+# of them), at most twice.  A box that fails to start (90-92, 95) is
+# replaced the same way; one that timed out (93) or could not be set up
+# (94) ends the bench with the box's status.  ROUND_S: a generous bound on
+# a round's box time, for box-run.sh's --timeout.
+declare -A box_label=() box_unit=()
+box_label_width=7
+box_rounds() {
+	local tag=$1 rounds=$2 round_s=$3 script=$4
+	shift 4
+	local -a args=() files=()
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	files=("$@")
+	local done_runs=0 restarts=0 box_timeout box_fd stalled pending line box_rc
+	local key run value what="part $tag"
+	[[ "$tag" != *-* ]] || what="parts $tag"
+	: >"$tmp/$tag-once"
+	while [ "$done_runs" -lt "$rounds" ]; do
+		# Box boot ~10 s, then the rounds still missing.
+		box_timeout=$((180 + (rounds - done_runs) * round_s))
 		# In a session of its own, so that a stalled box goes whole: box-run.sh,
 		# timeout, QEMU and the pipe between them.
 		exec {box_fd}< <(BOX_KERNEL_DIR=$box_kdir exec setsid "$repo/scripts/box-run.sh" \
-			--mem 2G --timeout "$box_timeout" \
-			--files "$minivmm" "$(command -v "$qemu")" "${qemu_roms[@]}" "$timer" \
-			"$repo/scripts/bench-box.sh" "$tmp/guest-kernel" "$tmp/guest.cpio.gz" "$exit_guest" \
-			-- "sh bench-box.sh $box_runs $((done_runs + 1))" 2>"$tmp/box.err")
+			--mem 2G --timeout "$box_timeout" --files "${files[@]}" "$script" \
+			-- "sh ${script##*/} ${args[*]} $((done_runs + 1))" 2>"$tmp/box.err")
 		box_pid=$!
-		# The console goes to box.log; the runs are shown as they come.
+		# The console goes to box.log; the figures are shown as they come.
 		: >"$tmp/box.log"
 		stalled=0 pending=
 		while :; do
@@ -220,22 +264,19 @@ if [ "$skip_box" != 1 ]; then
 				printf '%s\n' "$line" >>"$tmp/box.log"
 				case "$line" in
 				"BENCH-BOX "*)
-					read -r _ vmm run ms <<<"$line"
-					if [ "$vmm" = minivmm ]; then
-						pending=$ms
-						printf '  run %d: %-7s %9.1f ms\n' "$run" minivmm "$ms"
-					else
-						printf '  run %d: %-7s %9.1f ms\n' "$run" QEMU "$ms"
-						if [ -n "$pending" ]; then
-							echo "$pending" >>"$tmp/boot-minivmm"
-							echo "$ms" >>"$tmp/boot-qemu"
-							done_runs=$run pending=
-						fi
-					fi ;;
+					read -r _ key run value <<<"$line"
+					printf '  run %d: %-*s %9.1f %s\n' "$run" "$box_label_width" \
+						"${box_label[$key]:-$key}" "$value" "${box_unit[$key]:-}"
+					pending+="$key $value"$'\n' ;;
+				"BENCH-BOX-ROUND "*)
+					while read -r key value; do
+						[ -z "$key" ] || echo "$value" >>"$tmp/$tag-$key"
+					done <<<"${pending%$'\n'}"
+					done_runs=${line#BENCH-BOX-ROUND } pending= ;;
 				"BENCH-BOX-NOTE "*) echo "  note, ${line#BENCH-BOX-NOTE }" ;;
-				"BENCH-BOX-CMDLINE "*)
-					[ -n "${cmdline:-}" ] || echo "  command line (both): ${line#BENCH-BOX-CMDLINE }"
-					cmdline=${line#BENCH-BOX-CMDLINE } ;;
+				"BENCH-BOX-ONCE "*)
+					grep -Fqx -- "$line" "$tmp/$tag-once" || echo "  ${line#BENCH-BOX-ONCE }"
+					printf '%s\n' "$line" >>"$tmp/$tag-once" ;;
 				esac
 			else
 				# read's status is above 128 when it timed out, 1 at the end.
@@ -257,9 +298,9 @@ if [ "$skip_box" != 1 ]; then
 			restarts=$((restarts + 1))
 			if [ "$restarts" -gt 2 ]; then
 				tail -n 5 "$tmp/box.log" >&2
-				box_fail 95 "part 1: the box stalled $restarts times (no console line for ${stall_s} s), $done_runs of $box_runs runs done"
+				box_fail 95 "$what: the box stalled $restarts times (no console line for ${stall_s} s), $done_runs of $rounds runs done"
 			fi
-			echo "  box stalled: no console line for ${stall_s} s after $done_runs of $box_runs runs;" \
+			echo "  box stalled: no console line for ${stall_s} s after $done_runs of $rounds runs;" \
 				"restarting a fresh box for the rest (restart $restarts of 2)"
 			continue
 		fi
@@ -279,31 +320,102 @@ if [ "$skip_box" != 1 ]; then
 			cat "$tmp/box.err" >&2
 			restarts=$((restarts + 1))
 			[ "$restarts" -le 2 ] ||
-				box_fail "$box_rc" "part 1: the KVM box failed with status $box_rc (box: line above), $done_runs of $box_runs runs done"
-			echo "  the box failed (status $box_rc) after $done_runs of $box_runs runs;" \
+				box_fail "$box_rc" "$what: the KVM box failed with status $box_rc (box: line above), $done_runs of $rounds runs done"
+			echo "  the box failed (status $box_rc) after $done_runs of $rounds runs;" \
 				"restarting a fresh box for the rest (restart $restarts of 2)"
 			continue ;;
 		93 | 94)
 			tail -n 20 "$tmp/box.log" >&2
 			cat "$tmp/box.err" >&2
-			box_fail "$box_rc" "part 1: the KVM box failed with status $box_rc (box: line above), $done_runs of $box_runs runs done" ;;
+			box_fail "$box_rc" "$what: the KVM box failed with status $box_rc (box: line above), $done_runs of $rounds runs done" ;;
 		esac
 		if [ "$box_rc" != 0 ]; then
-			# The boot that failed, or else the end of the box's console.
+			# The run that failed, or else the end of the box's console.
 			if grep -q '^BENCH-BOX-FAIL' "$tmp/box.log"; then
 				sed -n '/^BENCH-BOX-FAIL/,$p' "$tmp/box.log" | head -n 40 >&2
 			else
 				tail -n 20 "$tmp/box.log" >&2
 			fi
 			cat "$tmp/box.err" >&2
-			die "the box part failed (scripts/box-run.sh exit status $box_rc)"
+			die "$what in the box failed (scripts/box-run.sh exit status $box_rc)"
 		fi
-		[ "$done_runs" = "$box_runs" ] ||
-			die "the box did not print one BENCH-BOX line per boot ($box_runs runs each)"
+		[ "$done_runs" = "$rounds" ] ||
+			die "$what: the box did not print every BENCH-BOX-ROUND line ($rounds rounds)"
 	done
-	boot_minivmm=$(median <"$tmp/boot-minivmm")
-	boot_qemu=$(median <"$tmp/boot-qemu")
+}
+
+if [ "$skip_box" != 1 ]; then
+	kdir=$("$repo/scripts/fetch-kernel.sh" cloud) || die "cannot fetch the cloud kernel (scripts/fetch-kernel.sh cloud)"
+	kernel=$(find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+	[ -n "$kernel" ] || die "no vmlinuz in $kdir/boot"
+	box_kdir=$("$repo/scripts/fetch-kernel.sh" generic) || die "cannot fetch the box kernel (scripts/fetch-kernel.sh generic)"
+	ln -s "$kernel" "$tmp/guest-kernel"
+fi
+
+# --- 1. boot to userspace in the KVM box ---------------------------------------
+if [ "$skip_box" != 1 ]; then
+	echo "== 1. boot to userspace in the KVM box (nested KVM under QEMU TCG), runs of each: $box_runs"
+	"$repo/images/guest-initramfs.sh" "$tmp/guest.cpio.gz" "$kdir" || die "cannot build the guest initramfs"
+	# (minivmm's effective command line, which QEMU gets too, is read in the
+	# box: minivmm --verbose says it once /dev/kvm is open.)
+	echo "  guest: ${kernel##*/} + busybox initramfs, 256 MiB, 1 vCPU"
+	echo "  (the box itself boots first: ~10 s more)"
+	box_label=([minivmm]=minivmm [qemu]=QEMU) box_unit=([minivmm]=ms [qemu]=ms) box_label_width=7
+	# Each guest boot takes up to a minute under TCG: generous.
+	box_rounds 1 "$box_runs" 120 "$repo/scripts/bench-box.sh" "$box_runs" -- \
+		"$minivmm" "$(command -v "$qemu")" "${qemu_roms[@]}" "$timer" \
+		"$tmp/guest-kernel" "$tmp/guest.cpio.gz" "$exit_guest"
+	boot_minivmm=$(median <"$tmp/1-minivmm")
+	boot_qemu=$(median <"$tmp/1-qemu")
 	echo "  median: minivmm $(fmt 0 "$boot_minivmm") ms, QEMU $(fmt 0 "$boot_qemu") ms"
+	echo
+fi
+
+# --- 5 and 6. the disk, and booting with PCI, in the KVM box -------------------
+if [ "$skip_box" != 1 ] && [ "$skip_disk" != 1 ]; then
+	echo "== 5. disk reads in the guest, minivmm --disk vs QEMU virtio-blk-pci, runs of each: $disk_runs"
+	echo "== 6. boot to the marker with PCI and a disk vs without PCI (minivmm), runs of each: $pci_runs"
+	echo "  (both in one KVM box, nested KVM under QEMU TCG, rounds alternating the runs)"
+	# The disk tests' initramfs (the cloud kernel's virtio modules, loaded in
+	# dependency order) with two tests, and diskread in a second archive
+	# after it: the kernel unpacks archives put one after another, in order
+	# (Documentation/driver-api/early-userspace/buffer-format.rst).
+	printf '#!/bin/sh\nwhile :; do sleep 3600; done\n' >"$tmp/hang.sh"
+	"$repo/images/disk-initramfs.sh" --modules "$kdir" --test diskbench="$repo/bench/guests/diskbench.sh" \
+		--test hang="$tmp/hang.sh" "$tmp/disk-base.cpio.gz" || die "cannot build the disk bench's initramfs"
+	mkdir -p "$tmp/disk-extra/bin"
+	cp "$diskread" "$tmp/disk-extra/bin/diskread"
+	(cd "$tmp/disk-extra" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
+		gzip -6n >"$tmp/disk-extra.cpio.gz"
+	cat "$tmp/disk-base.cpio.gz" "$tmp/disk-extra.cpio.gz" >"$tmp/disk-bench.cpio.gz"
+	echo "  guest: ${kernel##*/} + busybox initramfs with the virtio modules, 256 MiB, 1 vCPU;"
+	echo "  disk: 512 MiB of pseudo-random bytes in the box's RAM (tmpfs), made in each box;"
+	echo "  5: in the guest, 256 MiB in 1 MiB O_DIRECT reads, then $disk_rand 4 KiB O_DIRECT reads"
+	echo "     at pseudo-random offsets, one at a time; QEMU: microvm,pcie=on, -drive"
+	echo "     readonly=on,cache=writeback,aio=threads (the host's page cache, preadv on a thread pool),"
+	echo "     minivmm: --disk FILE,ro (preadv on its I/O thread), rng on as by default"
+	echo "  6: minivmm --no-rng, no disk (so pci=off) vs --disk FILE,ro (PCI, virtio-blk and -rng)"
+	box_label=([boot-nopci]="minivmm, no PCI" [boot-pci]="minivmm, PCI + disk"
+		[seq-minivmm]="minivmm, sequential" [seq-qemu]="QEMU, sequential"
+		[rand-minivmm]="minivmm, random 4 KiB" [rand-qemu]="QEMU, random 4 KiB")
+	box_unit=([boot-nopci]=ms [boot-pci]=ms [seq-minivmm]=MiB/s [seq-qemu]=MiB/s
+		[rand-minivmm]=reads/s [rand-qemu]=reads/s)
+	box_label_width=21
+	# A round: two boots (~10 s each under TCG) and two disk runs (QEMU's
+	# boot alone ~20 s): generous.
+	box_rounds 5-6 "$((disk_runs > pci_runs ? disk_runs : pci_runs))" 360 \
+		"$repo/scripts/bench-disk-box.sh" "$disk_runs" "$pci_runs" "$disk_rand" -- \
+		"$minivmm" "$(command -v "$qemu")" "${qemu_roms[@]}" "$timer" "$diskread" \
+		"$tmp/guest-kernel" "$tmp/disk-bench.cpio.gz" "$exit_guest"
+	seq_minivmm=$(median <"$tmp/5-6-seq-minivmm")
+	seq_qemu=$(median <"$tmp/5-6-seq-qemu")
+	rand_minivmm=$(median <"$tmp/5-6-rand-minivmm")
+	rand_qemu=$(median <"$tmp/5-6-rand-qemu")
+	boot_nopci=$(median <"$tmp/5-6-boot-nopci")
+	boot_pci=$(median <"$tmp/5-6-boot-pci")
+	echo "  median: 5. sequential minivmm $(fmt 1 "$seq_minivmm") MiB/s, QEMU $(fmt 1 "$seq_qemu") MiB/s;" \
+		"random minivmm $(fmt 0 "$rand_minivmm") reads/s, QEMU $(fmt 0 "$rand_qemu") reads/s"
+	echo "          6. minivmm boot with PCI + disk $(fmt 0 "$boot_pci") ms, without PCI $(fmt 0 "$boot_nopci") ms"
 	echo
 fi
 
@@ -311,14 +423,15 @@ fi
 # verdict RATIO_OR_VALUE OP LIMIT: met / not met
 verdict() {
 	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
-		ok = (op == "<") ? v < l : v <= l
+		ok = (op == "<") ? v < l : (op == ">=") ? v >= l : v <= l
 		print ok ? "met" : "not met" }'
 }
 row() {   # row WHERE WHAT MINIVMM PEER RATIO TARGET VERDICT
 	printf '%-5s %-50s %11s %11s %7s  %-20s %s\n' "$@"
 }
 summary() {
-	echo "== summary: medians; ratio = minivmm / peer (4: the median of the per-round ratios)"
+	echo "== summary: medians; ratio = minivmm / peer (4: the median of the per-round ratios;"
+	echo "   5: throughput, so above 1 is minivmm faster; 6: peer = minivmm without PCI)"
 	echo "   where: box = the KVM box (nested KVM under QEMU TCG), host = this machine's"
 	echo "   /dev/kvm; both sides of a row ran in the same place, in this run"
 	row "where" "what" "minivmm" "peer" "ratio" "target" "verdict"
@@ -341,6 +454,25 @@ summary() {
 		"$r" "minivmm <= 1024 KiB" "$(verdict "$rss_minivmm_4g" '<=' 1024)"
 	row "$place" "4 port exit via the io bus, vs bare KVM_RUN loop" "$(fmt 0 "$cost_bus") ns" \
 		"$(fmt 0 "$cost_bare") ns" "$cost_ratio" "ratio <= 1.05" "$(verdict "$cost_ratio" '<=' 1.05)"
+	local skipped=
+	if [ "$skip_box" = 1 ]; then skipped="skipped (BENCH_SKIP_BOX=1)"
+	elif [ "$skip_disk" = 1 ]; then skipped="skipped (BENCH_SKIP_DISK=1)"
+	fi
+	if [ -z "$skipped" ]; then
+		r=$(ratio "$seq_minivmm" "$seq_qemu")
+		row box "5 disk, 256 MiB in 1 MiB reads, vs QEMU" "$(fmt 1 "$seq_minivmm") MiB/s" \
+			"$(fmt 1 "$seq_qemu") MiB/s" "$r" "ratio >= 1.0" "$(verdict "$r" '>=' 1.0)"
+		r=$(ratio "$rand_minivmm" "$rand_qemu")
+		row box "5 disk, random 4 KiB reads, vs QEMU" "$(fmt 0 "$rand_minivmm") IOPS" \
+			"$(fmt 0 "$rand_qemu") IOPS" "$r" "ratio >= 1.0" "$(verdict "$r" '>=' 1.0)"
+		r=$(ratio "$boot_pci" "$boot_nopci")
+		row box "6 boot, PCI + disk vs no PCI (minivmm both)" "$(fmt 0 "$boot_pci") ms" \
+			"$(fmt 0 "$boot_nopci") ms" "$r" "ratio <= 1.05" "$(verdict "$r" '<=' 1.05)"
+	else
+		row box "5 disk, 256 MiB in 1 MiB reads, vs QEMU" "-" "-" "-" "ratio >= 1.0" "$skipped"
+		row box "5 disk, random 4 KiB reads, vs QEMU" "-" "-" "-" "ratio >= 1.0" "$skipped"
+		row box "6 boot, PCI + disk vs no PCI (minivmm both)" "-" "-" "-" "ratio <= 1.05" "$skipped"
+	fi
 }
 
 # --- 2-4 in the KVM box -----------------------------------------------------------

@@ -12,6 +12,7 @@ PACKAGES=(
 	zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev  # minivmm decompresses a bzImage's payload
 	binutils jq acpica-tools                           # readelf: vmlinux notes, dumps; jq: JSON in the tests; iasl -d: ACPI tables
 	makedumpfile                                       # reads minivmm's vmcores in the box test
+	e2fsprogs util-linux                               # disk tests: mkfs.ext4 -d, debugfs, e2fsck; flock, setpriv
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,12 +6,19 @@
 #   - MINIVMM_KVM=host without a usable KVM device: 1, with the reason;
 #   - MINIVMM_KVM=box: parts 2-4 run in the KVM box, the header, the parts'
 #     headings and their summary rows say so, and every figure comes back;
+#     the rows of the parts that always run in the box (1, 5 twice, 6) say
+#     they were skipped, and why;
 #   - a VMM that fails in the box: 1, reported as the bench's failure, not
 #     the box's;
 #   - a box whose QEMU ends at once (92) or stays silent (95: a stub QEMU and
 #     BENCH_BOX_STALL_S=5) is retried once, then reported as a BOX FAILURE
-#     with the box's status, and no summary.
-# Part 1 is skipped throughout (BENCH_SKIP_BOX=1), runs are few.
+#     with the box's status, and no summary;
+#   - the same for part 1's box, which the rounds of parts 1, 5 and 6 share
+#     (bench.sh's box_rounds): a box whose QEMU ends at once (92) or stays
+#     silent (95: no console line for BENCH_BOX_STALL_S=5 s) is replaced by
+#     a fresh one twice, then a BOX FAILURE with its status, and no summary.
+# Parts 1, 5 and 6 are skipped (BENCH_SKIP_BOX=1) but in the last tests,
+# runs are few.
 # Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed".
 set -u
 if [ $# -ne 2 ]; then
@@ -63,6 +70,8 @@ done
 [ "$(grep -c '^box   [234] .* \(met\|not met\)$' "$tmp/out")" = 4 ] ||
 	why+="not 4 summary rows for parts 2-4 marked box, each with a verdict; "
 grep -q '^host ' "$tmp/out" && why+="a summary row marked host; "
+[ "$(grep -c '^box   [156] .* skipped (BENCH_SKIP_BOX=1)$' "$tmp/out")" = 4 ] ||
+	why+="not 4 summary rows for parts 1, 5, 6 saying they were skipped; "
 grep -q '^BENCH-VALUE \|^BOX-STATUS ' "$tmp/out" && why+="the box's own lines shown; "
 result "bench: MINIVMM_KVM=box runs parts 2-4 in the box and labels them so" "$why"
 
@@ -89,6 +98,19 @@ for stub in "dies:92" "silent:95"; do
 		why+="no BOX FAILURE line; "
 	grep -q '^== summary' "$tmp/out" && why+="a summary for parts that did not run; "
 	result "bench: a box whose QEMU ${stub%:*} is retried once, then a BOX FAILURE ($want)" "$why"
+done
+
+for stub in "dies:92" "silent:95"; do
+	bench BENCH_SKIP_BOX=0 BENCH_BOX_RUNS=1 BOX_QEMU="$tmp/qemu-${stub%:*}" BENCH_BOX_STALL_S=5 -- "$minivmm"
+	want=${stub#*:}
+	why=
+	[ "$rc" = "$want" ] || why+="exit status $rc, want the box's $want; "
+	[ "$(grep -c '^  .* restarting a fresh box for the rest (restart [12] of 2)$' "$tmp/out")" = 2 ] ||
+		why+="not restarted exactly twice; "
+	grep -q "^bench: BOX FAILURE part 1: .*, 0 of 1 runs done; not a VMM's failure$" "$tmp/out" ||
+		why+="no BOX FAILURE line for part 1; "
+	grep -q '^== summary' "$tmp/out" && why+="a summary for parts that did not run; "
+	result "bench: part 1's box whose QEMU ${stub%:*} is replaced twice, then a BOX FAILURE ($want)" "$why"
 done
 
 tests_end
