@@ -30,10 +30,12 @@ static int machine_check_output_path(const struct vm_config *cfg, const char *op
 	if (stat(path, &out) < 0 || !S_ISREG(out.st_mode))
 		return 0;
 	const char *inputs[2] = { cfg->kernel_path, cfg->initrd_path };
-	for (size_t i = 0; i < 2 + cfg->nraw_loads + cfg->nfw_cfg_files; i++) {
+	size_t nloads = cfg->nraw_loads, nfiles = cfg->nfw_cfg_files;
+	for (size_t i = 0; i < 2 + nloads + nfiles + cfg->ndisks; i++) {
 		const char *p = i < 2 ? inputs[i]
-			: i < 2 + cfg->nraw_loads ? cfg->raw_loads[i - 2].path
-			: cfg->fw_cfg_files[i - 2 - cfg->nraw_loads].path;
+			: i < 2 + nloads ? cfg->raw_loads[i - 2].path
+			: i < 2 + nloads + nfiles ? cfg->fw_cfg_files[i - 2 - nloads].path
+			: cfg->disks[i - 2 - nloads - nfiles].path;
 		if (p && strcmp(p, "-") != 0 && stat(p, &image) == 0 &&
 		    image.st_dev == out.st_dev && image.st_ino == out.st_ino)
 			return error_set(err, "%s %s: that is the image %s; the %s would overwrite "
@@ -444,7 +446,7 @@ static int64_t monotonic_ms(void)
 static size_t machine_input_room(struct machine *m)
 {
 	if (m->cfg->console_device == CONSOLE_DEVICE_VIRTIO)
-		return virtio_console_input_room(&m->vcon, 0);
+		return virtio_console_input_room(m->vcon, 0);
 	return serial_rx_room(&m->serial);
 }
 
@@ -460,7 +462,7 @@ static bool machine_forward_input(struct machine *m)
 	bool quit;
 	size_t len = console_filter_input(&m->console, in, (size_t)n, out, &quit);
 	if (m->cfg->console_device == CONSOLE_DEVICE_VIRTIO)
-		virtio_console_input(&m->vcon, 0, out, len);
+		virtio_console_input(m->vcon, 0, out, len);
 	else
 		serial_receive(&m->serial, out, len);
 	if (quit)

@@ -91,7 +91,8 @@ struct machine {
 	struct io_thread io;
 	struct virtio_blk *disks;         /* cfg->ndisks, opened at setup */
 	struct virtio_rng rng;
-	struct virtio_console vcon;
+	struct virtio_console *vcon;      /* with --console-device virtio: 136 KiB
+					     of port buffers only then */
 	struct virtio_pci *virtio;        /* one per virtio device */
 	size_t nvirtio;
 	/* Every MSI-X vector's route, as KVM must be given them all at once. */

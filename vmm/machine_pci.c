@@ -21,7 +21,7 @@ static size_t machine_virtio_list(struct machine *m, struct virtio_device **list
 	if (cfg->rng)
 		list[n++] = &m->rng.dev;
 	if (cfg->console_device == CONSOLE_DEVICE_VIRTIO)
-		list[n++] = &m->vcon.dev;
+		list[n++] = &m->vcon->dev;
 	return n;
 }
 #define MACHINE_VIRTIO_MAX (VM_DISKS_MAX + 2)
@@ -137,10 +137,14 @@ int machine_add_pci(struct machine *m, struct error *err)
 		return -1;
 	if (cfg->rng)
 		virtio_rng_init(&m->rng);
-	if (cfg->console_device == CONSOLE_DEVICE_VIRTIO &&
-	    (virtio_console_init(&m->vcon, 1, err) < 0 ||
-	     virtio_console_add_port(&m->vcon, NULL, true, machine_vcon_output, m, err) < 0))
-		return -1;
+	if (cfg->console_device == CONSOLE_DEVICE_VIRTIO) {
+		m->vcon = calloc(1, sizeof(*m->vcon));
+		if (!m->vcon)
+			return error_set_host(err, "out of memory for virtio-console");
+		if (virtio_console_init(m->vcon, 1, err) < 0 ||
+		    virtio_console_add_port(m->vcon, NULL, true, machine_vcon_output, m, err) < 0)
+			return -1;
+	}
 	struct virtio_device *list[MACHINE_VIRTIO_MAX];
 	size_t n = machine_virtio_list(m, list);
 	m->virtio = calloc(n, sizeof(*m->virtio));
@@ -183,8 +187,10 @@ void machine_pci_teardown(struct machine *m)
 	free(m->virtio);
 	m->virtio = NULL;
 	m->nvirtio = 0;
-	if (m->vcon.dev.ops)
-		virtio_console_destroy(&m->vcon);
+	if (m->vcon && m->vcon->dev.ops)
+		virtio_console_destroy(m->vcon);
+	free(m->vcon);
+	m->vcon = NULL;
 	virtio_rng_destroy(&m->rng);
 	for (size_t i = 0; m->disks && i < m->cfg->ndisks; i++)
 		virtio_blk_close(&m->disks[i]);
