@@ -1,19 +1,28 @@
-/* Writes small seed inputs for the ELF and PVH-note fuzz targets (built
- * with the host compiler by tests/fuzz/fuzz.mk, no sanitizers):
+/* Writes small seed inputs for the ELF, PVH-note and virtqueue fuzz
+ * targets (built with the host compiler by tests/fuzz/fuzz.mk, no
+ * sanitizers):
  *
- *   fuzz_seeds ELF_DIR NOTE_DIR
+ *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR
  *
  * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
  * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
  * PVH entry (as Debian 6.1's vmlinux has them; Xen's docs/misc/pvh.pandoc),
  * and an ET_DYN asking, through its e_ident padding, for a relocated load
- * (see fuzz_elf.c).  NOTE_DIR gets the note bytes alone. */
+ * (see fuzz_elf.c).  NOTE_DIR gets the note bytes alone.  VIRTQ_DIR gets
+ * honest split rings as a driver lays them out (virtio 1.2 §2.7): direct
+ * chains, an indirect table with EVENT_IDX, and indices about to wrap
+ * (input layout: fuzz_virtq.h). */
 #include <elf.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/virtio_ring.h>
+
 #include "loader/loader.h"
+#include "tests/fuzz/fuzz_virtq.h"
 
 static unsigned char buf[1024];
 
@@ -89,10 +98,92 @@ static size_t elf(uint16_t type, uint64_t entry, const struct seed_seg *segs, un
 	return off;
 }
 
+/* ---- Virtqueue seeds: header, then RAM from guest-physical 0 ---- */
+
+static unsigned char vq[FUZZ_VIRTQ_HEADER + 4096];
+
+static void put(size_t ram_off, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vq[FUZZ_VIRTQ_HEADER + ram_off + i] = (unsigned char)(v >> (8 * i));
+}
+
+static void vq_header(unsigned char q, unsigned char written, uint16_t start, uint32_t desc,
+		      uint32_t avail, uint32_t used)
+{
+	memset(vq, 0, sizeof(vq));
+	vq[0] = q;
+	vq[FUZZ_VIRTQ_OFF_WRITTEN] = written;
+	for (int i = 0; i < 4; i++) {
+		if (i < 2)
+			vq[FUZZ_VIRTQ_OFF_START + i] = (unsigned char)(start >> (8 * i));
+		vq[FUZZ_VIRTQ_OFF_DESC + i] = (unsigned char)(desc >> (8 * i));
+		vq[FUZZ_VIRTQ_OFF_AVAIL + i] = (unsigned char)(avail >> (8 * i));
+		vq[FUZZ_VIRTQ_OFF_USED + i] = (unsigned char)(used >> (8 * i));
+	}
+}
+
+static void vq_desc(uint32_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+		    uint16_t next)
+{
+	put(table + 16 * i + offsetof(struct vring_desc, addr), addr, 8);
+	put(table + 16 * i + offsetof(struct vring_desc, len), len, 4);
+	put(table + 16 * i + offsetof(struct vring_desc, flags), flags, 2);
+	put(table + 16 * i + offsetof(struct vring_desc, next), next, 2);
+}
+
+/* avail.ring[slot % size] = head for each head from slot start, and
+ * avail.idx = start + n. */
+static void vq_avail(uint32_t avail, unsigned size, uint16_t start, const uint16_t *heads,
+		     unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		put(avail + offsetof(struct vring_avail, ring) + 2 * ((start + i) % size), heads[i], 2);
+	put(avail + offsetof(struct vring_avail, idx), (uint16_t)(start + n), 2);
+}
+
+static void virtq_seeds(const char *dir)
+{
+	enum { R = 0, W = VRING_DESC_F_WRITE, N = VRING_DESC_F_NEXT };
+	/* Size 8: a block-style request (header, data, status) at head 0 and
+	 * one writable buffer at head 3. */
+	static const uint16_t two[] = { 0, 3 };
+	vq_header(3, 0, 0, 0x100, 0x200, 0x300);
+	vq_desc(0x100, 0, 0x800, 16, R | N, 1);
+	vq_desc(0x100, 1, 0xa00, 512, W | N, 2);
+	vq_desc(0x100, 2, 0xc00, 1, W, 0);
+	vq_desc(0x100, 3, 0xd00, 64, W, 0);
+	vq_avail(0x200, 8, 0, two, 2);
+	write_file(dir, "seed-direct.virtq", vq, sizeof(vq));
+
+	/* Size 16, EVENT_IDX and INDIRECT_DESC: head 0 an indirect table of
+	 * three, head 1 two direct buffers; used_event 0. */
+	static const uint16_t ind[] = { 0, 1 };
+	vq_header(4 | FUZZ_VIRTQ_EVENT_IDX | FUZZ_VIRTQ_INDIRECT, 0, 0, 0x100, 0x200, 0x240);
+	vq_desc(0x400, 0, 0x800, 16, R | N, 1);
+	vq_desc(0x400, 1, 0xa00, 512, W | N, 2);
+	vq_desc(0x400, 2, 0xc00, 1, W, 0);
+	vq_desc(0x100, 0, 0x400, 48, VRING_DESC_F_INDIRECT, 0);
+	vq_desc(0x100, 1, 0xd00, 8, R | N, 2);
+	vq_desc(0x100, 2, 0xe00, 8, W, 0);
+	vq_avail(0x200, 16, 0, ind, 2);
+	write_file(dir, "seed-indirect-event-idx.virtq", vq, sizeof(vq));
+
+	/* Size 4 starting at index 65534: two chains take the avail index
+	 * across 65536; used.len 3 each. */
+	static const uint16_t wrap[] = { 2, 1 };
+	vq_header(2 | FUZZ_VIRTQ_EVENT_IDX, 3, 65534, 0x100, 0x140, 0x180);
+	vq_desc(0x100, 1, 0x800, 32, W, 0);
+	vq_desc(0x100, 2, 0x900, 4, R | N, 3);
+	vq_desc(0x100, 3, 0xa00, 4, W, 0);
+	vq_avail(0x140, 4, 65534, wrap, 2);
+	write_file(dir, "seed-wrap.virtq", vq, sizeof(vq));
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR\n", argv[0]);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR\n", argv[0]);
 		return 2;
 	}
 	static const struct seed_seg vmlinux[] = {
@@ -108,5 +199,6 @@ int main(int argc, char **argv)
 		   elf(ET_DYN, 0x1000008, vmlinux, 2, relocated));
 	memset(buf, 0, sizeof(buf));
 	write_file(argv[2], "seed-linux-xen.note", buf, linux_notes(0, 0x1000010));
+	virtq_seeds(argv[3]);
 	return 0;
 }

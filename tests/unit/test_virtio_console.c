@@ -9,11 +9,8 @@
 #include <linux/virtio_console.h>
 #include <linux/virtio_ring.h>
 
-/* Before check.h (through unit.h): Check defines a function-like macro
- * fail(), which would rewrite virtio.h's d->fail(...) calls. */
-#include "vmm/devices/virtio/virtio_console.h"
-
 #include "tests/unit/unit.h"
+#include "vmm/devices/virtio/virtio_console.h"
 
 #define T_RAM         (16 * MiB)
 #define T_RING_BASE   0x10000ULL    /* queue q's rings at T_RING_BASE + q * T_RING_STRIDE */

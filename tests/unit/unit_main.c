@@ -58,7 +58,11 @@
 	X(fw_cfg)        \
 	X(pci)           \
 	X(vmcore)        \
-	X(virtio_console)
+	X(virtio_console) \
+	X(virtq)          \
+	X(virtio_rng)     \
+	X(virtio_blk)     \
+	X(virtio_blk_open)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)

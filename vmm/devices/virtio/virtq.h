@@ -68,16 +68,18 @@ int virtq_start(struct virtq *vq, const struct guest_memory *mem, struct error *
  * index >= size, a loop or a chain longer than size, nested indirect
  * tables, INDIRECT with NEXT, an indirect table whose length is 0 or not a
  * multiple of 16, a readable buffer after a writable one, a buffer outside
- * RAM or wrapping, INDIRECT not negotiated). */
+ * RAM or wrapping, INDIRECT not negotiated, a chain over 4 GiB, more
+ * chains taken and not yet pushed than size).  Zero-length buffers are
+ * accepted (host NULL, len 0).  Every chain taken is to be pushed once. */
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain, struct error *err);
 
 /* Returns chain head to the driver with written bytes in its writable
  * buffers (§2.7.8): the used element first, then the index. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
 
-/* Whether the driver wants an interrupt for what was pushed since the last
- * call that said yes (§2.7.7.2: used_event with EVENT_IDX, else the
- * avail ring's NO_INTERRUPT flag). */
+/* Whether the driver wants an interrupt for what was pushed since the
+ * previous call (§2.7.7.2: used_event with EVENT_IDX, else the avail
+ * ring's NO_INTERRUPT flag).  Call it once after one or more pushes. */
 bool virtq_should_interrupt(struct virtq *vq);
 
 /* Copies between a chain's readable / writable buffers and flat memory,
