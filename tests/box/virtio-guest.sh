@@ -22,7 +22,8 @@
 #   rw-     vda mounts read-write; every file in SHA256SUMS has its sum and
 #           SHA256SUMS lists every file; a new 64 MiB file of /dev/urandom
 #           bytes is written as /new with its sum in /new.sha256, synced and
-#           unmounted; mounted again, /new still has that sum
+#           unmounted; mounted again, /new and the first files still have
+#           their sums
 #   ro-     vdc says ro in sysfs; mounts with -o ro beside vda; its files
 #           have their sums; creating a file fails; a raw write (dd
 #           of=/dev/vdc) fails
@@ -105,8 +106,8 @@ if err=$(mount -t ext4 -o rw /dev/vda /mnt/rw 2>&1); then
 	# Read back from the disk, not from the page cache.
 	drop_caches
 	if err=$(mount -t ext4 -o ro /dev/vda /mnt/rw 2>&1); then
-		if err=$(cd /mnt/rw && sha256sum -c new.sha256 2>&1); then ok rw-readback; else
-			bad rw-readback "after a remount: $(one_line "$err")"
+		if err=$(cd /mnt/rw && sha256sum -c new.sha256 SHA256SUMS 2>&1); then ok rw-readback; else
+			bad rw-readback "after a remount: $(one_line "$(echo "$err" | grep -v ': OK$')")"
 		fi
 		umount /mnt/rw
 	else
