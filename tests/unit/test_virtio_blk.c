@@ -381,6 +381,7 @@ START_TEST(test_read_only_refuses_writes)
 	uint8_t data[1024];
 	memset(data, 0, sizeof(data));
 	t_assert_done(t_write(0, data, sizeof(data)), VIRTIO_BLK_S_IOERR, 1);
+	ck_assert(!T.blk.io_error_reported);   /* refused by the device, not tried on the host */
 	t_assert_done(t_range(VIRTIO_BLK_T_DISCARD, 0, 8, 0), VIRTIO_BLK_S_UNSUPP, 1);
 	t_assert_done(t_range(VIRTIO_BLK_T_WRITE_ZEROES, 0, 8, 0), VIRTIO_BLK_S_UNSUPP, 1);
 	struct t_req flush = { .type = VIRTIO_BLK_T_FLUSH };
@@ -463,6 +464,27 @@ START_TEST(test_write_zeroes)
 }
 END_TEST
 
+/* max_discard_sectors and max_write_zeroes_sectors (0x7fffff) hold on a
+ * disk larger than them (a sparse file of 4 GiB and 4 KiB). */
+START_TEST(test_range_limit_on_large_disk)
+{
+	memset(&T, 0, sizeof(T));
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(T.path, sizeof(T.path), "%s/minivmm-blk-XXXXXX", dir);
+	int fd = mkstemp(T.path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(T_RANGE_MAX + 1 + 8) * 512), 0);
+	close(fd);
+	t_open(false, NULL);
+	t_assert_done(t_range(VIRTIO_BLK_T_DISCARD, 0, T_RANGE_MAX + 1, 0), VIRTIO_BLK_S_IOERR, 1);
+	t_assert_done(t_range(VIRTIO_BLK_T_WRITE_ZEROES, 8, T_RANGE_MAX + 1,
+			      VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP), VIRTIO_BLK_S_IOERR, 1);
+	t_assert_done(t_range(VIRTIO_BLK_T_DISCARD, 8, T_RANGE_MAX, 0), VIRTIO_BLK_S_OK, 1);
+	ck_assert(!T.blk.io_error_reported);
+	t_teardown();
+}
+END_TEST
+
 START_TEST(test_range_flags)
 {
 	t_setup(false);
@@ -521,6 +543,15 @@ START_TEST(test_get_id)
 	t_assert_done(d, VIRTIO_BLK_S_OK, 9);
 	t_in_data(&d, 8, id);
 	ck_assert_int_eq(memcmp(id, "minivmm-", 8), 0);
+	/* A longer one gets the 20 bytes and nothing past them. */
+	uint8_t longer[32];
+	r.in_len = sizeof(longer);
+	d = t_request(&r);
+	t_assert_done(d, VIRTIO_BLK_S_OK, 21);
+	t_in_data(&d, sizeof(longer), longer);
+	ck_assert_int_eq(memcmp(longer, "minivmm-disk-1\0\0\0\0\0\0", 20), 0);
+	for (int i = 20; i < 32; i++)
+		ck_assert_uint_eq(longer[i], 0xee);
 	virtio_blk_close(&T.blk);
 	test_ram_free(&T.ram);
 
@@ -729,6 +760,7 @@ Suite *virtio_blk_suite(void)
 	tcase_add_test(tc, test_flush);
 	tcase_add_test(tc, test_discard_punches_hole);
 	tcase_add_test(tc, test_write_zeroes);
+	tcase_add_test(tc, test_range_limit_on_large_disk);
 	tcase_add_test(tc, test_range_flags);
 	tcase_add_test(tc, test_range_checks);
 	tcase_add_test(tc, test_get_id);

@@ -132,6 +132,25 @@ START_TEST(test_open_not_a_disk)
 }
 END_TEST
 
+/* A FIFO named as the disk: refused at once, read-only too, where an
+ * open to read would wait for a writer that never comes. */
+START_TEST(test_open_fifo)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(T.path, sizeof(T.path), "%s/minivmm-blk-fifo-%d", dir, (int)getpid());
+	unlink(T.path);
+	ck_assert_int_eq(mkfifo(T.path, 0600), 0);
+	char want[4200];
+	snprintf(want, sizeof(want), "--disk %s: not a regular file or a block device", T.path);
+	struct error err;
+	for (int ro = 0; ro < 2; ro++) {
+		ck_assert_int_eq(t_open_error(ro, NULL, &err), -1);
+		ck_assert_str_eq(err.msg, want);
+	}
+	unlink(T.path);
+}
+END_TEST
+
 static void t_expect_open_error(uint64_t size, const char *serial, const char *what)
 {
 	t_make_file(size);
@@ -176,6 +195,7 @@ Suite *virtio_blk_open_suite(void)
 	tcase_add_test(tc, test_open_unreadable);
 	tcase_add_test(tc, test_open_directory);
 	tcase_add_test(tc, test_open_not_a_disk);
+	tcase_add_test(tc, test_open_fifo);
 	tcase_add_test(tc, test_open_empty);
 	tcase_add_test(tc, test_open_size_not_sectors);
 	tcase_add_test(tc, test_open_serial_too_long);

@@ -285,6 +285,17 @@ START_TEST(test_next_past_size)
 }
 END_TEST
 
+/* next equal to the size is the first index past the table. */
+START_TEST(test_next_equal_to_size)
+{
+	t_start(4, false, false);
+	vdrv_desc(&T.drv, 0, t_buf(8, 0), 8, VRING_DESC_F_NEXT, 4);
+	vdrv_publish(&T.drv, 0);
+	t_expect_broken("head 0: next 4 past the queue size 4");
+	t_end();
+}
+END_TEST
+
 START_TEST(test_chain_loops)
 {
 	t_start(4, false, false);
@@ -613,6 +624,28 @@ START_TEST(test_start_event_fields_in_ram)
 }
 END_TEST
 
+/* A start begins the queue afresh whatever its indices were: both rings
+ * count from 0 (§2.7.6, §2.7.8), so the first chain is at avail slot 0. */
+START_TEST(test_start_resets_indices)
+{
+	t_start(4, false, false);
+	T.vq.last_avail = T.vq.used_idx = 7;
+	T.vq.broken = true;
+	ck_assert_int_eq(virtq_start(&T.vq, &T.ram.mem, &T.err), 0);
+	ck_assert_uint_eq(T.vq.last_avail, 0);
+	ck_assert_uint_eq(T.vq.used_idx, 0);
+	ck_assert(!T.vq.broken);
+	struct vdrv_buf b[] = { { .len = 8, .writable = true } };
+	uint16_t head = vdrv_chain(&T.drv, b, 1, false);
+	vdrv_publish(&T.drv, head);
+	ck_assert_int_eq(t_pop(), 1);
+	ck_assert_uint_eq(T.chain.head, head);
+	virtq_push(&T.vq, head, 8);
+	ck_assert_uint_eq(vdrv_used_idx(&T.drv), 1);
+	t_end();
+}
+END_TEST
+
 /* ---- The used ring ---- */
 
 START_TEST(test_used_ring_contents)
@@ -825,6 +858,7 @@ Suite *virtq_suite(void)
 	tcase_add_test(tc, test_avail_index_jumps);
 	tcase_add_test(tc, test_head_past_size);
 	tcase_add_test(tc, test_next_past_size);
+	tcase_add_test(tc, test_next_equal_to_size);
 	tcase_add_test(tc, test_chain_loops);
 	tcase_add_test(tc, test_self_loop);
 	tcase_add_test(tc, test_chain_longer_than_queue);
@@ -853,6 +887,7 @@ Suite *virtq_suite(void)
 	tcase_add_test(tc, test_start_refuses_misaligned_rings);
 	tcase_add_test(tc, test_start_refuses_rings_outside_ram);
 	tcase_add_test(tc, test_start_event_fields_in_ram);
+	tcase_add_test(tc, test_start_resets_indices);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("used ring and interrupts");
