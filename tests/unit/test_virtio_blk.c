@@ -464,6 +464,41 @@ START_TEST(test_write_zeroes)
 }
 END_TEST
 
+static blkcnt_t t_file_blocks(void)
+{
+	int fd = open(T.path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fsync(fd), 0);   /* delayed allocation settled */
+	struct stat st;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	close(fd);
+	return st.st_blocks;
+}
+
+/* §5.2.6.2: only "if the unmap is set" may the device deallocate for a
+ * write-zeroes.  Without it (Linux's REQ_NOUNMAP, e.g. a guest's
+ * fallocate(FALLOC_FL_ZERO_RANGE)) the guest wants zeroes that keep
+ * their space: the blocks stay allocated.  With it, a hole is fine. */
+START_TEST(test_write_zeroes_without_unmap_keeps_blocks)
+{
+	t_setup(false);
+	bool punch = t_can_punch();
+	blkcnt_t blocks = t_file_blocks();
+	t_assert_done(t_range(VIRTIO_BLK_T_WRITE_ZEROES, 256, 512, 0), VIRTIO_BLK_S_OK, 1);
+	ck_assert_int_eq(t_file_blocks(), blocks);
+	uint8_t out[4096], zero[4096] = { 0 };
+	t_assert_done(t_read(256, 4096, out), VIRTIO_BLK_S_OK, 4097);
+	ck_assert_int_eq(memcmp(out, zero, 4096), 0);
+	t_assert_done(t_range(VIRTIO_BLK_T_WRITE_ZEROES, 1024, 512, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+		      VIRTIO_BLK_S_OK, 1);
+	if (punch)
+		ck_assert_msg(t_is_hole(1024 * 512, 512 * 512), "no hole with unmap");
+	t_assert_done(t_read(1024, 4096, out), VIRTIO_BLK_S_OK, 4097);
+	ck_assert_int_eq(memcmp(out, zero, 4096), 0);
+	t_teardown();
+}
+END_TEST
+
 /* max_discard_sectors and max_write_zeroes_sectors (0x7fffff) hold on a
  * disk larger than them (a sparse file of 4 GiB and 4 KiB). */
 START_TEST(test_range_limit_on_large_disk)
@@ -760,6 +795,7 @@ Suite *virtio_blk_suite(void)
 	tcase_add_test(tc, test_flush);
 	tcase_add_test(tc, test_discard_punches_hole);
 	tcase_add_test(tc, test_write_zeroes);
+	tcase_add_test(tc, test_write_zeroes_without_unmap_keeps_blocks);
 	tcase_add_test(tc, test_range_limit_on_large_disk);
 	tcase_add_test(tc, test_range_flags);
 	tcase_add_test(tc, test_range_checks);

@@ -147,8 +147,11 @@ static int virtio_blk_write_zeroes(struct virtio_blk *b, uint64_t pos, uint64_t 
 /* DISCARD and WRITE_ZEROES (§5.2.6): the segments in the data.  A hole
  * punched (FALLOC_FL_PUNCH_HOLE, on a block device since Linux 4.9)
  * reads back as zeroes, which write-zeroes asks for with or without
- * unmap; where it cannot be punched, a discard does nothing (it is a
- * hint) and write-zeroes writes them. */
+ * unmap.  But only a discard, or a write-zeroes with unmap, may
+ * deallocate (§5.2.6.2): without unmap the zeroes are made in place
+ * (FALLOC_FL_ZERO_RANGE), the blocks kept.  Where the file system can
+ * do neither, a discard does nothing (it is a hint) and write-zeroes
+ * writes them. */
 static uint8_t virtio_blk_ranges(struct virtio_blk *b, bool zeroes, uint64_t data_len)
 {
 	if (!virtio_device_has(&b->dev, zeroes ? VIRTIO_BLK_F_WRITE_ZEROES : VIRTIO_BLK_F_DISCARD))
@@ -172,7 +175,10 @@ static uint8_t virtio_blk_ranges(struct virtio_blk *b, bool zeroes, uint64_t dat
 	uint64_t pos = sector * BLK_SECTOR, len = sectors * BLK_SECTOR;
 	if (len == 0)
 		return VIRTIO_BLK_S_OK;
-	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)pos, (off_t)len) < 0) {
+	int mode = FALLOC_FL_PUNCH_HOLE;
+	if (zeroes && !(flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP))
+		mode = FALLOC_FL_ZERO_RANGE;
+	if (fallocate(b->fd, mode | FALLOC_FL_KEEP_SIZE, (off_t)pos, (off_t)len) < 0) {
 		int e = errno;
 		if (e != EOPNOTSUPP)
 			return virtio_blk_host_error(b, what, -e);

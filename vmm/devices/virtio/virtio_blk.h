@@ -1,9 +1,10 @@
 /* virtio-blk (virtio 1.2 §5.2) on a raw image file or a block device:
  * read, write, flush (fdatasync), discard and write-zeroes (holes
- * punched), get-id (the serial number).  One request queue, no MQ;
- * requests run on the I/O thread, synchronously.  Offered: SEG_MAX,
- * BLK_SIZE (512), FLUSH, and DISCARD with WRITE_ZEROES read-write or RO
- * read-only; the transport adds VERSION_1 and the ring features. */
+ * punched; zeroed in place without unmap), get-id (the serial number).
+ * One request queue, no MQ; requests run on the I/O thread,
+ * synchronously.  Offered: SEG_MAX, BLK_SIZE (512), FLUSH, and DISCARD
+ * with WRITE_ZEROES read-write or RO read-only; the transport adds
+ * VERSION_1 and the ring features. */
 #ifndef MINIVMM_VMM_DEVICES_VIRTIO_VIRTIO_BLK_H
 #define MINIVMM_VMM_DEVICES_VIRTIO_VIRTIO_BLK_H
 
