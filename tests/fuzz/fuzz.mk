@@ -1,10 +1,12 @@
-# libFuzzer targets for the parsers that read user-supplied images and the
-# virtqueue walk that reads what the guest writes, since everything the
-# user hands in and the guest controls is hostile.  Included by the top Makefile,
-# which sets BUILD and CC.
+# libFuzzer targets for the parsers that read user-supplied images, the
+# virtqueue walk that reads what the guest writes and the PCI side (config
+# space, BARs, MSI-X, the virtio transport) it pokes, since everything the
+# user hands in and the guest controls is hostile.  Included by the top
+# Makefile, which sets BUILD and CC.
 #
 #   make fuzz                      build every target, run each FUZZ_SECONDS
-#   make fuzz-elf                  one target (fuzz-bzimage, fuzz-pvh_note, fuzz-virtq)
+#   make fuzz-elf                  one target (fuzz-bzimage, fuzz-pvh_note, fuzz-virtq,
+#                                  fuzz-pci)
 #   make fuzz FUZZ_SECONDS=600     longer
 #   make fuzz-build                build only
 #
@@ -13,20 +15,23 @@
 # carry no coverage instrumentation).  The corpus lives in
 # $(BUILD)/fuzz/corpus-NAME and grows from run to run; it is seeded with the
 # test guests (bzImages, ELF kernels) and with what tests/fuzz/fuzz_seeds.c
-# writes (small ELF files, notes, valid virtqueue rings).  A crash, leak, timeout or out-of-memory leaves the input in
-# $(BUILD)/fuzz/artifacts-NAME/ and fails the run: make it a unit test (bytes
-# inline) before fixing it.
+# writes (small ELF files, notes, valid virtqueue rings, a driver bringing
+# a virtio PCI device up).  A crash, leak, timeout or out-of-memory leaves
+# the input in $(BUILD)/fuzz/artifacts-NAME/ and fails the run: make it a
+# unit test (bytes inline) before fixing it.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := bzimage elf pvh_note virtq
+FUZZ_NAMES   := bzimage elf pvh_note virtq pci
 FUZZ_OUT     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 # Everything the targets can reach: the loader (and the JSON writer its
-# image list prints with), the one checked translation into guest RAM and
-# the virtqueue walk over it.
-FUZZ_LIB_SRCS := $(wildcard common/*.c loader/*.c) kvm/guest_memory.c vmm/devices/virtio/virtq.c
+# image list prints with), the one checked translation into guest RAM, the
+# virtqueue walk over it, the PCI bus with MSI-X and the virtio PCI
+# transport (whose init names the I/O thread it may be watched by).
+FUZZ_LIB_SRCS := $(wildcard common/*.c loader/*.c vmm/pci/*.c) kvm/guest_memory.c \
+	vmm/devices/virtio/virtq.c vmm/devices/virtio/virtio_pci.c vmm/io_thread.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZ_BINS     := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
@@ -44,13 +49,15 @@ $(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PAYLOAD_LIBS)
 
 # The seed writer runs on the host: plain compiler, no sanitizers.
-$(FUZZ_OUT)/fuzz_seeds: tests/fuzz/fuzz_seeds.c loader/loader.h tests/fuzz/fuzz_virtq.h
+$(FUZZ_OUT)/fuzz_seeds: tests/fuzz/fuzz_seeds.c loader/loader.h tests/fuzz/fuzz_virtq.h \
+		       boot/layout.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -Wall -Wextra -Werror -I. -o $@ $<
 
 $(FUZZ_OUT)/seeds.stamp: $(FUZZ_OUT)/fuzz_seeds $(GUEST_IMAGES)
 	@mkdir -p $(FUZZ_NAMES:%=$(FUZZ_OUT)/corpus-%)
-	$(FUZZ_OUT)/fuzz_seeds $(FUZZ_OUT)/corpus-elf $(FUZZ_OUT)/corpus-pvh_note $(FUZZ_OUT)/corpus-virtq
+	$(FUZZ_OUT)/fuzz_seeds $(FUZZ_OUT)/corpus-elf $(FUZZ_OUT)/corpus-pvh_note \
+	  $(FUZZ_OUT)/corpus-virtq $(FUZZ_OUT)/corpus-pci
 	cp $(filter %.bzimage,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-bzimage/
 	cp $(filter %.elf,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-elf/
 	@touch $@

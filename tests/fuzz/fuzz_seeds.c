@@ -1,8 +1,8 @@
-/* Writes small seed inputs for the ELF, PVH-note and virtqueue fuzz
+/* Writes small seed inputs for the ELF, PVH-note, virtqueue and PCI fuzz
  * targets (built with the host compiler by tests/fuzz/fuzz.mk, no
  * sanitizers):
  *
- *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR
+ *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR
  *
  * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
  * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
@@ -10,8 +10,11 @@
  * and an ET_DYN asking, through its e_ident padding, for a relocated load
  * (see fuzz_elf.c).  NOTE_DIR gets the note bytes alone.  VIRTQ_DIR gets
  * honest split rings as a driver lays them out (virtio 1.2 §2.7): direct
- * chains, an indirect table with EVENT_IDX, and indices about to wrap
- * (input layout: fuzz_virtq.h). */
+ * chains, an indirect table with EVENT_IDX, indices about to wrap, and a
+ * buffer across the hole in its RAM (input layout: fuzz_virtq.h).
+ * PCI_DIR gets a driver bringing fuzz_pci.c's virtio device up (virtio
+ * 1.2 §3.1.1 over §4.1) and using a queue, with and without the ring
+ * features, and a few plain config accesses (layout: fuzz_pci.c). */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,8 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/pci_regs.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 
+#include "boot/layout.h"
 #include "loader/loader.h"
 #include "tests/fuzz/fuzz_virtq.h"
 
@@ -178,12 +185,154 @@ static void virtq_seeds(const char *dir)
 	vq_desc(0x100, 3, 0xa00, 4, W, 0);
 	vq_avail(0x140, 4, 65534, wrap, 2);
 	write_file(dir, "seed-wrap.virtq", vq, sizeof(vq));
+
+	/* Size 2: a good buffer, then one across the hole (broken). */
+	static const uint16_t hole[] = { 0, 1 };
+	vq_header(1, 0, 0, 0x100, 0x200, 0x300);
+	vq_desc(0x100, 0, 0x800, 64, W, 0);
+	vq_desc(0x100, 1, FUZZ_VIRTQ_HOLE_START - 16, 32, W, 0);
+	vq_avail(0x200, 2, 0, hole, 2);
+	write_file(dir, "seed-hole.virtq", vq, sizeof(vq));
+}
+
+/* ---- PCI seeds: fuzz_pci.c's 4 KiB of RAM, then 15-byte operations
+ * {kind, size code, write, offset le32, value le64} ---- */
+
+#define PCI_SEED_RAM 4096
+enum { PCI_CONF1, PCI_ECAM, PCI_WINDOW, PCI_NOTIFY };
+/* fuzz_pci.c's device is the only one on the bus: slot 1, its BAR 0 the
+ * first in the window, laid out by vmm/devices/virtio/virtio_pci.c. */
+#define PCI_SLOT1      (1u << 15)   /* ECAM offset of 00:01.0 */
+#define PCI_BAR0       0x0000u      /* window offset; common configuration */
+#define PCI_BAR_ISR    0x1000u
+#define PCI_BAR_DEVICE 0x2000u
+#define PCI_BAR_NOTIFY 0x3000u
+#define PCI_BAR_TABLE  0x4000u
+#define PCI_BAR_PBA    0x6000u
+#define PCI_MSIX_CAP   0x84u        /* the fifth capability: after common, notify, ISR, device */
+
+static unsigned char pci[PCI_SEED_RAM + 15 * 64];
+static size_t pci_ops;
+
+static void pci_put(size_t off, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pci[off + i] = (unsigned char)(v >> (8 * i));
+}
+
+static void pci_op(uint8_t kind, uint32_t size, int write, uint32_t off, uint64_t value)
+{
+	size_t at = PCI_SEED_RAM + 15 * pci_ops++;
+	pci[at] = kind;
+	pci[at + 1] = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+	pci[at + 2] = (unsigned char)write;
+	pci_put(at + 3, off, 4);
+	pci_put(at + 7, value, 8);
+}
+
+static void pci_common(uint32_t field, uint32_t size, uint64_t value)
+{
+	pci_op(PCI_WINDOW, size, 1, PCI_BAR0 + field, value);
+}
+
+static void pci_desc(uint32_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+		     uint16_t next)
+{
+	pci_put(table + 16 * i + offsetof(struct vring_desc, addr), addr, 8);
+	pci_put(table + 16 * i + offsetof(struct vring_desc, len), len, 4);
+	pci_put(table + 16 * i + offsetof(struct vring_desc, flags), flags, 2);
+	pci_put(table + 16 * i + offsetof(struct vring_desc, next), next, 2);
+}
+
+/* Linux's probe, roughly: the header through conf1 and ECAM, BAR sizing,
+ * reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, queue 0 (16 entries,
+ * the device's size) at 0x000/0x100/0x200 with MSI-X vector 1, MSI-X on,
+ * DRIVER_OK; then a notification, the ISR and the device configuration. */
+static void pci_bring_up(uint32_t features_lo)
+{
+	pci_op(PCI_CONF1, 4, 1, 0, 0x80000000u | 1u << 11 | PCI_VENDOR_ID);
+	pci_op(PCI_CONF1, 4, 0, 4, 0);
+	pci_op(PCI_ECAM, 4, 0, PCI_SLOT1 | PCI_BASE_ADDRESS_0, 0);
+	pci_op(PCI_ECAM, 4, 1, PCI_SLOT1 | PCI_BASE_ADDRESS_0, 0xffffffffu);
+	pci_op(PCI_ECAM, 4, 0, PCI_SLOT1 | PCI_BASE_ADDRESS_0, 0);
+	pci_op(PCI_ECAM, 4, 1, PCI_SLOT1 | PCI_BASE_ADDRESS_0, LAYOUT_PCI_MMIO_START);
+	pci_op(PCI_ECAM, 2, 1, PCI_SLOT1 | PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	pci_op(PCI_ECAM, 1, 0, PCI_SLOT1 | PCI_CAPABILITY_LIST, 0);
+	pci_common(VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	pci_common(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	pci_common(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	pci_common(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	pci_op(PCI_WINDOW, 4, 0, PCI_BAR0 + VIRTIO_PCI_COMMON_DF, 0);
+	pci_common(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	pci_common(VIRTIO_PCI_COMMON_GF, 4, features_lo);
+	pci_common(VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	pci_common(VIRTIO_PCI_COMMON_GF, 4, 1);                     /* VERSION_1 */
+	pci_common(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+		   VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
+	pci_op(PCI_WINDOW, 1, 0, PCI_BAR0 + VIRTIO_PCI_COMMON_STATUS, 0);
+	pci_common(VIRTIO_PCI_COMMON_MSIX, 2, 0);
+	pci_common(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	pci_op(PCI_WINDOW, 2, 0, PCI_BAR0 + VIRTIO_PCI_COMMON_Q_SIZE, 0);
+	pci_common(VIRTIO_PCI_COMMON_Q_MSIX, 2, 1);
+	pci_common(VIRTIO_PCI_COMMON_Q_DESCLO, 4, 0x000);
+	pci_common(VIRTIO_PCI_COMMON_Q_DESCHI, 4, 0);
+	pci_common(VIRTIO_PCI_COMMON_Q_AVAILLO, 4, 0x100);
+	pci_common(VIRTIO_PCI_COMMON_Q_USEDLO, 4, 0x200);
+	pci_common(VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	pci_op(PCI_WINDOW, 4, 1, PCI_BAR_TABLE + 16, 0xfee00000u);  /* entry 1 */
+	pci_op(PCI_WINDOW, 4, 1, PCI_BAR_TABLE + 16 + 8, 0x41);
+	pci_op(PCI_WINDOW, 4, 1, PCI_BAR_TABLE + 16 + 12, 0);       /* unmasked */
+	pci_op(PCI_ECAM, 2, 1, PCI_SLOT1 | (PCI_MSIX_CAP + PCI_MSIX_FLAGS), PCI_MSIX_FLAGS_ENABLE);
+	pci_common(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+		   VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	pci_op(PCI_NOTIFY, 2, 1, 0, 0);
+	pci_op(PCI_WINDOW, 2, 1, PCI_BAR_NOTIFY, 0);
+	pci_op(PCI_WINDOW, 1, 0, PCI_BAR_ISR, 0);
+	pci_op(PCI_WINDOW, 4, 0, PCI_BAR_DEVICE, 0);
+	pci_op(PCI_WINDOW, 8, 0, PCI_BAR_DEVICE + 8, 0);
+	pci_op(PCI_WINDOW, 8, 0, PCI_BAR_PBA, 0);
+}
+
+static void pci_seeds(const char *dir)
+{
+	/* One request waiting in queue 0: a readable then a writable buffer. */
+	memset(pci, 0, sizeof(pci));
+	pci_ops = 0;
+	pci_desc(0, 0, 0x400, 16, VRING_DESC_F_NEXT, 1);
+	pci_desc(0, 1, 0x500, 64, VRING_DESC_F_WRITE, 0);
+	pci_put(0x100 + offsetof(struct vring_avail, idx), 1, 2);
+	pci_bring_up(0);
+	write_file(dir, "seed-bring-up.pci", pci, PCI_SEED_RAM + 15 * pci_ops);
+
+	/* INDIRECT_DESC and EVENT_IDX: the request through a table; then a
+	 * reset. */
+	memset(pci, 0, sizeof(pci));
+	pci_ops = 0;
+	pci_desc(0, 0, 0x400, 32, VRING_DESC_F_INDIRECT, 0);
+	pci_desc(0x400, 0, 0x500, 16, VRING_DESC_F_NEXT, 1);
+	pci_desc(0x400, 1, 0x600, 64, VRING_DESC_F_WRITE, 0);
+	pci_put(0x100 + offsetof(struct vring_avail, idx), 1, 2);
+	pci_bring_up(1u << VIRTIO_RING_F_INDIRECT_DESC | 1u << VIRTIO_RING_F_EVENT_IDX);
+	pci_common(VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	write_file(dir, "seed-indirect-event-idx.pci", pci, PCI_SEED_RAM + 15 * pci_ops);
+
+	/* A few accesses: the host bridge probed as Linux does, the device's
+	 * header, the number of queues. */
+	memset(pci, 0, sizeof(pci));
+	pci_ops = 0;
+	pci_op(PCI_CONF1, 1, 1, 3, 1);
+	pci_op(PCI_CONF1, 4, 1, 0, 0x80000000u);
+	pci_op(PCI_CONF1, 4, 0, 4, 0);
+	pci_op(PCI_ECAM, 4, 0, PCI_SLOT1 | PCI_VENDOR_ID, 0);
+	pci_op(PCI_ECAM, 2, 0, PCI_SLOT1 | PCI_STATUS, 0);
+	pci_op(PCI_WINDOW, 2, 0, PCI_BAR0 + VIRTIO_PCI_COMMON_NUMQ, 0);
+	write_file(dir, "seed-config.pci", pci, PCI_SEED_RAM + 15 * pci_ops);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR\n", argv[0]);
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR\n", argv[0]);
 		return 2;
 	}
 	static const struct seed_seg vmlinux[] = {
@@ -200,5 +349,6 @@ int main(int argc, char **argv)
 	memset(buf, 0, sizeof(buf));
 	write_file(argv[2], "seed-linux-xen.note", buf, linux_notes(0, 0x1000010));
 	virtq_seeds(argv[3]);
+	pci_seeds(argv[4]);
 	return 0;
 }

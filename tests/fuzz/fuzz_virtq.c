@@ -6,7 +6,7 @@
  * the rings themselves, as a hostile driver can arrange), pushing each
  * chain and asking whether to interrupt.  Besides the sanitizers, it
  * checks the contract: a chain has 1..size buffers, readable ones first,
- * each inside RAM, lengths that add up, 4 GiB at most; a refused queue or
+ * each inside one RAM region, lengths that add up, 4 GiB at most; a refused queue or
  * a broken rule gives one "virtqueue: " line and a queue that stays
  * broken.  See tests/fuzz/fuzz.mk. */
 #include <stddef.h>
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot/layout.h"
 #include "common/byteorder.h"
 #include "tests/fuzz/fuzz_virtq.h"
 #include "vmm/devices/virtio/virtq.h"
@@ -38,8 +37,11 @@ static void fuzz_check_chain(const struct virtq *vq, const struct virtq_chain *c
 		const struct virtq_buf *b = &c->bufs[i];
 		if (b->writable != (i >= c->nreadable))
 			__builtin_trap();
-		if (b->len && (b->host < ram || b->host - ram > FUZZ_VIRTQ_RAM ||
-			       b->len > FUZZ_VIRTQ_RAM - (size_t)(b->host - ram)))
+		/* Inside one region: [0, HOLE_START) or the rest. */
+		size_t end = b->host - ram < FUZZ_VIRTQ_HOLE_START ? FUZZ_VIRTQ_HOLE_START
+								  : FUZZ_VIRTQ_RAM;
+		if (b->len && (b->host < ram || (size_t)(b->host - ram) >= end ||
+			       b->len > end - (size_t)(b->host - ram)))
 			__builtin_trap();
 		if (!b->len && b->host)
 			__builtin_trap();
@@ -85,8 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ram, 0, FUZZ_VIRTQ_RAM);
 	memcpy(ram, data + FUZZ_VIRTQ_HEADER, ram_bytes);
 	struct guest_memory mem;
-	if (guest_memory_init(&mem, ram, FUZZ_VIRTQ_RAM, LAYOUT_MMIO_HOLE_START,
-			      LAYOUT_MMIO_HOLE_END, NULL) < 0)
+	if (guest_memory_init(&mem, ram, FUZZ_VIRTQ_RAM, FUZZ_VIRTQ_HOLE_START,
+			      FUZZ_VIRTQ_HOLE_END, NULL) < 0)
 		__builtin_trap();
 
 	struct virtq vq;

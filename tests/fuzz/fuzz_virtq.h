@@ -1,12 +1,19 @@
 /* The input of the virtqueue fuzz target (fuzz_virtq.c), shared with the
  * seed writer (fuzz_seeds.c): a 16-byte header of queue parameters, then
- * the first bytes of guest RAM (FUZZ_VIRTQ_RAM bytes, the rest zero).
+ * the first bytes of guest RAM (FUZZ_VIRTQ_RAM bytes, the rest zero; the
+ * host bytes past FUZZ_VIRTQ_HOLE_START are guest RAM from
+ * FUZZ_VIRTQ_HOLE_END on).
  * Multi-byte fields are little-endian. */
 #ifndef MINIVMM_TESTS_FUZZ_FUZZ_VIRTQ_H
 #define MINIVMM_TESTS_FUZZ_FUZZ_VIRTQ_H
 
 #define FUZZ_VIRTQ_RAM     (64 * 1024)
 #define FUZZ_VIRTQ_HEADER  16
+/* The RAM lies in two regions around a hole, as a VM's does around the
+ * MMIO hole: [0, HOLE_START) and [HOLE_END, HOLE_END + RAM - HOLE_START),
+ * so buffers, tables and rings can straddle it. */
+#define FUZZ_VIRTQ_HOLE_START  (32 * 1024)
+#define FUZZ_VIRTQ_HOLE_END    (40 * 1024)
 
 /* Byte 0: the queue. */
 #define FUZZ_VIRTQ_SIZE_LOG2   0x0f   /* queue size 1 << this (above 256 is refused) */
