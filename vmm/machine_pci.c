@@ -171,6 +171,14 @@ int machine_add_pci(struct machine *m, struct error *err)
 	    io_bus_add(&m->mmio, LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_END - LAYOUT_PCI_MMIO_START,
 		       pci_window_mmio, &m->pci, "pci-window") < 0)
 		return error_set(err, "internal error: overlapping PCI ranges");
+	/* conf1's address writes wait in KVM's coalesced ring: the data
+	 * access that follows each one exits, and the ring is drained before
+	 * it is handled (io_bus_drain_coalesced), so a config access costs one
+	 * exit instead of two.  Linux's PCI scan makes thousands. */
+	struct error note = { 0 };
+	if (m->bus.ring &&
+	    kvm_vm_coalesce_pio(&m->vm, LAYOUT_PORT_PCI_CONFIG, 4, true, &note) < 0 && cfg->verbose)
+		fprintf(stderr, "minivmm: PCI: %s: conf1 address writes keep exiting\n", note.msg);
 	return 0;
 }
 
