@@ -4,9 +4,11 @@
 #
 #   make kernels          fetch Debian's cloud and generic kernels into cache/
 #   make guest-initramfs  build $(BUILD)/images/guest.cpio.gz (busybox, /init)
+#   make minimal-kernel   build the project's kernel from linux-source-6.1 into
+#                         ~/.cache/minivmm/kernels/ and print its folder
 #   make box-probe        check that the KVM box gives a working nested /dev/kvm
 
-.PHONY: kernels guest-initramfs box-probe
+.PHONY: kernels guest-initramfs minimal-kernel box-probe
 
 kernels:
 	scripts/fetch-kernel.sh cloud
@@ -16,6 +18,11 @@ guest-initramfs: $(BUILD)/images/guest.cpio.gz
 
 $(BUILD)/images/guest.cpio.gz: images/guest-initramfs.sh
 	images/guest-initramfs.sh $@
+
+# Cached outside the clone and keyed by its inputs, so the script itself
+# decides whether to build (about 10 minutes) or print the folder at once.
+minimal-kernel:
+	images/minimal-kernel.sh
 
 box-probe:
 	tests/box/run-tests.sh --probe-only
