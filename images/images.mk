@@ -4,6 +4,8 @@
 #
 #   make kernels          fetch Debian's cloud and generic kernels into cache/
 #   make guest-initramfs  build $(BUILD)/images/guest.cpio.gz (busybox, /init)
+#   make minimal-kernel   build the project's kernel from linux-source-6.1 into
+#                         ~/.cache/minivmm/kernels/ and print its folder
 #   make box-probe        check that the KVM box gives a working nested /dev/kvm
 #   make disk-initramfs   build $(BUILD)/images/disk-cloud.cpio.gz (the cloud
 #                         kernel's virtio modules, loaded in dependency order)
@@ -18,7 +20,7 @@
 #                         /sbin/init reports and powers off (images/disk-image.sh)
 # The disk images are made fresh by each test run too; none is committed.
 
-.PHONY: kernels guest-initramfs box-probe disk-initramfs disk-data disk-root
+.PHONY: kernels guest-initramfs minimal-kernel box-probe disk-initramfs disk-data disk-root
 
 kernels:
 	scripts/fetch-kernel.sh cloud
@@ -28,6 +30,11 @@ guest-initramfs: $(BUILD)/images/guest.cpio.gz
 
 $(BUILD)/images/guest.cpio.gz: images/guest-initramfs.sh
 	images/guest-initramfs.sh $@
+
+# Cached outside the clone and keyed by its inputs, so the script itself
+# decides whether to build (about 10 minutes) or print the folder at once.
+minimal-kernel:
+	images/minimal-kernel.sh
 
 box-probe:
 	tests/box/run-tests.sh --probe-only
