@@ -13,7 +13,7 @@ PACKAGES=(
 	binutils jq acpica-tools                           # readelf: vmlinux notes, dumps; jq: JSON in the tests; iasl -d: ACPI tables
 	makedumpfile                                       # reads minivmm's vmcores in the box test
 	e2fsprogs util-linux                               # disk tests: mkfs.ext4 -d, debugfs, e2fsck; flock, setpriv
-	linux-source-6.1 bc bison flex libelf-dev libssl-dev  # images/minimal-kernel.sh builds the project's kernel
+	linux-source-6.1 bc bison flex libelf-dev            # images/minimal-kernel.sh builds the project's kernel
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
