@@ -111,6 +111,7 @@ guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 box-test: $(BUILD)/minivmm $(GUEST_IMAGES)
 	tests/box/run-tests.sh $(BUILD)/minivmm
 	tests/box/virtio-tests.sh $(BUILD)/minivmm
+	tests/box/console-virtio.sh $(BUILD)/minivmm
 	tests/box/ctrl-a-x.sh $(BUILD)/minivmm
 
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
