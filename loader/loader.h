@@ -382,4 +382,27 @@ int initrd_load(struct guest_memory *mem, struct image_list *list,
 int raw_load(struct guest_memory *mem, struct image_list *list, const struct image_file *file,
 	     uint64_t addr, struct guest_image *out, struct error *err);
 
+/* ---- newc cpio archives in memory (cpio.c) ------------------------------ */
+
+/* An archive being written (buffer-format.rst): data[0, size) is the
+ * archive so far, malloc'd; after cpio_finish it is complete. */
+struct cpio_writer {
+	uint8_t *data;
+	size_t size, capacity;
+	uint32_t next_ino;
+	bool finished;
+};
+
+void cpio_writer_init(struct cpio_writer *w);
+void cpio_writer_free(struct cpio_writer *w);
+/* A directory or a regular file (perm: the permission bits, e.g. 0755),
+ * owned by root, mtime 0.  A leading '/' in path is dropped; parents must
+ * be added first, as the kernel's unpacker creates no missing ones.
+ * Errors: a file over 4 GiB - 1, an empty name, out of memory. */
+int cpio_add_dir(struct cpio_writer *w, const char *path, uint32_t perm, struct error *err);
+int cpio_add_file(struct cpio_writer *w, const char *path, uint32_t perm, const void *data,
+		  size_t size, struct error *err);
+/* Appends the "TRAILER!!!" entry; nothing can be added afterwards. */
+int cpio_finish(struct cpio_writer *w, struct error *err);
+
 #endif

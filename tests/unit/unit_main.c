@@ -31,6 +31,7 @@
 	X(elf_load)      \
 	X(pvh_note)      \
 	X(initrd)        \
+	X(cpio)          \
 	X(cmdline)       \
 	X(e820)          \
 	X(boot_params)   \
