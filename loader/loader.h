@@ -212,6 +212,18 @@ int bzimage_load(struct guest_memory *mem, struct image_list *list,
 		 const struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err);
 
+/* ---- The kernel release of a bzImage (bzimage_release.c) ---------------- */
+
+/* __NEW_UTS_LEN: the longest release `uname -r` can print. */
+#define KERNEL_RELEASE_MAX 64
+
+/* The release ("6.1.0-57-cloud-amd64") from boot.rst's kernel_version
+ * field: the first word of the string it points to.  *release is malloc'd.
+ * Every bound is checked; a missing or broken string is one error naming
+ * `name`. */
+int bzimage_kernel_release(const uint8_t *data, size_t size, const char *name, char **release,
+			   struct error *err);
+
 /* ---- A bzImage's payload (bzimage_payload.c) --------------------------- */
 
 /* The largest vmlinux minivmm decompresses, whatever the guest's RAM. */
