@@ -288,6 +288,9 @@ int bzimage_vmlinux_describe(const struct image_file *file, struct guest_kernel_
 int bzimage_vmlinux_load(struct guest_memory *mem, struct image_list *list,
 			 struct image_file *file, struct guest_kernel_image *out,
 			 struct error *err);
+/* The decompressed payload a prepare kept (until bzimage_vmlinux_load or
+ * release frees it), or NULL. */
+const struct bzimage_payload *bzimage_vmlinux_payload(const struct image_file *file);
 /* Frees file->vmlinux (image_file_free calls it). */
 void bzimage_vmlinux_release(struct image_file *file);
 
@@ -416,5 +419,86 @@ int cpio_add_file(struct cpio_writer *w, const char *path, uint32_t perm, const 
 		  size_t size, struct error *err);
 /* Appends the "TRAILER!!!" entry; nothing can be added afterwards. */
 int cpio_finish(struct cpio_writer *w, struct error *err);
+
+/* ---- Kernel modules for minivmm -- CMD (kernel_modinfo.c,
+ *      kernel_modules.c, kernel_modules_command.c) ------------------------ */
+
+/* What a module's ELF .modinfo section says; each field malloc'd, NULL
+ * when the module does not say it. */
+struct kernel_modinfo {
+	char *name;       /* name= */
+	char *depends;    /* depends=: "a,b", "" for none */
+	char *vermagic;   /* vermagic=: the release first, then flags */
+};
+
+/* Parses a module file's .modinfo (x86-64 ELF64, every offset checked).
+ * Errors name `path`: not an ELF64, sections outside the file, no
+ * .modinfo. */
+int kernel_modinfo_parse(const uint8_t *data, size_t size, const char *path,
+			 struct kernel_modinfo *out, struct error *err);
+void kernel_modinfo_free(struct kernel_modinfo *info);
+
+/* The modules -- CMD needs: virtio_pci, virtio_console, virtiofs, overlay. */
+#define KERNEL_MODULES_COMMAND_COUNT 4
+extern const char *const kernel_modules_command[KERNEL_MODULES_COMMAND_COUNT];
+
+/* One module to load. */
+struct kernel_module {
+	char *name;       /* normalised: '-' written '_' ("virtio_rng") */
+	char *path;       /* the file on the host */
+	char *file_name;  /* NAME plus the file's ending: "virtio_pci.ko",
+			     "fuse.ko.xz" (compressed files stay compressed) */
+};
+
+/* Modules in load order: every module after those it depends on. */
+struct kernel_module_list {
+	struct kernel_module *items;
+	size_t count, capacity;
+	char *dir;        /* the modules folder; NULL when none was needed */
+};
+void kernel_module_list_free(struct kernel_module_list *list);
+
+/* The candidate modules folders for `release`, in the order they are
+ * tried: with --modules DIR, DIR/lib/modules/R then DIR itself; beside the
+ * kernel (K at X/boot/vmlinuz-R: X/lib/modules/R; kernel_path may be NULL);
+ * the host's /lib/modules/R.  Duplicates are dropped. */
+struct kernel_module_places {
+	char **paths;
+	size_t count;
+	bool has_option;  /* --modules was given */
+};
+int kernel_module_places_init(struct kernel_module_places *p, const char *release,
+			      const char *modules_option, const char *kernel_path,
+			      struct error *err);
+void kernel_module_places_free(struct kernel_module_places *p);
+/* The first place that is a modules folder, or NULL. */
+const char *kernel_module_places_find(const struct kernel_module_places *p);
+/* A directory holding modules.order, modules.builtin, modules.dep or
+ * kernel/. */
+bool kernel_modules_is_folder(const char *dir);
+
+/* The wanted modules and their dependencies from the folder `dir`, in load
+ * order, each once; modules listed in modules.builtin are left out.
+ * Dependencies come from modules.dep when dir has one, else from each
+ * module's .modinfo.  An uncompressed module whose vermagic names another
+ * release than `release` is an error, as is a missing module, a cycle, or
+ * a compressed module without modules.dep. */
+int kernel_modules_resolve(const char *dir, const char *release, const char *const *wanted,
+			   size_t nwanted, struct kernel_module_list *out, struct error *err);
+
+/* Looks for the name the virtio-fs driver registers ("virtiofs") in the
+ * bzImage's decompressed payload: *builtin true when the kernel has it.
+ * Uses the payload kernel_parse kept (bzimage_vmlinux_payload) when there
+ * is one, so call it between kernel_parse and kernel_load to decompress
+ * once; otherwise decompresses it here. */
+int kernel_has_builtin_virtiofs(const struct image_file *kernel, bool *builtin,
+				struct error *err);
+
+/* All of it for -- CMD: the kernel's release, the places, the modules of the
+ * first folder found (out->dir set); with no folder anywhere, an empty list
+ * when the drivers are built in, otherwise an error naming the kernel, its
+ * release and every place searched. */
+int kernel_modules_for_command(const struct image_file *kernel, const char *modules_option,
+			       struct kernel_module_list *out, struct error *err);
 
 #endif

@@ -33,6 +33,7 @@
 	X(pvh_note)      \
 	X(initrd)        \
 	X(cpio)          \
+	X(kernel_modinfo) \
 	X(cmdline)       \
 	X(e820)          \
 	X(boot_params)   \
