@@ -81,6 +81,14 @@ test: deps
 # (and under ASan) a test that runs jq or a FIFO writer a few hundred times
 # took longer than 4 s; a hang still fails.
 unit-test: export CK_TIMEOUT_MULTIPLIER ?= 5
+# The real_kernels checks (tests/unit/test_real_kernels.c) run on the
+# kernels cached outside the clone when they are there (make kernels, make
+# minimal-kernel); without them the unit tests print "not run" and do not
+# count them.
+KERNEL_CACHE := $(or $(MINIVMM_CACHE),$(CURDIR)/cache)/kernels
+MINIMAL_KERNEL_CACHE := $(or $(MINIVMM_KERNEL_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/minivmm/kernels),$(HOME)/.cache/minivmm/kernels)
+unit-test: export MINIVMM_TEST_CLOUD_KERNEL ?= $(patsubst %/boot/,%,$(firstword $(dir $(wildcard $(KERNEL_CACHE)/linux-image-*-cloud-amd64/boot/vmlinuz-*))))
+unit-test: export MINIVMM_TEST_MINIMAL_KERNEL ?= $(firstword $(wildcard $(MINIMAL_KERNEL_CACHE)/minimal-*/bzImage))
 unit-test: $(BUILD)/unit-tests
 	CK_EXCLUDE_TAGS=kvm $(BUILD)/unit-tests
 	CK_INCLUDE_TAGS=kvm tests/with-kvm.sh "unit tests (live KVM)" $(BUILD)/unit-tests

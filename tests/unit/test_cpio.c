@@ -142,7 +142,7 @@ Suite *cpio_suite(void)
 		TCase *gnu = tcase_create("gnu-cpio");
 		tcase_add_test(gnu, test_cpio_gnu_cpio_reads_it);
 		suite_add_tcase(s, gnu);
-	} else {
+	} else if (!getenv("CK_INCLUDE_TAGS")) {
 		printf("not run: cpio: the check with `cpio -it` (no cpio installed)\n");
 	}
 	return s;

@@ -34,6 +34,8 @@
 	X(initrd)        \
 	X(cpio)          \
 	X(kernel_modinfo) \
+	X(kernel_modules) \
+	X(real_kernels)   \
 	X(cmdline)       \
 	X(e820)          \
 	X(boot_params)   \
