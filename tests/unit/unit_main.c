@@ -36,6 +36,7 @@
 	X(kernel_modinfo) \
 	X(kernel_modules) \
 	X(real_kernels)   \
+	X(command_initramfs) \
 	X(cmdline)       \
 	X(e820)          \
 	X(boot_params)   \
