@@ -8,8 +8,15 @@
 #define SETUP_SECTS 4
 #define STRING_AT 0x800    /* inside the 5 * 512 bytes of setup code */
 
+static struct test_bzimage *made;
+
+/* The image made last is freed when the next one is made, and at the end
+ * by release_done. */
 static void make_with(struct test_bzimage *img, const char *version)
 {
+	if (made)
+		test_bzimage_free(made);
+	made = img;
 	test_bzimage_make(img, SETUP_SECTS, 4096);
 	test_bzimage_header(img)->kernel_version = STRING_AT - 0x200;
 	memset(img->data + STRING_AT, 0, 0x200);
@@ -42,6 +49,7 @@ START_TEST(test_release_first_word)
 	ck_assert_str_eq(release, "6.1.192");
 	free(release);
 	test_bzimage_free(&img);
+	made = NULL;
 }
 END_TEST
 
@@ -105,6 +113,7 @@ START_TEST(test_release_hostile_headers)
 	test_bzimage_header(&img)->version = 0x0100;
 	expect_refusal(&img, "has no kernel_version field");
 	test_bzimage_free(&img);
+	made = NULL;
 }
 END_TEST
 
@@ -127,6 +136,7 @@ START_TEST(test_release_truncated)
 	ck_assert_int_eq(bzimage_kernel_release(NULL, 0, "k.img", &release, &err), -1);
 	test_assert_error(err.msg, "k.img: truncated");
 	test_bzimage_free(&img);
+	made = NULL;
 }
 END_TEST
 
