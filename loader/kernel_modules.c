@@ -252,6 +252,18 @@ static bool table_builtin(const struct mod_table *t, const char *name)
 	return false;
 }
 
+/* DIR/updates/...: modules_install's INSTALL_MOD_DIR for replacements. */
+static bool table_in_updates(const struct mod_table *t, const char *path)
+{
+	size_t dl = strlen(t->dir);
+	if (strncmp(path, t->dir, dl) != 0)
+		return false;
+	const char *rest = path + dl;
+	if (*rest == '/')
+		rest++;
+	return strncmp(rest, "updates/", 8) == 0;
+}
+
 /* Adds name -> path (both taken over), or returns the entry already there.
  * A module in updates/ replaces one elsewhere (depmod's default search
  * order puts "updates" first). */
@@ -260,9 +272,7 @@ static struct mod_entry *table_add(struct mod_table *t, char *name, char *path,
 {
 	struct mod_entry *e = table_find(t, name);
 	if (e) {
-		size_t dl = strlen(t->dir);
-		bool in_updates = strncmp(path + dl, "/updates/", 9) == 0;
-		if (in_updates && strncmp(e->path + dl, "/updates/", 9) != 0) {
+		if (table_in_updates(t, path) && !table_in_updates(t, e->path)) {
 			free(e->path);
 			e->path = path;
 		} else {

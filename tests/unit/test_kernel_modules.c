@@ -120,6 +120,18 @@ START_TEST(test_modules_from_modinfo)
 	free(console);
 	kernel_module_list_free(&list);
 
+	/* A module in updates/ replaces the one in kernel/, whichever the
+	 * walk meets first. */
+	put_module(MODDIR, "updates/virtio_console.ko", "virtio_console", "virtio", RELEASE);
+	put_module(MODDIR, "a-updates/virtio_console.ko", "virtio_console", "virtio", RELEASE);
+	static const char *const console_only[] = { "virtio_console" };
+	ck_assert_int_eq(kernel_modules_resolve(dir, RELEASE, console_only, 1, &list, &err), 0);
+	ck_assert_uint_eq(list.count, 2);
+	char *updated = at("%s/updates/virtio_console.ko", MODDIR);
+	ck_assert_str_eq(list.items[1].path, updated);
+	free(updated);
+	kernel_module_list_free(&list);
+
 	/* Names given with '-' are the same modules. */
 	static const char *const dashed[] = { "virtio-pci" };
 	ck_assert_int_eq(kernel_modules_resolve(dir, RELEASE, dashed, 1, &list, &err), 0);
