@@ -30,13 +30,14 @@ struct command_share {
 
 /* What the guest runs, and where. */
 struct command_desc {
-	const char *const *argv;  /* argv[0] is CMD; argc >= 1 */
+	char *const *argv;        /* argv[0] is CMD; argc >= 1 (vm_config's
+				     command, command_argc fit as they are) */
 	size_t argc;
 	const char *cwd;          /* absolute: the host's current directory */
 	const char *root_tag;     /* COMMAND_ROOT_TAG */
 	const struct command_share *shares;
 	size_t nshares;
-	const char *const *env;   /* "NAME=VALUE" each: exactly the command's
+	char *const *env;         /* "NAME=VALUE" each: exactly the command's
 				     environment, plus the init's defaults
 				     for PATH and HOME when absent */
 	size_t nenv;

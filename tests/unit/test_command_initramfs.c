@@ -41,8 +41,8 @@ static char *tmp_file(const char *name, const char *text)
 	return path;
 }
 
-static const char *const argv_sample[] = { "sh", "-c", "echo a,b; printf '%s\\n' \"$X\"", "" };
-static const char *const env_sample[] = { "X=a=b", "TERM=dumb", "EMPTY=" };
+static char *argv_sample[] = { "sh", "-c", "echo a,b; printf '%s\\n' \"$X\"", "" };
+static char *env_sample[] = { "X=a=b", "TERM=dumb", "EMPTY=" };
 static const struct command_share shares_sample[] = {
 	{ .tag = "minivmm-share0", .read_only = false, .guest_dir = "/work/out" },
 	{ .tag = "minivmm-share1", .read_only = true, .guest_dir = "/data/a,b" },
@@ -196,12 +196,12 @@ START_TEST(test_layer_bad_descriptions)
 	bad = (struct command_share){ .tag = "minivmm-share0", .guest_dir = "x" };
 	expect_desc_error(&cmd, "-- CMD: share minivmm-share0: the guest folder 'x' is not an "
 			  "absolute path");
-	static const char *const env_bad[] = { "NOEQUALS" };
+	static char *env_bad[] = { "NOEQUALS" };
 	cmd = desc_sample();
 	cmd.env = env_bad;
 	cmd.nenv = 1;
 	expect_desc_error(&cmd, "-- CMD: environment entry 'NOEQUALS' is not NAME=VALUE");
-	static const char *const env_noname[] = { "=x" };
+	static char *env_noname[] = { "=x" };
 	cmd.env = env_noname;
 	expect_desc_error(&cmd, "-- CMD: environment entry '=x' is not NAME=VALUE");
 
