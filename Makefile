@@ -37,6 +37,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/vmm/options.o: PROJECT_CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
 $(BUILD)/tests/unit/%.o: PROJECT_CFLAGS += $(CHECK_CFLAGS) $(PAYLOAD_CFLAGS)
 $(BUILD)/loader/bzimage_payload.o: PROJECT_CFLAGS += $(PAYLOAD_CFLAGS)
+$(BUILD)/loader/kernel_module_file.o: PROJECT_CFLAGS += $(PAYLOAD_CFLAGS)
 
 $(BUILD)/libminivmm.a: $(LIB_OBJS)
 	@rm -f $@

@@ -20,8 +20,9 @@
  * folder walked to map names to files.  Module names treat '-' and '_' as
  * the same (kmod's modname normalisation); modules.builtin lists the ones
  * built into the kernel, which need no file.  Compressed modules (.ko.xz,
- * .ko.zst, .ko.gz) are taken as they are: the guest loads them with
- * finit_module(MODULE_INIT_COMPRESSED_FILE). */
+ * .ko.zst, .ko.gz) are decompressed only to read their .modinfo
+ * (kernel_module_file.c) and go to the guest as they are: it loads them
+ * with finit_module(MODULE_INIT_COMPRESSED_FILE). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -469,31 +470,19 @@ static int table_walk(struct mod_table *t, const char *dir, unsigned depth, stru
 
 /* ---- resolving ----------------------------------------------------------- */
 
-static bool modules_compressed(const char *path)
-{
-	const char *s = modules_suffix(path);
-	return s && strcmp(s, ".ko") != 0;
-}
-
-/* Reads an uncompressed module's .modinfo: its dependencies when the table
- * does not know them yet, and its vermagic, whose first word must be the
- * kernel's release (a module built for another kernel would be refused
- * in the guest, far from the cause). */
+/* Reads a module's .modinfo (decompressing a compressed file): its
+ * dependencies when the table does not know them yet, and its vermagic,
+ * whose first word must be the kernel's release (a module built for
+ * another kernel would be refused in the guest, far from the cause). */
 static int table_modinfo(struct mod_table *t, struct mod_entry *e, struct error *err)
 {
-	if (modules_compressed(e->path)) {
-		if (e->deps_known)
-			return 0;
-		return error_set(err, "%s: compressed, and %s has no modules.dep to give its "
-				 "dependencies (run depmod -b ROOT %s)", e->path, t->dir,
-				 t->release);
-	}
-	struct image_file file = { 0 };
-	if (image_file_read(&file, e->path, err) < 0)
+	uint8_t *data;
+	size_t size;
+	if (kernel_module_read(e->path, &data, &size, err) < 0)
 		return -1;
 	struct kernel_modinfo info;
-	int rc = kernel_modinfo_parse(file.data, file.size, e->path, &info, err);
-	image_file_free(&file);
+	int rc = kernel_modinfo_parse(data, size, e->path, &info, err);
+	free(data);
 	if (rc < 0)
 		return -1;
 	if (info.vermagic) {

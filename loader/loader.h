@@ -438,6 +438,10 @@ int kernel_modinfo_parse(const uint8_t *data, size_t size, const char *path,
 			 struct kernel_modinfo *out, struct error *err);
 void kernel_modinfo_free(struct kernel_modinfo *info);
 
+/* A module file's ELF bytes (*data malloc'd): read as it is, or
+ * decompressed when its name ends in .xz, .zst or .gz.  Errors name path. */
+int kernel_module_read(const char *path, uint8_t **data, size_t *size, struct error *err);
+
 /* The modules -- CMD needs: virtio_pci, virtio_console, virtiofs, overlay. */
 #define KERNEL_MODULES_COMMAND_COUNT 4
 extern const char *const kernel_modules_command[KERNEL_MODULES_COMMAND_COUNT];
@@ -480,9 +484,9 @@ bool kernel_modules_is_folder(const char *dir);
 /* The wanted modules and their dependencies from the folder `dir`, in load
  * order, each once; modules listed in modules.builtin are left out.
  * Dependencies come from modules.dep when dir has one, else from each
- * module's .modinfo.  An uncompressed module whose vermagic names another
- * release than `release` is an error, as is a missing module, a cycle, or
- * a compressed module without modules.dep. */
+ * module's .modinfo (compressed modules decompressed to read it).  A
+ * module whose vermagic names another release than `release` is an error,
+ * as is a missing module or a cycle. */
 int kernel_modules_resolve(const char *dir, const char *release, const char *const *wanted,
 			   size_t nwanted, struct kernel_module_list *out, struct error *err);
 

@@ -57,6 +57,24 @@ static void put_module(const char *dir, const char *rel, const char *name, const
 	test_ko_free(&ko);
 }
 
+/* The same, compressed in `format` (xz, zstd or gzip) as kmod's
+ * .ko.xz, .ko.zst and .ko.gz are. */
+static void put_packed_module(const char *dir, const char *rel, const char *name,
+			      const char *depends, const char *release,
+			      enum bzimage_payload_format format)
+{
+	struct test_ko ko;
+	test_ko_make_module(&ko, name, depends, release);
+	struct test_stream stream;
+	test_stream_compress(&stream, format, ko.data, ko.size);
+	char *path = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/%s/%s", tmp, dir, rel), 0);
+	test_write_file(path, stream.data, stream.size);
+	free(path);
+	test_stream_free(&stream);
+	test_ko_free(&ko);
+}
+
 static void put_text(const char *dir, const char *rel, const char *text)
 {
 	char *path = NULL;
@@ -149,8 +167,11 @@ START_TEST(test_modules_from_modules_dep)
 {
 	tmp_make();
 	put_debian_like();
-	put_text(MODDIR, "kernel/fs/fuse/fuse.ko.xz", "not read");
-	put_text(MODDIR, "kernel/fs/fuse/virtiofs.ko.zst", "not read");
+	put_packed_module(MODDIR, "kernel/fs/fuse/fuse.ko.xz", "fuse", "", RELEASE,
+			  BZIMAGE_PAYLOAD_XZ);
+	/* modules.dep rules: this file's own depends= is not asked. */
+	put_packed_module(MODDIR, "kernel/fs/fuse/virtiofs.ko.zst", "virtiofs", "nowhere",
+			  RELEASE, BZIMAGE_PAYLOAD_ZSTD);
 	put_text(MODDIR, "modules.dep",
 		 "kernel/drivers/virtio/virtio.ko:\n"
 		 "kernel/drivers/virtio/virtio_ring.ko:\n"
@@ -177,6 +198,51 @@ START_TEST(test_modules_from_modules_dep)
 	ck_assert_str_eq(list.items[5].path, fuse);
 	free(fuse);
 	kernel_module_list_free(&list);
+	free(dir);
+	tmp_remove();
+}
+END_TEST
+
+/* Without modules.dep, compressed modules are decompressed to read their
+ * dependencies, in each format kmod writes; they keep their ending. */
+START_TEST(test_modules_compressed_without_dep)
+{
+	tmp_make();
+	put_module(MODDIR, "kernel/drivers/virtio/virtio.ko", "virtio", "", RELEASE);
+	put_packed_module(MODDIR, "kernel/drivers/virtio/virtio_ring.ko.xz", "virtio_ring", "",
+			  RELEASE, BZIMAGE_PAYLOAD_XZ);
+	put_packed_module(MODDIR, "kernel/drivers/virtio/virtio_pci.ko.zst", "virtio_pci",
+			  "virtio_ring,virtio", RELEASE, BZIMAGE_PAYLOAD_ZSTD);
+	put_packed_module(MODDIR, "kernel/drivers/char/virtio_console.ko.gz", "virtio_console",
+			  "virtio_pci", RELEASE, BZIMAGE_PAYLOAD_GZIP);
+	put_text(MODDIR, "modules.builtin", "kernel/fs/fuse/virtiofs.ko\n"
+		 "kernel/fs/overlayfs/overlay.ko\n");
+	struct kernel_module_list list;
+	struct error err = { 0 };
+	char *dir = at("%s", MODDIR);
+	ck_assert_msg(kernel_modules_resolve(dir, RELEASE, kernel_modules_command,
+					     KERNEL_MODULES_COMMAND_COUNT, &list, &err) == 0,
+		      "%s", err.msg);
+	static const char *const order[] = { "virtio_ring", "virtio", "virtio_pci",
+					     "virtio_console" };
+	expect_names(&list, order, 4);
+	ck_assert_str_eq(list.items[0].file_name, "virtio_ring.ko.xz");
+	ck_assert_str_eq(list.items[2].file_name, "virtio_pci.ko.zst");
+	ck_assert_str_eq(list.items[3].file_name, "virtio_console.ko.gz");
+	kernel_module_list_free(&list);
+
+	/* kernel_module_read gives the ELF bytes back. */
+	struct test_ko ko;
+	test_ko_make_module(&ko, "virtio_pci", "virtio_ring,virtio", RELEASE);
+	char *path = at("%s/kernel/drivers/virtio/virtio_pci.ko.zst", MODDIR);
+	uint8_t *data;
+	size_t size;
+	ck_assert_int_eq(kernel_module_read(path, &data, &size, &err), 0);
+	ck_assert_uint_eq(size, ko.size);
+	ck_assert_mem_eq(data, ko.data, size);
+	free(data);
+	free(path);
+	test_ko_free(&ko);
 	free(dir);
 	tmp_remove();
 }
@@ -221,7 +287,17 @@ START_TEST(test_modules_refusals)
 
 	put_text(MODDIR, "kernel/packed.ko.xz", "xz");
 	static const char *const packed[] = { "packed" };
-	expect_resolve_error(packed, 1, "/kernel/packed.ko.xz: compressed, and ");
+	expect_resolve_error(packed, 1, "/kernel/packed.ko.xz: not a valid .xz file");
+	put_text(MODDIR, "kernel/zpacked.ko.zst", "\x28\xb5\x2f\xfd");
+	static const char *const zpacked[] = { "zpacked" };
+	expect_resolve_error(zpacked, 1, "/kernel/zpacked.ko.zst: not a valid .zst file");
+	put_text(MODDIR, "kernel/gpacked.ko.gz", "\x1f\x8b\x08");
+	static const char *const gpacked[] = { "gpacked" };
+	expect_resolve_error(gpacked, 1, "/kernel/gpacked.ko.gz: not a valid .gz file");
+	put_packed_module(MODDIR, "kernel/oldpacked.ko.zst", "oldpacked", "", "5.10.0",
+			  BZIMAGE_PAYLOAD_ZSTD);
+	static const char *const oldpacked[] = { "oldpacked" };
+	expect_resolve_error(oldpacked, 1, "/kernel/oldpacked.ko.zst: built for kernel 5.10.0");
 	tmp_remove();
 }
 END_TEST
@@ -369,6 +445,7 @@ Suite *kernel_modules_suite(void)
 	TCase *tc = tcase_create("synthetic");
 	tcase_add_test(tc, test_modules_from_modinfo);
 	tcase_add_test(tc, test_modules_from_modules_dep);
+	tcase_add_test(tc, test_modules_compressed_without_dep);
 	tcase_add_test(tc, test_modules_refusals);
 	tcase_add_test(tc, test_modules_places);
 	tcase_add_test(tc, test_modules_for_command);
