@@ -33,3 +33,25 @@ shq() {
 	local q="'\\''"
 	printf "'%s'" "${1//\'/$q}"
 }
+
+# box_run_retried NAME OUT BOX-ARGS...: scripts/box-run.sh BOX-ARGS with
+# its stdout in OUT and its stderr in OUT.err, once more in a fresh box
+# when the box itself failed to start or stalled (90, 91, 92, 95 with a
+# `box:` line).  Returns the box's status.
+box_run_retried() {
+	local name=$1 out=$2 attempt rc box_err
+	shift 2
+	for attempt in 1 2; do
+		"$(dirname "${BASH_SOURCE[0]}")/../scripts/box-run.sh" "$@" >"$out" 2>"$out.err"
+		rc=$?
+		box_err=$(grep '^box: ' "$out.err" | tail -n 1)
+		case "$rc" in
+		90 | 91 | 92 | 95)
+			if [ -n "$box_err" ] && [ "$attempt" = 1 ]; then
+				echo "# $name: ${box_err}: once more in a fresh box"
+				continue
+			fi ;;
+		esac
+		return "$rc"
+	done
+}
