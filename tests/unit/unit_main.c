@@ -23,6 +23,7 @@
 
 #define UNIT_SUITES(X)   \
 	X(guest_memory)  \
+	X(shared_ram)    \
 	X(image_file)    \
 	X(images)        \
 	X(bzimage)       \
