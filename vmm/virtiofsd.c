@@ -51,6 +51,13 @@
 /* The daemon's file descriptor for the listening socket. */
 #define VIRTIOFSD_SOCKET_FD 3
 
+/* Where the host's root is attached for the daemon: its namespace
+ * sandbox cannot take "/" itself (pivot_root(".", ".") into the root
+ * mount is EBUSY, measured with virtiofsd 7.2), so a clone of the root's
+ * whole mount tree goes over /tmp in our mount namespace, and the daemon
+ * serves that.  Only the daemon's namespace sees it there. */
+#define VIRTIOFSD_ROOT_ATTACH "/tmp"
+
 static const char *virtiofsd_binary(void)
 {
 	const char *env = getenv("MINIVMM_VIRTIOFSD");
@@ -118,7 +125,7 @@ struct virtiofsd_child_error {
 	int error;
 };
 
-enum { STEP_FDS = 1, STEP_UNSHARE, STEP_PRIVATE, STEP_BIND, STEP_RDONLY, STEP_EXEC };
+enum { STEP_FDS = 1, STEP_UNSHARE, STEP_PRIVATE, STEP_BIND, STEP_RDONLY, STEP_ATTACH, STEP_EXEC };
 
 static const char *virtiofsd_step_name(int step)
 {
@@ -128,6 +135,7 @@ static const char *virtiofsd_step_name(int step)
 	case STEP_PRIVATE: return "making / private in its mount namespace";
 	case STEP_BIND: return "bind-mounting the share on itself";
 	case STEP_RDONLY: return "making the share read-only (mount_setattr)";
+	case STEP_ATTACH: return "attaching a clone of / at " VIRTIOFSD_ROOT_ATTACH;
 	default: return "exec";
 	}
 }
@@ -141,24 +149,40 @@ static __attribute__((noreturn)) void virtiofsd_child_fail(int report_fd, int st
 	_exit(127);
 }
 
-/* In the child, between fork and exec: only system calls.  A read-only
- * share becomes a read-only recursive bind mount of itself in a mount
- * namespace of the daemon's own (mount_setattr(2), Linux 5.12), which
- * virtiofsd's sandbox then pivots into: the kernel refuses every write,
- * whatever the daemon is asked. */
+/* In the child, between fork and exec: only system calls.  In a mount
+ * namespace of the daemon's own (private, so nothing leaks back to the
+ * host), a read-only share becomes a read-only recursive bind mount of
+ * itself (mount_setattr(2), Linux 5.12), which the daemon's sandbox then
+ * pivots into: the kernel refuses every write, whatever the daemon is
+ * asked.  The host's root is cloned (open_tree(2)) and attached at
+ * VIRTIOFSD_ROOT_ATTACH instead. */
 static __attribute__((noreturn)) void virtiofsd_child(const char *binary, char *const *argv,
-						      const char *dir, bool read_only, int lfd,
-						      int null_fd, int log_fd, int report_fd)
+						      const char *dir, bool is_root,
+						      bool read_only, int lfd, int null_fd,
+						      int log_fd, int report_fd)
 {
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 	if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(log_fd, 2) < 0 ||
 	    dup2(lfd, VIRTIOFSD_SOCKET_FD) < 0)
 		virtiofsd_child_fail(report_fd, STEP_FDS);
-	if (read_only) {
-		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (read_only || is_root) {
 		if (unshare(CLONE_NEWNS) < 0)
 			virtiofsd_child_fail(report_fd, STEP_UNSHARE);
 		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			virtiofsd_child_fail(report_fd, STEP_PRIVATE);
+	}
+	if (is_root) {
+		int tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/",
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (tree < 0)
+			virtiofsd_child_fail(report_fd, STEP_BIND);
+		if (read_only && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+					 &attr, sizeof(attr)) < 0)
+			virtiofsd_child_fail(report_fd, STEP_RDONLY);
+		if (syscall(SYS_move_mount, tree, "", AT_FDCWD, VIRTIOFSD_ROOT_ATTACH,
+			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			virtiofsd_child_fail(report_fd, STEP_ATTACH);
+	} else if (read_only) {
 		if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
 			virtiofsd_child_fail(report_fd, STEP_BIND);
 		if (syscall(SYS_mount_setattr, AT_FDCWD, dir, AT_RECURSIVE, &attr, sizeof(attr)) < 0)
@@ -201,6 +225,8 @@ int virtiofsd_start(struct virtiofsd *d, const char *dir, bool read_only, struct
 		return error_set(err, "share %s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, "share %s: not a folder", dir);
+	struct stat root;
+	bool is_root = stat("/", &root) == 0 && root.st_dev == st.st_dev && root.st_ino == st.st_ino;
 	const char *binary = virtiofsd_binary();
 	if (!binary)
 		return error_set(err, "virtiofsd not found: install Debian's qemu-system-common "
@@ -211,7 +237,7 @@ int virtiofsd_start(struct virtiofsd *d, const char *dir, bool read_only, struct
 		return error_set(err, "virtiofsd needs root (its sandbox and the share's file "
 				 "owners): run minivmm as root, e.g. with sudo");
 
-	char fd_opt[32], *source = virtiofsd_source_option(dir);
+	char fd_opt[32], *source = virtiofsd_source_option(is_root ? VIRTIOFSD_ROOT_ATTACH : dir);
 	snprintf(fd_opt, sizeof(fd_opt), "--fd=%d", VIRTIOFSD_SOCKET_FD);
 	char *argv[] = {
 		(char *)binary, fd_opt, "-o", source, "-o", "sandbox=namespace",
@@ -234,7 +260,8 @@ int virtiofsd_start(struct virtiofsd *d, const char *dir, bool read_only, struct
 		goto fail;
 	d->pid = fork();
 	if (d->pid == 0)
-		virtiofsd_child(binary, argv, dir, read_only, lfd, null_fd, d->log_fd, report[1]);
+		virtiofsd_child(binary, argv, dir, is_root, read_only, lfd, null_fd, d->log_fd,
+				report[1]);
 	if (d->pid < 0) {
 		error_set_host(err, "%s: fork: %s", d->name, strerror(errno));
 		goto fail;

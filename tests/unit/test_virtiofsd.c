@@ -37,6 +37,7 @@ static struct {
 	int failed;
 	char why[512];
 	char dir[64];
+	bool own_dir;         /* made by l_start, removed by l_stop */
 	uint64_t unique;
 } L;
 
@@ -60,19 +61,24 @@ static void l_queue_fds(struct virtio_device *d, uint16_t q, int *kick, int *cal
 	*call = L.call[q];
 }
 
-/* A share in a fresh folder with one file, a virtiofsd serving it, and
- * the device started as the guest's driver would (DRIVER_OK). */
-static void l_start(bool read_only)
+/* A virtiofsd serving dir (NULL: a fresh folder with one file, "kept"),
+ * and the device started as the guest's driver would (DRIVER_OK). */
+static void l_start_dir(const char *dir, bool read_only)
 {
 	struct error err = { 0 };
 	memset(&L, 0, sizeof(L));
-	snprintf(L.dir, sizeof(L.dir), "/tmp/minivmm-vfs-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(L.dir));
-	char path[128];
-	snprintf(path, sizeof(path), "%s/kept", L.dir);
-	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	if (dir) {
+		snprintf(L.dir, sizeof(L.dir), "%s", dir);
+	} else {
+		snprintf(L.dir, sizeof(L.dir), "/tmp/minivmm-vfs-test-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(L.dir));
+		L.own_dir = true;
+		char path[128];
+		snprintf(path, sizeof(path), "%s/kept", L.dir);
+		int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
 	/* Two RAM regions around a small hole: the mem table carries both. */
 	const struct kvm_vm_config cfg = {
 		.ram_size = 24 * MiB, .mmio_hole_start = 16 * MiB, .mmio_hole_end = 32 * MiB,
@@ -104,6 +110,11 @@ static void l_start(bool read_only)
 	}
 	d->ops->start(d);
 	ck_assert_msg(L.failed == 0, "%s", L.why);
+}
+
+static void l_start(bool read_only)
+{
+	l_start_dir(NULL, read_only);
 }
 
 /* One FUSE request on the request queue; the reply's header and body
@@ -179,6 +190,17 @@ static int32_t l_mknod(const char *name)
 	return out.h.error;
 }
 
+/* FUSE_LOOKUP of name in the share's root: the reply's error. */
+static int32_t l_lookup(const char *name)
+{
+	struct {
+		struct fuse_out_header h;
+		uint8_t entry[sizeof(struct fuse_entry_out)];
+	} out;
+	l_request(FUSE_LOOKUP, FUSE_ROOT_ID, name, (uint32_t)strlen(name) + 1, &out, sizeof(out));
+	return out.h.error;
+}
+
 static int32_t l_create(const char *name)
 {
 	uint8_t arg[sizeof(struct fuse_create_in) + 64];
@@ -228,9 +250,11 @@ static void l_stop(void)
 		close(L.call[q]);
 	}
 	kvm_vm_destroy(&L.vm);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", L.dir);
-	ck_assert_int_eq(system(cmd), 0);
+	if (L.own_dir) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", L.dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
 }
 
 START_TEST(virtiofsd_answers_fuse_init)
@@ -240,6 +264,8 @@ START_TEST(virtiofsd_answers_fuse_init)
 	l_init();
 	/* A second request on the same ring, and a read-write share writes. */
 	ck_assert_int_eq(l_mknod("made"), 0);
+	ck_assert_int_eq(l_lookup("kept"), 0);
+	ck_assert_int_eq(l_lookup("absent"), -ENOENT);
 	char listing[256];
 	l_host_listing(listing, sizeof(listing));
 	ck_assert_str_eq(listing, "kept made");
@@ -263,6 +289,22 @@ START_TEST(a_read_only_share_refuses_writes)
 	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
+	l_stop();
+}
+END_TEST
+
+/* The host's root, read-only, as `minivmm -- CMD` shares it: the bind
+ * mount lies over / itself and still holds, submounts (/tmp...)
+ * included. */
+START_TEST(the_hosts_root_read_only)
+{
+	l_start_dir("/", true);
+	l_init();
+	/* The host's root it is (not the folder it is attached at). */
+	ck_assert_int_eq(l_lookup("etc"), 0);
+	ck_assert_int_eq(l_lookup("usr"), 0);
+	ck_assert_int_eq(l_mknod("minivmm-test-must-not-exist"), -EROFS);
+	ck_assert_int_eq(access("/minivmm-test-must-not-exist", F_OK), -1);
 	l_stop();
 }
 END_TEST
@@ -362,6 +404,7 @@ Suite *virtiofsd_suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, virtiofsd_answers_fuse_init);
 	tcase_add_test(t, a_read_only_share_refuses_writes);
+	tcase_add_test(t, the_hosts_root_read_only);
 	tcase_add_test(t, a_daemon_that_fails_is_explained);
 	suite_add_tcase(s, t);
 	t = tcase_create("virtiofsd-input");
