@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -293,6 +294,38 @@ START_TEST(a_read_only_share_refuses_writes)
 }
 END_TEST
 
+/* A stand-in for virtiofsd: a shell script of text, named by
+ * MINIVMM_VIRTIOFSD; its path in script. */
+static void fake_daemon(char *script, const char *text)
+{
+	int fd = mkstemp(script);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	fchmod(fd, 0755);
+	close(fd);
+	setenv("MINIVMM_VIRTIOFSD", script, 1);
+}
+
+/* A daemon that stays after its socket closed is killed, and said so. */
+START_TEST(a_daemon_that_stays_is_killed)
+{
+	struct error err = { 0 };
+	char script[] = "/tmp/minivmm-fake-virtiofsd-XXXXXX";
+	fake_daemon(script, "#!/bin/sh\nexec sleep 60\n");
+	struct virtiofsd d;
+	ck_assert_msg(virtiofsd_start(&d, "/tmp", false, &err) == 0, "%s", err.msg);
+	pid_t pid = d.pid;
+	ck_assert_int_eq(virtiofsd_stop(&d, &err), -1);
+	ck_assert_str_eq(err.msg, "virtiofsd for /tmp did not exit within 2000 ms of its socket "
+			 "closing: killed");
+	ck_assert_int_eq(kill(pid, 0), -1);   /* gone and reaped */
+	ck_assert_int_eq(d.pid, -1);
+	ck_assert_int_eq(virtiofsd_stop(&d, &err), 0);   /* again: nothing */
+	unsetenv("MINIVMM_VIRTIOFSD");
+	unlink(script);
+}
+END_TEST
+
 /* The host's root, read-only, as `minivmm -- CMD` shares it: the bind
  * mount lies over / itself and still holds, submounts (/tmp...)
  * included. */
@@ -315,13 +348,7 @@ START_TEST(a_daemon_that_fails_is_explained)
 {
 	struct error err = { 0 };
 	char script[] = "/tmp/minivmm-fake-virtiofsd-XXXXXX";
-	int fd = mkstemp(script);
-	ck_assert_int_ge(fd, 0);
-	const char text[] = "#!/bin/sh\necho 'first line' >&2\necho 'source is gone' >&2\nexit 3\n";
-	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
-	fchmod(fd, 0755);
-	close(fd);
-	setenv("MINIVMM_VIRTIOFSD", script, 1);
+	fake_daemon(script, "#!/bin/sh\necho 'first line' >&2\necho 'source is gone' >&2\nexit 3\n");
 	struct virtiofsd d;
 	struct virtio_fs fs;
 	struct test_ram ram;
@@ -406,6 +433,7 @@ Suite *virtiofsd_suite(void)
 	tcase_add_test(t, a_read_only_share_refuses_writes);
 	tcase_add_test(t, the_hosts_root_read_only);
 	tcase_add_test(t, a_daemon_that_fails_is_explained);
+	tcase_add_test(t, a_daemon_that_stays_is_killed);
 	suite_add_tcase(s, t);
 	t = tcase_create("virtiofsd-input");
 	tcase_add_test(t, bad_input_is_one_clear_line);
