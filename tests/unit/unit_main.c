@@ -69,6 +69,7 @@
 	X(virtio_blk)     \
 	X(virtio_blk_open) \
 	X(vhost_user)      \
+	X(virtio_fs)       \
 	X(virtiofsd)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
