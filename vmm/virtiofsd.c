@@ -162,6 +162,10 @@ static __attribute__((noreturn)) void virtiofsd_child(const char *binary, char *
 						      int log_fd, int report_fd)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	sigset_t none;
+	/* minivmm's threads run with signals blocked; the daemon must not. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(log_fd, 2) < 0 ||
 	    dup2(lfd, VIRTIOFSD_SOCKET_FD) < 0)
 		virtiofsd_child_fail(report_fd, STEP_FDS);
