@@ -217,7 +217,7 @@ static void virtiofsd_reset(struct virtiofsd *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->pid = -1;
-	d->fd = d->log_fd = -1;
+	d->fd = d->log_fd = d->exit_fd = -1;
 }
 
 int virtiofsd_start(struct virtiofsd *d, const char *dir, bool read_only, struct error *err)
@@ -270,6 +270,9 @@ int virtiofsd_start(struct virtiofsd *d, const char *dir, bool read_only, struct
 		error_set_host(err, "%s: fork: %s", d->name, strerror(errno));
 		goto fail;
 	}
+	d->exit_fd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+	if (d->exit_fd >= 0)
+		fcntl(d->exit_fd, F_SETFD, FD_CLOEXEC);   /* pidfds are, from Linux 5.10 on */
 	close(report[1]);
 	report[1] = -1;
 	if (virtiofsd_wait_exec(d, report[0], err) < 0)
@@ -329,16 +332,14 @@ void virtiofsd_explain(const struct virtiofsd *d, struct error *err)
 /* waitpid for up to ms milliseconds; the status in *status.  A pidfd
  * (Linux 5.3) wakes us the moment the daemon exits; without one, a
  * 10 ms poll. */
-static bool virtiofsd_wait(pid_t pid, int ms, int *status)
+static bool virtiofsd_wait(pid_t pid, int pidfd, int ms, int *status)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd >= 0) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 		int r;
 		do
 			r = poll(&p, 1, ms);
 		while (r < 0 && errno == EINTR);
-		close(pidfd);
 		if (r == 0)
 			return false;
 	}
@@ -361,7 +362,7 @@ int virtiofsd_stop(struct virtiofsd *d, struct error *err)
 	d->fd = -1;
 	if (d->pid > 0) {
 		int status = 0;
-		if (!virtiofsd_wait(d->pid, VIRTIOFSD_STOP_MS, &status)) {
+		if (!virtiofsd_wait(d->pid, d->exit_fd, VIRTIOFSD_STOP_MS, &status)) {
 			kill(d->pid, SIGKILL);
 			waitpid(d->pid, &status, 0);
 			r = error_set_host(err, "%s did not exit within %d ms of its socket "
@@ -379,6 +380,8 @@ int virtiofsd_stop(struct virtiofsd *d, struct error *err)
 	d->pid = -1;
 	if (d->log_fd >= 0)
 		close(d->log_fd);
-	d->log_fd = -1;
+	if (d->exit_fd >= 0)
+		close(d->exit_fd);
+	d->log_fd = d->exit_fd = -1;
 	return r;
 }

@@ -10,6 +10,7 @@
  *	virtiofsd_start(&d, "/", true, &err);         d.fd: the connected socket
  *	virtio_fs_init(&fs, tag, &vm.mem, d.fd, d.name, &err);  takes d.fd
  *	d.fd = -1;
+ *	io_thread_watch(io, d.exit_fd, ...);         -> virtio_fs_backend_gone
  *	...
  *	virtio_fs_destroy(&fs);                      closes the socket: it exits
  *	virtiofsd_stop(&d, &err);
@@ -36,6 +37,11 @@ struct virtiofsd {
 	pid_t pid;            /* -1: not running */
 	int fd;               /* the front end's connected socket; -1 once taken */
 	int log_fd;           /* the daemon's stderr (a memfd), -1 */
+	/* Readable once the daemon has exited (a pidfd, Linux 5.3; -1 where
+	 * there is none): the machine's I/O thread watches it and calls
+	 * virtio_fs_backend_gone, or the guest's requests would wait for
+	 * ever.  Owned here, closed by virtiofsd_stop. */
+	int exit_fd;
 	char name[160];       /* "virtiofsd for DIR": the back end in messages */
 };
 

@@ -143,6 +143,22 @@ START_TEST(a_back_end_failing_at_start_fails_the_device)
 }
 END_TEST
 
+START_TEST(a_back_end_gone_fails_the_device_and_later_starts)
+{
+	t_setup_with(FAKE_OK, 0);
+	T.fs.dev.ops->start(&T.fs.dev);
+	ck_assert_int_eq(T.failed, 0);
+	virtio_fs_backend_gone(&T.fs, "virtiofsd for /x exited");
+	ck_assert_int_eq(T.failed, 1);
+	ck_assert_str_eq(T.why, "virtiofsd for /x exited");
+	ck_assert(!T.fs.started);
+	T.fs.dev.ops->reset(&T.fs.dev);   /* nothing to stop */
+	T.fs.dev.ops->start(&T.fs.dev);
+	ck_assert_int_eq(T.failed, 2);
+	t_teardown();
+}
+END_TEST
+
 Suite *virtio_fs_suite(void)
 {
 	Suite *s = suite_create("virtio_fs");
@@ -150,6 +166,7 @@ Suite *virtio_fs_suite(void)
 	tcase_add_test(t, config_and_features);
 	tcase_add_test(t, driver_ok_hands_the_rings_over_and_reset_takes_them_back);
 	tcase_add_test(t, a_back_end_failing_at_start_fails_the_device);
+	tcase_add_test(t, a_back_end_gone_fails_the_device_and_later_starts);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -315,6 +315,8 @@ START_TEST(a_daemon_that_stays_is_killed)
 	struct virtiofsd d;
 	ck_assert_msg(virtiofsd_start(&d, "/tmp", false, &err) == 0, "%s", err.msg);
 	pid_t pid = d.pid;
+	struct pollfd pf = { .fd = d.exit_fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&pf, 1, 0), 0);   /* still there */
 	ck_assert_int_eq(virtiofsd_stop(&d, &err), -1);
 	ck_assert_str_eq(err.msg, "virtiofsd for /tmp did not exit within 2000 ms of its socket "
 			 "closing: killed");
@@ -359,6 +361,10 @@ START_TEST(a_daemon_that_fails_is_explained)
 	d.fd = -1;
 	test_assert_error(err.msg, "vhost-user back end virtiofsd for /tmp: GET_FEATURES: ",
 			  "closed the connection", NULL);
+	/* Its exit_fd says it is gone. */
+	ck_assert_int_ge(d.exit_fd, 0);
+	struct pollfd pf = { .fd = d.exit_fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&pf, 1, 5000), 1);
 	ck_assert_int_eq(virtiofsd_stop(&d, &err), -1);
 	test_assert_error(err.msg, "virtiofsd for /tmp exited with status 3",
 			  "(virtiofsd said: source is gone)", NULL);

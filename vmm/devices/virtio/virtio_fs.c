@@ -129,6 +129,15 @@ int virtio_fs_init(struct virtio_fs *fs, const char *tag, const struct guest_mem
 	return 0;
 }
 
+void virtio_fs_backend_gone(struct virtio_fs *fs, const char *why)
+{
+	pthread_mutex_lock(&fs->dev.lock);
+	vhost_user_close(&fs->vu);
+	fs->started = false;
+	(fs->dev.fail)(&fs->dev, why);
+	pthread_mutex_unlock(&fs->dev.lock);
+}
+
 void virtio_fs_destroy(struct virtio_fs *fs)
 {
 	vhost_user_close(&fs->vu);

@@ -10,6 +10,7 @@
  *	virtio_fs_init(&fs, tag, &vm.mem, d.fd, d.name, &err);   takes d.fd
  *	d.fd = -1;
  *	virtio_pci_init(&vp, &fs.dev, &vm.mem, host, bus, io, &err);
+ *	io_thread_watch(io, d.exit_fd, ... virtio_fs_backend_gone(&fs, ...));
  *	...
  *	virtio_pci_destroy(&vp); virtio_fs_destroy(&fs); virtiofsd_stop(&d, &err);
  */
@@ -43,6 +44,11 @@ struct virtio_fs {
  * it offers, less the vhost-user bits.  mem must be shared (mem->fd). */
 int virtio_fs_init(struct virtio_fs *fs, const char *tag, const struct guest_memory *mem,
 		   int backend_fd, const char *backend_name, struct error *err);
+/* The back end is gone (virtiofsd's exit_fd became readable): the
+ * device fails (DEVICE_NEEDS_RESET and the transport's one line, naming
+ * why), and every later start fails at once.  Takes dev.lock: call it
+ * from the I/O thread, after the transport took the device. */
+void virtio_fs_backend_gone(struct virtio_fs *fs, const char *why);
 /* Closes the back end's socket (it then exits) and the lock. */
 void virtio_fs_destroy(struct virtio_fs *fs);
 
