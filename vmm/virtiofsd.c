@@ -354,6 +354,13 @@ static bool virtiofsd_wait(pid_t pid, int pidfd, int ms, int *status)
 	}
 }
 
+void virtiofsd_exited(struct virtiofsd *d)
+{
+	if (d->exit_fd >= 0)
+		close(d->exit_fd);
+	d->exit_fd = -1;
+}
+
 int virtiofsd_stop(struct virtiofsd *d, struct error *err)
 {
 	int r = 0;

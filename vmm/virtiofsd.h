@@ -10,7 +10,8 @@
  *	virtiofsd_start(&d, "/", true, &err);         d.fd: the connected socket
  *	virtio_fs_init(&fs, tag, &vm.mem, d.fd, d.name, &err);  takes d.fd
  *	d.fd = -1;
- *	io_thread_watch(io, d.exit_fd, ...);         -> virtio_fs_backend_gone
+ *	io_thread_watch(io, d.exit_fd, ...);         -> virtiofsd_exited and
+ *	                                                virtio_fs_backend_gone
  *	...
  *	virtio_fs_destroy(&fs);                      closes the socket: it exits
  *	virtiofsd_stop(&d, &err);
@@ -56,6 +57,12 @@ int virtiofsd_start(struct virtiofsd *d, const char *dir, bool read_only, struct
  * exit, then kills it.  -1 with err when it did not exit with status 0
  * (its last line of stderr in the message).  Again: nothing. */
 int virtiofsd_stop(struct virtiofsd *d, struct error *err);
+
+/* For the exit_fd's handler on the I/O thread: a pidfd stays readable
+ * once its process exited, so a level-triggered epoll would call the
+ * handler for ever; this closes exit_fd, which takes it out of epoll.
+ * virtiofsd_stop still reports how the daemon ended. */
+void virtiofsd_exited(struct virtiofsd *d);
 
 /* Appends "(virtiofsd said: LAST LINE)" to err when it wrote to stderr. */
 void virtiofsd_explain(const struct virtiofsd *d, struct error *err);

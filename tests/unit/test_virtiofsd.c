@@ -365,6 +365,8 @@ START_TEST(a_daemon_that_fails_is_explained)
 	ck_assert_int_ge(d.exit_fd, 0);
 	struct pollfd pf = { .fd = d.exit_fd, .events = POLLIN };
 	ck_assert_int_eq(poll(&pf, 1, 5000), 1);
+	virtiofsd_exited(&d);   /* what the I/O thread's handler does */
+	ck_assert_int_eq(d.exit_fd, -1);
 	ck_assert_int_eq(virtiofsd_stop(&d, &err), -1);
 	test_assert_error(err.msg, "virtiofsd for /tmp exited with status 3",
 			  "(virtiofsd said: source is gone)", NULL);

@@ -10,7 +10,8 @@
  *	virtio_fs_init(&fs, tag, &vm.mem, d.fd, d.name, &err);   takes d.fd
  *	d.fd = -1;
  *	virtio_pci_init(&vp, &fs.dev, &vm.mem, host, bus, io, &err);
- *	io_thread_watch(io, d.exit_fd, ... virtio_fs_backend_gone(&fs, ...));
+ *	io_thread_watch(io, d.exit_fd, handler, ...);
+ *		handler: virtiofsd_exited(&d); virtio_fs_backend_gone(&fs, "virtiofsd for DIR exited");
  *	...
  *	virtio_pci_destroy(&vp); virtio_fs_destroy(&fs); virtiofsd_stop(&d, &err);
  */
