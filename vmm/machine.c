@@ -628,7 +628,7 @@ static void machine_judge_panic(struct machine *m)
 {
 	console_watch_end(&m->watch);
 	const char *line = console_watch_first(&m->watch, CONSOLE_WATCH_PANIC);
-	if (!line || m->command.status >= 0)
+	if (!line || (m->cfg->command && m->command.status >= 0))
 		return;
 	if ((m->stop.status == EXIT_GUEST_OFF && !m->expect_stopped) ||
 	    (m->stop.status == EXIT_GUEST_CRASHED && m->pvpanic.stopped_vm)) {
