@@ -62,7 +62,8 @@
 	X(virtq)          \
 	X(virtio_rng)     \
 	X(virtio_blk)     \
-	X(virtio_blk_open)
+	X(virtio_blk_open) \
+	X(guest_command)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
