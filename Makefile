@@ -57,9 +57,10 @@ $(BUILD)/minivmm: $(BUILD)/vmm/main.o $(BUILD)/libminivmm.a $(HOT_TEXT)
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-# The guest init's record parser (guest/command.c) is unit-tested on the host.
+# The guest init's record parser and command runner (guest/command.c,
+# guest/run.c) are unit-tested on the host.
 GUEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard guest/*.c))
-GUEST_TESTED_OBJS := $(BUILD)/guest/command.o
+GUEST_TESTED_OBJS := $(BUILD)/guest/command.o $(BUILD)/guest/run.o
 $(BUILD)/unit-tests: $(GUEST_TESTED_OBJS)
 
 # Tiny test guests and the KVM box have their own recipes.

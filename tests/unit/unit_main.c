@@ -63,7 +63,8 @@
 	X(virtio_rng)     \
 	X(virtio_blk)     \
 	X(virtio_blk_open) \
-	X(guest_command)
+	X(guest_command)  \
+	X(guest_run)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
