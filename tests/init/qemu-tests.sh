@@ -68,7 +68,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-init-tests.XXXXXX") || exit 2
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
+	if [ "$failed" -gt 0 ]; then
+		echo "the failed cases' files are kept in $tmp/cases"
+	else
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 
@@ -145,7 +149,6 @@ expect() {
 		return 0
 	fi
 	fail "$1" "$2 is '$3', expected '$4' (console: $W/console)"
-	KEEP=1
 	return 1
 }
 
