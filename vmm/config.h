@@ -9,7 +9,9 @@
 #include "common/error.h"
 #include "loader/loader.h"
 
-enum console_kind { CONSOLE_STDIO, CONSOLE_FILE, CONSOLE_NONE };
+/* CONSOLE_STDERR: the kernel's log of a -- CMD run with --verbose (stdout
+ * is the command's); never chosen by --console. */
+enum console_kind { CONSOLE_STDIO, CONSOLE_FILE, CONSOLE_NONE, CONSOLE_STDERR };
 enum print_images { PRINT_IMAGES_NONE, PRINT_IMAGES_TABLE, PRINT_IMAGES_JSON };
 
 /* --dump-on: the ends of a run that write a dump (bits). */
@@ -43,6 +45,15 @@ struct disk_option {
 #define VM_DISKS_MAX 16
 #define DISK_SERIAL_MAX 20   /* VIRTIO_BLK_ID_BYTES (virtio 1.2 §5.2.6) */
 
+/* --share HOSTDIR[:GUESTDIR][,ro]: a host folder the command's guest
+ * mounts (virtio-fs), read-write unless ro. */
+struct share_option {
+	char *host_dir;
+	char *guest_dir;     /* absolute; HOSTDIR's own path when not given */
+	bool read_only;
+};
+#define VM_SHARES_MAX 8
+
 /* --console-device: which device carries the guest's console. */
 enum console_device { CONSOLE_DEVICE_SERIAL, CONSOLE_DEVICE_VIRTIO };
 
@@ -74,6 +85,13 @@ struct vm_config {
 	size_t ndisks;
 	bool rng;                    /* virtio-rng (on unless --no-rng) */
 	enum console_device console_device;
+	/* -- CMD [ARGS...]: run CMD in the guest (minivmm-init) and exit with
+	 * its status.  NULL: boot the kernel as it is. */
+	char **command;
+	int command_argc;
+	struct share_option shares[VM_SHARES_MAX];
+	size_t nshares;
+	const char *modules_dir;     /* --modules: where the guest's modules are */
 };
 
 /* Whether the machine has a PCI device (a virtio one): then the host
@@ -112,6 +130,13 @@ char *options_build_cmdline(const struct vm_config *cfg);
 int options_add_disk(struct vm_config *cfg, const char *v, struct error *err);
 int options_set_console_device(struct vm_config *cfg, const char *v, struct error *err);
 void options_free_disks(struct vm_config *cfg);
+
+/* The -- CMD options (options_command.c): --share and, once parsing ends,
+ * the checks and defaults a command run brings (the kernel's log off
+ * stdout, PCI). */
+int options_add_share(struct vm_config *cfg, const char *v, struct error *err);
+int options_finish_command(struct vm_config *cfg, struct error *err);
+void options_free_shares(struct vm_config *cfg);
 
 /* What each default is for (kernel-parameters.txt): the console on COM1
  * or hvc0 (--console-device); reboot through the keyboard controller

@@ -60,6 +60,10 @@ int console_open(struct console *c, const struct vm_config *cfg, struct error *e
 		c->out_buffered = true;
 		c->out_path = cfg->console_path;
 		break;
+	case CONSOLE_STDERR:
+		c->out_fd = STDERR_FILENO;
+		c->out_buffered = !isatty(c->out_fd);
+		break;
 	case CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
 		c->out_buffered = !isatty(c->out_fd);

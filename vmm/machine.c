@@ -445,6 +445,8 @@ static int64_t monotonic_ms(void)
  * goes to it only: the other one has no reader. */
 static size_t machine_input_room(struct machine *m)
 {
+	if (m->cfg->command)
+		return machine_command_input_room(m);
 	if (m->cfg->console_device == CONSOLE_DEVICE_VIRTIO)
 		return virtio_console_input_room(m->vcon, 0);
 	return serial_rx_room(&m->serial);
@@ -452,6 +454,8 @@ static size_t machine_input_room(struct machine *m)
 
 static bool machine_forward_input(struct machine *m)
 {
+	if (m->cfg->command)
+		return machine_command_forward_input(m);
 	uint8_t in[SERIAL_RX_BUFFER], out[2 * SERIAL_RX_BUFFER];
 	size_t room = machine_input_room(m);
 	ssize_t n = read(m->console.in_fd, in, room < sizeof(in) ? room : sizeof(in));
@@ -496,7 +500,10 @@ static void machine_wait(struct machine *m, int sig_fd)
 {
 	int64_t deadline = m->cfg->timeout_sec > 0
 		? monotonic_ms() + (int64_t)ceil(m->cfg->timeout_sec * 1000) : -1;
-	bool input_open = m->console.in_fd >= 0;
+	/* A command's stdin is minivmm's, unless an image took it. */
+	int in_fd = !m->cfg->command ? m->console.in_fd
+		: m->cfg->stdin_is_image ? -1 : STDIN_FILENO;
+	bool input_open = in_fd >= 0;
 	while (!vm_stop_requested(&m->stop)) {
 		struct pollfd fds[3] = {
 			{ .fd = m->stop.wake_fd, .events = POLLIN },
@@ -507,7 +514,7 @@ static void machine_wait(struct machine *m, int sig_fd)
 		if (input_open) {
 			/* A full receive buffer: look again shortly instead of spinning. */
 			if (machine_input_room(m) > 0)
-				fds[2].fd = m->console.in_fd;
+				fds[2].fd = in_fd;
 			else
 				wait_ms = 10;
 		}
@@ -599,7 +606,8 @@ static void machine_console_dropped(struct machine *m)
 	const struct console *c = &m->console;
 	if (c->out_dropped == 0)
 		return;
-	const char *where = m->cfg->console == CONSOLE_FILE ? m->cfg->console_path : "stdout";
+	const char *where = m->cfg->console == CONSOLE_FILE ? m->cfg->console_path
+		: m->cfg->console == CONSOLE_STDERR ? "stderr" : "stdout";
 	if (c->out_failed)
 		fprintf(stderr, "minivmm: console: %" PRIu64 " bytes of guest output dropped: "
 			"writing to %s failed: %s\n", c->out_dropped, where, strerror(c->out_error));
@@ -620,7 +628,7 @@ static void machine_judge_panic(struct machine *m)
 {
 	console_watch_end(&m->watch);
 	const char *line = console_watch_first(&m->watch, CONSOLE_WATCH_PANIC);
-	if (!line)
+	if (!line || (m->cfg->command && m->command.status >= 0))
 		return;
 	if ((m->stop.status == EXIT_GUEST_OFF && !m->expect_stopped) ||
 	    (m->stop.status == EXIT_GUEST_CRASHED && m->pvpanic.stopped_vm)) {
@@ -660,6 +668,8 @@ int machine_run(struct machine *m)
 	console_drain(&m->console, CONSOLE_END_WAIT_MS);
 	machine_console_dropped(m);
 	machine_judge_panic(m);
+	if (m->cfg->command)
+		machine_command_judge(m);
 	/* With --expect, a guest that ended on its own (power-off, reset)
 	 * without showing the string has not passed; a crash or a debug-exit
 	 * status says more and stays. */

@@ -31,6 +31,18 @@
 
 struct machine;
 
+/* -- CMD (machine_command.c): the virtio-console ports of the command's
+ * stdio and status, and the status once minivmm-init sent it. */
+enum { MACHINE_COMMAND_STDIN, MACHINE_COMMAND_STDOUT, MACHINE_COMMAND_STDERR,
+       MACHINE_COMMAND_STATUS, MACHINE_COMMAND_PORTS };
+struct machine_command {
+	uint32_t port[MACHINE_COMMAND_PORTS];
+	char line[128];          /* the status line so far (I/O thread) */
+	size_t line_len;
+	int status;              /* -1 until the command ended: 0..255, 128+N */
+	bool stdout_lost, stderr_lost;
+};
+
 /* One vCPU and the thread that runs it (vcpu_loop). */
 struct machine_vcpu {
 	struct machine *m;
@@ -91,8 +103,10 @@ struct machine {
 	struct io_thread io;
 	struct virtio_blk *disks;         /* cfg->ndisks, opened at setup */
 	struct virtio_rng rng;
-	struct virtio_console *vcon;      /* with --console-device virtio: 136 KiB
-					     of port buffers only then */
+	struct virtio_console *vcon;      /* with --console-device virtio or
+					     -- CMD: 136 KiB of port buffers
+					     only then */
+	struct machine_command command;
 	struct virtio_pci *virtio;        /* one per virtio device */
 	size_t nvirtio;
 	/* Every MSI-X vector's route, as KVM must be given them all at once. */
@@ -140,6 +154,13 @@ int machine_open_disks(struct machine *m, struct error *err);
 int machine_add_pci(struct machine *m, struct error *err);
 int machine_start_io(struct machine *m, struct error *err);
 void machine_pci_teardown(struct machine *m);
+/* -- CMD (machine_command.c): adds the command's ports to m->vcon; stdin
+ * to the guest while machine_wait runs (false once it ended); at the end,
+ * the exit status of a run that did not end with the command's. */
+int machine_command_add_ports(struct machine *m, struct error *err);
+size_t machine_command_input_room(struct machine *m);
+bool machine_command_forward_input(struct machine *m);
+void machine_command_judge(struct machine *m);
 /* The guest's console output, one byte: console, tail, watches, expect. */
 void machine_console_output(struct machine *m, uint8_t byte);
 

@@ -20,7 +20,7 @@ static size_t machine_virtio_list(struct machine *m, struct virtio_device **list
 		list[n++] = &m->disks[i].dev;
 	if (cfg->rng)
 		list[n++] = &m->rng.dev;
-	if (cfg->console_device == CONSOLE_DEVICE_VIRTIO)
+	if (m->vcon)
 		list[n++] = &m->vcon->dev;
 	return n;
 }
@@ -137,12 +137,15 @@ int machine_add_pci(struct machine *m, struct error *err)
 		return -1;
 	if (cfg->rng)
 		virtio_rng_init(&m->rng);
-	if (cfg->console_device == CONSOLE_DEVICE_VIRTIO) {
+	if (cfg->console_device == CONSOLE_DEVICE_VIRTIO || cfg->command) {
+		/* Port 0 the console (hvc0); a command's ports after it. */
 		m->vcon = calloc(1, sizeof(*m->vcon));
 		if (!m->vcon)
 			return error_set_host(err, "out of memory for virtio-console");
-		if (virtio_console_init(m->vcon, 1, err) < 0 ||
-		    virtio_console_add_port(m->vcon, NULL, true, machine_vcon_output, m, err) < 0)
+		if (virtio_console_init(m->vcon, cfg->command ? 1 + MACHINE_COMMAND_PORTS : 1,
+					err) < 0 ||
+		    virtio_console_add_port(m->vcon, NULL, true, machine_vcon_output, m, err) < 0 ||
+		    (cfg->command && machine_command_add_ports(m, err) < 0))
 			return -1;
 	}
 	struct virtio_device *list[MACHINE_VIRTIO_MAX];

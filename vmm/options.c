@@ -18,7 +18,9 @@
 
 static const char options_help[] =
 	"Usage: minivmm --kernel FILE [options]\n"
-	"Boot an x86-64 Linux kernel (bzImage or ELF vmlinux) in a KVM virtual machine.\n"
+	"       minivmm --kernel FILE [options] -- CMD [ARGS...]\n"
+	"Boot an x86-64 Linux kernel (bzImage or ELF vmlinux) in a KVM virtual machine;\n"
+	"with -- CMD, run CMD in it as root, over the host's files, and exit with its status.\n"
 	"\n"
 	"Options:\n"
 	"  --kernel FILE        bzImage or ELF vmlinux to boot; - reads it from stdin\n"
@@ -40,6 +42,17 @@ static const char options_help[] =
 	"  --no-rng             no virtio-rng (otherwise the guest has /dev/hwrng, fed by\n"
 	"                       the host's getrandom)\n"
 	"  --timeout SECONDS    stop the guest after SECONDS (exit 124)\n"
+	"  -- CMD [ARGS...]     run CMD in the guest: its stdin, stdout and stderr are\n"
+	"                       minivmm's, the host's / is its root (read-only, writes go\n"
+	"                       to a RAM overlay), its working directory the host's; the\n"
+	"                       kernel's log shows only with --verbose or when the run\n"
+	"                       fails.  Needs root (virtiofsd, Debian's qemu-system-common)\n"
+	"  --share HOSTDIR[:GUESTDIR][,ro]\n"
+	"                       with -- CMD: HOSTDIR at GUESTDIR (default: the same path),\n"
+	"                       read-write (writes reach the host) unless ro (repeatable)\n"
+	"  --modules DIR        with -- CMD: the guest kernel's modules, DIR or\n"
+	"                       DIR/lib/modules/VERSION (default: beside the kernel as\n"
+	"                       Debian's package puts them, then /lib/modules/VERSION)\n"
 	"  --expect STRING      stop with 0 as soon as the console shows STRING\n"
 	"  --result-json PATH   write the outcome (status, reason, console tail,\n"
 	"                       timings, images) to PATH as JSON\n"
@@ -80,6 +93,9 @@ static const char options_help[] =
 	"       memory, a KVM call refused), or a --dump-on dump failed after a run\n"
 	"       that would have ended with 0\n"
 	"  124  --timeout expired\n"
+	"  with -- CMD: CMD's own status (128+N when killed by signal N, 127 when not\n"
+	"       found); 2 when the guest could not start it; 4 when the guest crashed,\n"
+	"       reset or powered off before CMD ended\n"
 	"  130  interrupted (SIGINT, SIGTERM, SIGHUP, or Ctrl-A x on a terminal)\n";
 
 /* Digits in base 10 or 16, without strtoull's extras: no sign, no
@@ -373,13 +389,14 @@ void options_free(struct vm_config *cfg)
 	cfg->fw_cfg_files = NULL;
 	cfg->nfw_cfg_files = 0;
 	options_free_disks(cfg);
+	options_free_shares(cfg);
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIMEOUT,
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
        OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT, OPT_DISK, OPT_NO_RNG,
-       OPT_CONSOLE_DEVICE };
+       OPT_CONSOLE_DEVICE, OPT_SHARE, OPT_MODULES };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -405,6 +422,8 @@ static const struct option options_long[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
 	{ "console-device", required_argument, NULL, OPT_CONSOLE_DEVICE },
+	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "modules", required_argument, NULL, OPT_MODULES },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -451,6 +470,12 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 	case OPT_DISK: return options_add_disk(cfg, optarg, err);
 	case OPT_NO_RNG: cfg->rng = false; return 0;
 	case OPT_CONSOLE_DEVICE: return options_set_console_device(cfg, optarg, err);
+	case OPT_SHARE: return options_add_share(cfg, optarg, err);
+	case OPT_MODULES:
+		if (optarg[0] == '\0')
+			return error_set(err, "--modules: the path must not be empty");
+		cfg->modules_dir = optarg;
+		return 0;
 	}
 	return error_set(err, "internal error: option %d not handled", opt);
 }
@@ -468,7 +493,11 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 	opterr = 0;   /* our own messages, one line each */
 	optind = 1;
 	int opt;
-	while ((opt = getopt_long(argc, argv, ":", options_long, NULL)) != -1) {
+	const char *last_arg = NULL;
+	/* '+': options end at the first other word, so that "--" and what
+	 * follows it are the command's, never permuted or parsed. */
+	while ((opt = getopt_long(argc, argv, "+:", options_long, NULL)) != -1) {
+		last_arg = optarg;
 		switch (opt) {
 		case OPT_KERNEL: cfg->kernel_path = optarg; break;
 		case OPT_INITRD: cfg->initrd_path = optarg; break;
@@ -501,8 +530,16 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 			break;
 		}
 	}
-	if (optind < argc)
+	/* getopt steps over a "--" that ends the options; one that is an
+	 * option's value (--cmdline --) is not that. */
+	if (optind > 1 && strcmp(argv[optind - 1], "--") == 0 && argv[optind - 1] != last_arg) {
+		if (optind == argc)
+			return error_set(err, "-- must be followed by a command to run"), OPTIONS_ERROR;
+		cfg->command = argv + optind;
+		cfg->command_argc = argc - optind;
+	} else if (optind < argc) {
 		return error_set(err, "unexpected argument '%s' (see --help)", argv[optind]), OPTIONS_ERROR;
+	}
 	if (!cfg->kernel_path)
 		return error_set(err, "no kernel given: use --kernel FILE (see --help)"), OPTIONS_ERROR;
 	if (cfg->initrd_req.alignment && !cfg->initrd_req.load_address)
@@ -511,7 +548,7 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 		return error_set(err, "--kernel-align needs --kernel-addr"), OPTIONS_ERROR;
 	if (cfg->dump_on && !cfg->dump_path)
 		return error_set(err, "--dump-on needs --dump PATH: where would the dump go?"), OPTIONS_ERROR;
-	if (options_check_stdin(cfg, err) < 0)
+	if (options_check_stdin(cfg, err) < 0 || options_finish_command(cfg, err) < 0)
 		return OPTIONS_ERROR;
 	return OPTIONS_RUN;
 }

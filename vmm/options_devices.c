@@ -7,7 +7,8 @@
 
 bool vm_config_has_pci(const struct vm_config *cfg)
 {
-	return cfg->ndisks > 0 || cfg->rng || cfg->console_device == CONSOLE_DEVICE_VIRTIO;
+	return cfg->ndisks > 0 || cfg->rng || cfg->console_device == CONSOLE_DEVICE_VIRTIO ||
+	       cfg->command;
 }
 
 /* The serial number the guest reads (virtio 1.2 §5.2.6, GET_ID): at most

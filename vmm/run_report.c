@@ -3,6 +3,9 @@
  *   {
  *     "status": 0,                       minivmm's exit status
  *     "reason": "..." | null,            why the VM stopped
+ *     "command_status": 0 | null,        only with -- CMD: the command's
+ *                                        status (128+N: signal N), null when
+ *                                        it never finished
  *     "expect": "..." | null,            --expect's string
  *     "expect_matched": true,            the console showed it
  *     "cpus": 1,
@@ -254,6 +257,10 @@ static void run_report_print(FILE *out, const struct run_report *r, int status,
 		json_print_string(out, reason);
 	else
 		fputs("null", out);
+	if (r->command_run && r->command_status >= 0)
+		fprintf(out, ",\n  \"command_status\": %d", r->command_status);
+	else if (r->command_run)
+		fputs(",\n  \"command_status\": null", out);
 	fputs(",\n  \"expect\": ", out);
 	if (expect)
 		json_print_string(out, expect);

@@ -105,6 +105,9 @@ struct run_report {
 	 * and the console output that could not be written. */
 	const char *kernel_panic;
 	uint64_t console_bytes_dropped;
+	/* -- CMD: the command's status, -1 when it never finished. */
+	bool command_run;
+	int command_status;
 };
 
 /* At setup, before the guest runs: creates (or truncates) path, so that a

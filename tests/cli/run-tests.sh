@@ -566,7 +566,7 @@ for s in 0 2 4 124; do
 	grep -qE "^[[:space:]]*$s([[:space:]]|$)" "$tmp/out" || why+="no line for exit status $s; "
 done
 grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
-for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align \
+for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align --share --modules \
 	--load --fw-cfg --print-images --dump --dump-on; do
 	grep -q -- "  $opt" "$tmp/out" || why+="$opt not described; "
 done

@@ -452,6 +452,78 @@ START_TEST(device_options)
 }
 END_TEST
 
+/* -- CMD: what follows "--" is the command's, options and all. */
+START_TEST(command_options)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(ARGV("--kernel", "k"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_ptr_null(cfg.command);
+	ck_assert_int_eq(cfg.console, CONSOLE_STDIO);
+	options_free(&cfg);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--share", "/srv/a", "--share",
+				    "rel:/mnt/x,y,ro", "--share", "/b,ro", "--modules", "/m", "--",
+				    "ls", "-l", "--kernel", "--"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.command_argc, 4);
+	ck_assert_str_eq(cfg.command[0], "ls");
+	ck_assert_str_eq(cfg.command[1], "-l");
+	ck_assert_str_eq(cfg.command[2], "--kernel");
+	ck_assert_str_eq(cfg.command[3], "--");
+	ck_assert_uint_eq(cfg.nshares, 3);
+	ck_assert_str_eq(cfg.shares[0].host_dir, "/srv/a");
+	ck_assert_ptr_null(cfg.shares[0].guest_dir);
+	ck_assert(!cfg.shares[0].read_only);
+	ck_assert_str_eq(cfg.shares[1].host_dir, "rel");
+	ck_assert_str_eq(cfg.shares[1].guest_dir, "/mnt/x,y");
+	ck_assert(cfg.shares[1].read_only);
+	ck_assert_str_eq(cfg.shares[2].host_dir, "/b");
+	ck_assert(cfg.shares[2].read_only);
+	ck_assert_str_eq(cfg.modules_dir, "/m");
+	/* stdout is the command's: the kernel's log leaves it. */
+	ck_assert_int_eq(cfg.console, CONSOLE_NONE);
+	ck_assert(vm_config_has_pci(&cfg));
+	options_free(&cfg);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--no-rng", "--verbose", "--", "true"), &cfg,
+			       &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.console, CONSOLE_STDERR);
+	ck_assert(vm_config_has_pci(&cfg));
+	options_free(&cfg);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--console", "file:log", "--", "true"), &cfg,
+			       &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.console, CONSOLE_FILE);
+	options_free(&cfg);
+	/* A "--" that is an option's value ends nothing. */
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--cmdline", "--"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_ptr_null(cfg.command);
+	ck_assert_str_eq(cfg.user_cmdline, "--");
+	options_free(&cfg);
+
+	expect_error(ARGV("--kernel", "k", "--"), "-- must be followed by a command");
+	expect_error(ARGV("--kernel", "k", "ls"), "unexpected argument 'ls'");
+	expect_error(ARGV("--kernel", "k", "--share", "/a"), "--share needs a command");
+	expect_error(ARGV("--kernel", "k", "--modules", "/m"), "--modules needs a command");
+	expect_error(ARGV("--kernel", "k", "--modules", "", "--", "true"), "must not be empty");
+	expect_error(ARGV("--kernel", "-", "--", "true"), "cannot also feed an image");
+	expect_error(ARGV("--kernel", "k", "--console-device", "virtio", "--", "true"),
+		     "stays on the serial port");
+	static char *bad[] = { "", ",ro", ":/x", "/a:", "/a:rel", ":", "/a:,ro" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(ARGV("--kernel", "k", "--share", bad[i], "--", "true"),
+			     "expected HOSTDIR[:GUESTDIR][,ro]");
+	char *argv[3 + 2 * 9 + 3] = { "minivmm", "--kernel", "k" };
+	int argc = 3;
+	for (int i = 0; i < 9; i++) {
+		argv[argc++] = "--share";
+		argv[argc++] = "/d";
+	}
+	argv[argc++] = "--";
+	argv[argc++] = "true";
+	ck_assert_int_eq(options_parse(argc, argv, &cfg, &err), OPTIONS_ERROR);
+	ck_assert_ptr_nonnull(strstr(err.msg, "at most 8 shares"));
+	options_free(&cfg);
+}
+END_TEST
+
 Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -467,6 +539,7 @@ Suite *options_suite(void)
 	tcase_add_test(t, fw_cfg_files);
 	tcase_add_test(t, dump_options);
 	tcase_add_test(t, device_options);
+	tcase_add_test(t, command_options);
 	tcase_add_test(t, dump_wanted_by_status);
 	tcase_add_test(t, cmdline_default_first);
 	suite_add_tcase(s, t);

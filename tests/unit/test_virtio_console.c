@@ -615,6 +615,60 @@ START_TEST(test_input_held_until_buffers_and_open)
 }
 END_TEST
 
+/* The host's input ends: PORT_OPEN 0 follows the bytes already given, and
+ * only after the handshake said the port was open. */
+START_TEST(test_input_end_closes_the_host_side)
+{
+	const uint8_t *data;
+	uint32_t len;
+	t_setup_ports(3, 1);
+	/* Port 1: ended before the guest runs, nothing given. */
+	virtio_console_input_end(&F.con, 1);
+	/* Port 2: bytes, then the end. */
+	ck_assert_uint_eq(virtio_console_input(&F.con, 2, (const uint8_t *)"abc", 3), 3);
+	virtio_console_input_end(&F.con, 2);
+
+	t_enable_all();
+	t_driver_ok(1ULL << VIRTIO_CONSOLE_F_MULTIPORT);
+	t_post_ctrl_rx(T_QSIZE / 2);
+	t_send(VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	for (uint32_t p = 0; p < 3; p++)
+		t_expect(p, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
+	t_expect_none();
+	t_send(1, VIRTIO_CONSOLE_PORT_READY, 1);
+	t_expect(1, VIRTIO_CONSOLE_PORT_NAME, 1, T_STDOUT);
+	t_expect(1, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
+	t_expect(1, VIRTIO_CONSOLE_PORT_OPEN, 0, NULL);
+	t_expect_none();
+	/* Port 2 has bytes waiting: open, and no close yet. */
+	t_send(2, VIRTIO_CONSOLE_PORT_READY, 1);
+	t_expect(2, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
+	t_expect_none();
+	t_send(2, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	t_expect_none();
+	t_post_in(6, 64);
+	t_notify(6);
+	ck_assert_int_eq(t_used(6, &data, &len), 1);
+	ck_assert(len == 3 && memcmp(data, "abc", 3) == 0);
+	t_expect(2, VIRTIO_CONSOLE_PORT_OPEN, 0, NULL);
+	t_expect_none();
+	/* Once only, and not for a port whose input goes on. */
+	virtio_console_input_end(&F.con, 2);
+	t_post_ctrl_rx(2);
+	t_send(0, VIRTIO_CONSOLE_PORT_READY, 1);
+	t_expect(0, VIRTIO_CONSOLE_CONSOLE_PORT, 1, NULL);
+	t_expect(0, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
+	t_expect_none();
+	/* A reset starts the handshake over; the end is remembered. */
+	t_reset();
+	t_handshake(false);
+	ck_assert(F.con.ports[1].host_closed && F.con.ports[2].host_closed);
+	ck_assert(!F.con.ports[0].host_closed);
+	virtio_console_input_end(&F.con, 7);   /* no such port: nothing */
+	t_teardown();
+}
+END_TEST
+
 START_TEST(test_input_room_and_order)
 {
 	static uint8_t src[6000];
@@ -908,6 +962,7 @@ Suite *virtio_console_suite(void)
 	tcase_add_test(tc, test_repeated_messages_are_bounded);
 	tcase_add_test(tc, test_output_reaches_its_port);
 	tcase_add_test(tc, test_input_held_until_buffers_and_open);
+	tcase_add_test(tc, test_input_end_closes_the_host_side);
 	tcase_add_test(tc, test_input_room_and_order);
 	tcase_add_test(tc, test_hostile_control_messages);
 	tcase_add_test(tc, test_reset);

@@ -107,6 +107,19 @@ static void virtio_console_ctrl_flush(struct virtio_console *c)
 
 /* ---- Receive queues: host -> guest bytes ---- */
 
+/* The host side closes a port whose input ended once nothing it gave is
+ * left to deliver, and only after the handshake told the driver it was
+ * open: the driver takes messages in order. */
+static void virtio_console_host_close(struct virtio_console *c, uint32_t port)
+{
+	struct virtio_console_port *p = &c->ports[port];
+	if (!p->input_ended || p->host_closed || !p->ready || p->input_len > 0)
+		return;
+	p->host_closed = true;
+	virtio_console_ctrl_queue(c, port, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	virtio_console_ctrl_flush(c);
+}
+
 static void virtio_console_input_flush(struct virtio_console *c, uint32_t port)
 {
 	struct virtio_console_port *p = &c->ports[port];
@@ -135,6 +148,7 @@ static void virtio_console_input_flush(struct virtio_console *c, uint32_t port)
 	if (p->input_len == 0)
 		p->input_head = 0;
 	virtio_console_interrupt(c, q, pushed);
+	virtio_console_host_close(c, port);
 }
 
 static void virtio_console_input_flush_all(struct virtio_console *c)
@@ -214,8 +228,10 @@ static void virtio_console_ctrl_handle(struct virtio_console *c,
 			virtio_console_ctrl_queue(c, id, VIRTIO_CONSOLE_CONSOLE_PORT, 1);
 		if (p->name[0])
 			virtio_console_ctrl_queue(c, id, VIRTIO_CONSOLE_PORT_NAME, 1);
-		/* The host side of every port is connected from the start. */
+		/* The host side of every port is connected from the start,
+		 * until its input ends. */
 		virtio_console_ctrl_queue(c, id, VIRTIO_CONSOLE_PORT_OPEN, 1);
+		virtio_console_host_close(c, id);
 		return;
 	case VIRTIO_CONSOLE_PORT_OPEN:
 		p = virtio_console_ctrl_port(c, id, true);
@@ -311,6 +327,7 @@ static void virtio_console_reset(struct virtio_device *d)
 		c->ports[port].announced = false;
 		c->ports[port].ready = false;
 		c->ports[port].guest_open = false;
+		c->ports[port].host_closed = false;
 	}
 }
 
@@ -440,6 +457,16 @@ size_t virtio_console_input_room(struct virtio_console *c, uint32_t port)
 		room = VIRTIO_CONSOLE_INPUT_SIZE - c->ports[port].input_len;
 	pthread_mutex_unlock(&c->dev.lock);
 	return room;
+}
+
+void virtio_console_input_end(struct virtio_console *c, uint32_t port)
+{
+	pthread_mutex_lock(&c->dev.lock);
+	if (port < c->nports) {
+		c->ports[port].input_ended = true;
+		virtio_console_host_close(c, port);
+	}
+	pthread_mutex_unlock(&c->dev.lock);
 }
 
 bool virtio_console_guest_open(struct virtio_console *c, uint32_t port)

@@ -43,9 +43,10 @@
 #define VIRTIO_CONSOLE_NAME_MAX   63
 /* Device -> driver control messages not yet in a control receive buffer.
  * A message already waiting is not queued twice, and a port has at most
- * four distinct ones (PORT_ADD, CONSOLE_PORT, PORT_NAME, PORT_OPEN 1), so
- * the FIFO cannot overflow however often the driver repeats itself. */
-#define VIRTIO_CONSOLE_CTRL_FIFO  (4 * VIRTIO_CONSOLE_MAX_PORTS)
+ * five distinct ones (PORT_ADD, CONSOLE_PORT, PORT_NAME, PORT_OPEN 1 and,
+ * once its input has ended, PORT_OPEN 0), so the FIFO cannot overflow
+ * however often the driver repeats itself. */
+#define VIRTIO_CONSOLE_CTRL_FIFO  (5 * VIRTIO_CONSOLE_MAX_PORTS)
 
 typedef void virtio_console_output_fn(void *opaque, const uint8_t *data, size_t len);
 
@@ -64,6 +65,10 @@ struct virtio_console_port {
 	 * it, and bytes the host gave before must still arrive. */
 	uint8_t input[VIRTIO_CONSOLE_INPUT_SIZE];
 	size_t input_head, input_len;
+	/* virtio_console_input_end was called (kept across resets), and the
+	 * PORT_OPEN 0 that tells the driver so is queued (reset clears it). */
+	bool input_ended;
+	bool host_closed;
 };
 
 /* Driver mistakes, counted instead of logged (the guest could flood a
@@ -115,6 +120,12 @@ int virtio_console_add_port(struct virtio_console *c, const char *name, bool is_
 size_t virtio_console_input(struct virtio_console *c, uint32_t port, const uint8_t *data,
 			    size_t len);
 size_t virtio_console_input_room(struct virtio_console *c, uint32_t port);
+
+/* Host -> guest input of port has ended (the host's stdin reached EOF):
+ * once the bytes already given are in the guest's buffers, the device
+ * sends PORT_OPEN 0 (§5.3.6.2, the host side closed), after which Linux's
+ * read() of the port returns 0 rather than waiting. */
+void virtio_console_input_end(struct virtio_console *c, uint32_t port);
 
 /* Whether the guest has the port open (its last PORT_OPEN said 1). */
 bool virtio_console_guest_open(struct virtio_console *c, uint32_t port);
