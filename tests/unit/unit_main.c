@@ -76,7 +76,9 @@
 	X(virtio_blk_open) \
 	X(vhost_user)      \
 	X(virtio_fs)       \
-	X(virtiofsd)
+	X(virtiofsd)       \
+	X(guest_command)   \
+	X(guest_run)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
