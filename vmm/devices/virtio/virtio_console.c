@@ -178,6 +178,22 @@ static void virtio_console_output(struct virtio_console *c, uint16_t q, uint32_t
 	virtio_console_interrupt(c, q, pushed);
 }
 
+/* A notification of any transmit queue empties them all, in port order.
+ * Linux's write() to a port returns once the bytes are in the ring, and
+ * the host may take the notifications of two ports in either order: so
+ * what a guest wrote to a port before it wrote to a later one is handed
+ * over first (minivmm -- CMD's status port comes after the command's
+ * stdout and stderr). */
+static void virtio_console_output_all(struct virtio_console *c)
+{
+	uint32_t nports = virtio_console_multiport(c) ? c->max_ports : 1;
+	for (uint32_t port = 0; port < nports; port++) {
+		uint16_t q = (uint16_t)(virtio_console_rx_queue(port) + 1);
+		if (virtio_console_queue_usable(c, q))
+			virtio_console_output(c, q, port);
+	}
+}
+
 /* ---- Control transmit queue: driver -> device (§5.3.6.2) ---- */
 
 /* The port a message names, when the device announced it (and, with
@@ -295,7 +311,7 @@ static void virtio_console_handle_queue(struct virtio_console *c, uint16_t q)
 		if (port < c->nports)
 			virtio_console_input_flush(c, port);
 	} else {
-		virtio_console_output(c, q, port);
+		virtio_console_output_all(c);
 	}
 }
 
