@@ -194,9 +194,10 @@ fail_all() {   # fail_all WHY: every test fails for one reason
 }
 
 [ -x "${minivmm%/*}/minivmm-init" ] || fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
-cloud=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/fetch.err") ||
+cloud_dir=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/fetch.err") ||
 	fail_all "scripts/fetch-kernel.sh cloud failed: $(tail -n 1 "$tmp/fetch.err")"
-cloud_release=$(basename "$(dirname "$cloud")"/../lib/modules/*)
+cloud=$(echo "$cloud_dir"/boot/vmlinuz-*)
+cloud_release=$(basename "$cloud_dir"/lib/modules/*)
 if [ -n "${MINIVMM_MINIMAL_KERNEL:-}" ]; then
 	minimal=$MINIVMM_MINIMAL_KERNEL
 else

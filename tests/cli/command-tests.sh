@@ -98,8 +98,9 @@ expect_error init-missing "$tmp/alone/minivmm-init" --minivmm "$tmp/alone/minivm
 expect_error modules-dir-missing "$tmp/no-modules" --modules "$tmp/no-modules" -- true
 
 # A modular kernel alone: Debian's cloud kernel, out of its package folder.
-if cloud=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/out"); then
-	release=$(basename "$(dirname "$cloud")"/../lib/modules/*)
+if cloud_dir=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/out"); then
+	cloud=$(echo "$cloud_dir"/boot/vmlinuz-*)
+	release=$(basename "$cloud_dir"/lib/modules/*)
 	if [ -e "/lib/modules/$release" ]; then
 		: >"$tmp/out"
 		result modules-missing "this machine has /lib/modules/$release: the case cannot be made here"

@@ -26,6 +26,7 @@ struct t_drv {
 	uint64_t desc, avail, used;
 	uint16_t avail_idx, used_seen, next_desc;
 	uint64_t head_gpa[T_QSIZE];   /* first buffer of the chain at each head */
+	bool posted[T_QSIZE];         /* a chain at this head is the device's */
 };
 
 struct t_out {
@@ -204,6 +205,7 @@ static uint16_t t_post_chain(uint16_t q, const struct t_buf *bufs, int n)
 	}
 	d->next_desc = (uint16_t)((head + n) % T_QSIZE);
 	d->head_gpa[head] = bufs[0].gpa;
+	d->posted[head] = true;
 	avail->ring[d->avail_idx % T_QSIZE] = htole16(head);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	d->avail_idx++;
@@ -239,6 +241,9 @@ static int t_used(uint16_t q, const uint8_t **data, uint32_t *len)
 	d->used_seen++;
 	uint32_t id = le32toh(e.id);
 	ck_assert_uint_lt(id, T_QSIZE);
+	/* Linux: "id %u is not a head!" */
+	ck_assert_msg(d->posted[id], "queue %u: used id %u is not a head the driver posted", q, id);
+	d->posted[id] = false;
 	if (data)
 		*data = t_host(d->head_gpa[id]);
 	*len = le32toh(e.len);
