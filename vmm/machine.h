@@ -58,6 +58,7 @@ struct machine_command {
 	int status;              /* -1 until the command ended: 0..255, 128+N */
 	int signal;              /* N when killed by signal N, else 0 */
 	bool stopped_vm;         /* its status line was what stopped the VM */
+	bool ended_run;          /* the run's status is the command's own */
 	char init_error[160];    /* minivmm-init's "error" line, "" if none */
 	bool stdout_lost, stderr_lost;
 	struct machine_share shares[MACHINE_SHARES_MAX];

@@ -196,6 +196,7 @@ void machine_command_judge(struct machine *m)
 	 * that came first stays. */
 	bool ended_with_it = c->stopped_vm || s->status == EXIT_GUEST_OFF;
 	if (c->status >= 0 && ended_with_it) {
+		c->ended_run = true;
 		s->status = c->status;
 		snprintf(s->reason, sizeof(s->reason), "the command %s %d",
 			 c->signal ? "was killed by signal" : "exited with status",

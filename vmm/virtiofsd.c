@@ -16,9 +16,13 @@
  *	                         looked up and read, no revalidation
  *	-o cache=auto (rw)       the default: the guest revalidates, so files
  *	                         the host changes are seen
- *	-o announce_submounts    each host mount is its own submount in the
- *	                         guest: st_dev and inode numbers stay unique
- *	                         (hard-link detection in cp, tar, du)
+ *	-o announce_submounts    (not for the host's root) each host mount is
+ *	                         its own submount in the guest: st_dev and
+ *	                         inode numbers stay unique (hard-link detection
+ *	                         in cp, tar, du).  The root is the lower layer
+ *	                         of the guest's overlay, which refuses a lower
+ *	                         folder with submounts in it (automount
+ *	                         dentries: EREMOTE, overlayfs.rst)
  *	-o log_level=err         quiet unless it fails; its stderr goes to a
  *	                         memfd that we read only then, so it never
  *	                         mixes into the guest command's stderr
@@ -245,8 +249,8 @@ int virtiofsd_start(struct virtiofsd *d, const char *dir, bool read_only, struct
 	snprintf(fd_opt, sizeof(fd_opt), "--fd=%d", VIRTIOFSD_SOCKET_FD);
 	char *argv[] = {
 		(char *)binary, fd_opt, "-o", source, "-o", "sandbox=namespace",
-		"-o", read_only ? "cache=always" : "cache=auto", "-o", "announce_submounts",
-		"-o", "log_level=err", NULL,
+		"-o", read_only ? "cache=always" : "cache=auto", "-o", "log_level=err",
+		is_root ? NULL : "-o", "announce_submounts", NULL,
 	};
 	int report[2] = { -1, -1 }, null_fd = -1, lfd = -1;
 	if (!source) {
