@@ -9,7 +9,9 @@
  *     "expect": "..." | null,            --expect's string
  *     "expect_matched": true,            the console showed it
  *     "cpus": 1,
- *     "console_tail": ["...", ...],      the last CONSOLE_TAIL_LINES lines,
+ *     "console_tail": ["...", ...],      the last CONSOLE_TAIL_LINES lines
+ *                                        (with -- CMD, all the tail keeps:
+ *                                        the kernel's log is not shown),
  *                                        oldest first
  *     "kernel_panic": "..." | null,      the kernel's panic line on the
  *                                        console (console_watch.h)
@@ -296,7 +298,8 @@ int run_report_write(struct run_report *r, int status, const char *reason, const
 	if (!r->path)
 		return error_set(err, "internal error: --result-json report not opened");
 	struct console_lines lines = { 0 };
-	if (tail && console_tail_lines(tail, CONSOLE_TAIL_LINES, &lines, err) < 0)
+	if (tail && console_tail_lines(tail, r->command_run ? SIZE_MAX : CONSOLE_TAIL_LINES,
+					&lines, err) < 0)
 		return -1;
 	/* The whole text first: the file gets it in one go, or not at all. */
 	char *text = NULL;

@@ -22,6 +22,13 @@
 #   KERNEL: panic              sh -c 'echo c > /proc/sysrq-trigger' gives 4,
 #                              and --result-json has command_status null
 #   KERNEL: uname -r           prints the guest kernel's own release
+#   KERNEL: timeout            --timeout 20 -- sleep 600 gives 124, and
+#                              --result-json has command_status null
+#   KERNEL: kernel log         -- echo hi: stdout is "hi" alone and stderr
+#                              empty; with --verbose the kernel's log is on
+#                              stderr; --result-json keeps its tail either way
+#   KERNEL: options            --cpus 2 --mem 512M --cmdline minivmm.x=1 keep
+#                              their meaning: nproc, MemTotal, /proc/cmdline
 #
 # Prints `ok NAME` or `FAIL NAME: why`, then `N passed, N failed`.  A box
 # that does not start or stalls is retried once in a fresh box, then each
@@ -41,6 +48,9 @@ TESTS=(
 	"overlay without a share, the host is unchanged"
 	"panic a panic mid-command gives 4 and command_status null"
 	"uname uname -r prints the guest kernel's release"
+	"timeout --timeout ends the command with 124"
+	"log the kernel's log stays off stdout, on stderr only with --verbose"
+	"options --cpus, --mem and --cmdline keep their meaning"
 )
 RUN_TIMEOUT=120
 
@@ -147,6 +157,37 @@ box_kernel() {
 	why=$(why_rc 0)
 	[ "$(cat "$work/$id.out")" = "$release" ] || why+="uname -r printed '$(head -c 100 "$work/$id.out")', want '$release'; "
 	verdict uname "$k" "$why"
+
+	id=$k-timeout
+	run "$id" "${K[@]}" --timeout 20 --result-json "$work/$id.json" -- sleep 600
+	why=$(why_rc 124)
+	grep -q '"command_status": null' "$work/$id.json" 2>/dev/null ||
+		why+="the report lacks \"command_status\": null; "
+	verdict timeout "$k" "$why"
+
+	id=$k-log
+	run "$id" "${K[@]}" --result-json "$work/$id.json" -- echo hi
+	why=$(why_rc 0)
+	[ "$(cat "$work/$id.out")" = hi ] || why+="stdout is '$(head -c 200 "$work/$id.out")', want hi alone; "
+	[ ! -s "$work/$id.err" ] || why+="stderr is not empty: '$(head -c 200 "$work/$id.err")'; "
+	grep -q '"command_status": 0' "$work/$id.json" 2>/dev/null || why+="the report lacks \"command_status\": 0; "
+	grep -q 'Run /init as init process' "$work/$id.json" 2>/dev/null ||
+		why+="the report's console tail lacks the kernel's 'Run /init as init process'; "
+	run "$id" "${K[@]}" --verbose -- echo hi
+	[ "$(cat "$work/$id.out")" = hi ] || why+="with --verbose, stdout is '$(head -c 200 "$work/$id.out")', want hi alone; "
+	grep -q 'Run /init as init process' "$work/$id.err" || why+="with --verbose, stderr lacks the kernel's log; "
+	verdict log "$k" "$why"
+
+	id=$k-options
+	run "$id" "${K[@]}" --cpus 2 --mem 512M --cmdline minivmm.x=1 -- \
+		sh -c 'nproc; grep MemTotal /proc/meminfo; cat /proc/cmdline'
+	why=$(why_rc 0)
+	[ "$(sed -n 1p "$work/$id.out")" = 2 ] || why+="nproc says '$(sed -n 1p "$work/$id.out")', want 2; "
+	local kib
+	kib=$(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' "$work/$id.out")
+	[ "${kib:-0}" -gt 400000 ] && [ "${kib:-0}" -le 524288 ] || why+="MemTotal ${kib:-?} kB for --mem 512M; "
+	grep -q 'minivmm.x=1' "$work/$id.out" || why+="/proc/cmdline lacks minivmm.x=1; "
+	verdict options "$k" "$why"
 }
 
 # shellcheck disable=SC2153 # MINIVMM, *_KERNEL, *_RELEASE come from DIR/env
