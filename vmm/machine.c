@@ -19,6 +19,36 @@
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
 
+const char *machine_input_file(const struct vm_config *cfg, size_t i, const char **what)
+{
+	size_t nloads = cfg->nraw_loads, nfiles = cfg->nfw_cfg_files;
+	if (i < 2) {
+		*what = i == 0 ? "the --kernel image" : "the --initrd image";
+		return i == 0 ? cfg->kernel_path : cfg->initrd_path;
+	}
+	if ((i -= 2) < nloads) {
+		*what = "the --load image";
+		return cfg->raw_loads[i].path;
+	}
+	if ((i -= nloads) < nfiles) {
+		*what = "the --fw-cfg file";
+		return cfg->fw_cfg_files[i].path;
+	}
+	if ((i -= nfiles) < cfg->ndisks) {
+		*what = "the --disk";
+		return cfg->disks[i].path;
+	}
+	*what = NULL;
+	return NULL;
+}
+
+bool machine_is_file(const struct stat *st, const char *path)
+{
+	struct stat other;
+	return path && strcmp(path, "-") != 0 && stat(path, &other) == 0 &&
+	       st->st_dev == other.st_dev && st->st_ino == other.st_ino;
+}
+
 /* An output file (--result-json, --dump) replaces what its path held: the
  * report at once at setup (no stale result may survive a killed run),
  * before the images are read; the dump later, over a kernel its analysis
@@ -26,21 +56,14 @@
 static int machine_check_output_path(const struct vm_config *cfg, const char *opt,
 				     const char *path, const char *what, struct error *err)
 {
-	struct stat out, image;
+	struct stat out;
+	const char *p, *input;
 	if (stat(path, &out) < 0 || !S_ISREG(out.st_mode))
 		return 0;
-	const char *inputs[2] = { cfg->kernel_path, cfg->initrd_path };
-	size_t nloads = cfg->nraw_loads, nfiles = cfg->nfw_cfg_files;
-	for (size_t i = 0; i < 2 + nloads + nfiles + cfg->ndisks; i++) {
-		const char *p = i < 2 ? inputs[i]
-			: i < 2 + nloads ? cfg->raw_loads[i - 2].path
-			: i < 2 + nloads + nfiles ? cfg->fw_cfg_files[i - 2 - nloads].path
-			: cfg->disks[i - 2 - nloads - nfiles].path;
-		if (p && strcmp(p, "-") != 0 && stat(p, &image) == 0 &&
-		    image.st_dev == out.st_dev && image.st_ino == out.st_ino)
+	for (size_t i = 0; (p = machine_input_file(cfg, i, &input)) || input; i++)
+		if (machine_is_file(&out, p))
 			return error_set(err, "%s %s: that is the image %s; the %s would overwrite "
 					 "it", opt, path, p, what);
-	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "kvm/kvm.h"
 #include "loader/loader.h"
@@ -167,6 +168,14 @@ int machine_run(struct machine *m);
 int machine_report(struct machine *m, int status, const char *reason, struct error *err);
 
 void machine_teardown(struct machine *m);
+
+/* The user's input files (machine.c), for the rule that no file of a run
+ * is two of them: the i-th (kernel, initrd, --load, --fw-cfg, --disk),
+ * with *what saying which option it is ("the --kernel image"); NULL with
+ * *what set for an option not given, NULL with *what NULL past the last.
+ * machine_is_file: path names the file st is ("-" never does). */
+const char *machine_input_file(const struct vm_config *cfg, size_t i, const char **what);
+bool machine_is_file(const struct stat *st, const char *path);
 
 /* PCI (machine_pci.c).  machine_open_disks checks and locks the --disk
  * files before /dev/kvm is opened; machine_add_pci puts the host bridge

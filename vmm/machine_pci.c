@@ -28,41 +28,27 @@ static size_t machine_virtio_list(struct machine *m, struct virtio_device **list
 }
 #define MACHINE_VIRTIO_MAX (VM_DISKS_MAX + 2 + MACHINE_SHARES_MAX)
 
-static bool machine_same_file(const struct stat *a, const char *path)
-{
-	struct stat b;
-	return path && strcmp(path, "-") != 0 && stat(path, &b) == 0 && a->st_dev == b.st_dev &&
-	       a->st_ino == b.st_ino;
-}
-
 /* A disk is written by the guest: it may not be any other file of the
- * run (an image, the dump, the report, the console), nor a disk twice. */
+ * run (an input, the dump, the report, the console), nor a disk twice. */
 static int machine_check_disk_path(const struct vm_config *cfg, size_t index, struct error *err)
 {
-	const char *path = cfg->disks[index].path;
+	const char *path = cfg->disks[index].path, *other, *what;
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return 0;   /* virtio_blk_open names the problem */
-	const struct { const char *path, *what; } others[] = {
-		{ cfg->kernel_path, "the --kernel image" }, { cfg->initrd_path, "the --initrd image" },
+	const struct { const char *path, *what; } outputs[] = {
 		{ cfg->dump_path, "the --dump file" }, { cfg->result_json_path, "the --result-json file" },
 		{ cfg->console == CONSOLE_FILE ? cfg->console_path : NULL, "the --console file" },
 	};
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-		if (machine_same_file(&st, others[i].path))
-			return error_set(err, "--disk %s: that is %s", path, others[i].what);
-	for (size_t i = 0; i < cfg->nraw_loads; i++)
-		if (machine_same_file(&st, cfg->raw_loads[i].path))
-			return error_set(err, "--disk %s: that is the --load image %s", path,
-					 cfg->raw_loads[i].path);
-	for (size_t i = 0; i < cfg->nfw_cfg_files; i++)
-		if (machine_same_file(&st, cfg->fw_cfg_files[i].path))
-			return error_set(err, "--disk %s: that is the --fw-cfg file %s", path,
-					 cfg->fw_cfg_files[i].path);
-	for (size_t i = 0; i < index; i++)
-		if (machine_same_file(&st, cfg->disks[i].path))
-			return error_set(err, "--disk %s: given twice (also as %s)", path,
-					 cfg->disks[i].path);
+	for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++)
+		if (machine_is_file(&st, outputs[i].path))
+			return error_set(err, "--disk %s: that is %s", path, outputs[i].what);
+	for (size_t i = 0; (other = machine_input_file(cfg, i, &what)) || what; i++) {
+		if (other == path)
+			break;   /* the disks after this one check against it */
+		if (machine_is_file(&st, other))
+			return error_set(err, "--disk %s: that is %s %s", path, what, other);
+	}
 	return 0;
 }
 
