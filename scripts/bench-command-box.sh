@@ -52,18 +52,35 @@
 # and exit status 1.
 set -eu
 
-[ $# -ge 8 ] || { echo "BENCH-BOX-FAIL usage: bench-command-box.sh SIDES RUNS MINIVMM QEMU VIRTIOFSD RUN_TIMER KERNEL INITRAMFS [FIRST]"; exit 1; }
-sides=$1 runs=$2 minivmm=$3 qemu=$4 virtiofsd=$5 timer=$6 kernel=$7 initramfs=$8
-first=${9:-1}
-file=/tmp/bench-cmd-256m
 file_bytes=268435456
-work=$(mktemp -d /tmp/bench-cmd.XXXXXX)
-job=$work/qemu-job.sh
-
 fail() {
 	echo "BENCH-BOX-FAIL $*"
 	exit 1
 }
+# mibps ROUND SIDE FILE: MiB/s from dd's line in FILE ("N bytes (...)
+# copied, S s, ..."), which must say the whole file.
+mibps() {
+	line=$(grep ' bytes .* copied, ' "$3" | tail -n1 || true)
+	bytes=${line%% *}
+	secs=$(echo "$line" | sed -n 's/.* copied, \([0-9.e+-]*\) s, .*/\1/p')
+	[ "$bytes" = "$file_bytes" ] && [ -n "$secs" ] ||
+		fail "$2 round $1: dd did not read the whole file: '${line:-no dd line}'"
+	awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f\n", b / 1048576 / s }'
+}
+
+# (bench-command-box.sh --mibps FILE: mibps alone, for tests/scripts/
+# bench-tests.sh, which checks the parsing without KVM.)
+if [ "${1:-}" = --mibps ] && [ $# = 2 ]; then
+	mibps 0 dd "$2"
+	exit 0
+fi
+
+[ $# -ge 8 ] || { echo "BENCH-BOX-FAIL usage: bench-command-box.sh SIDES RUNS MINIVMM QEMU VIRTIOFSD RUN_TIMER KERNEL INITRAMFS [FIRST]"; exit 1; }
+sides=$1 runs=$2 minivmm=$3 qemu=$4 virtiofsd=$5 timer=$6 kernel=$7 initramfs=$8
+first=${9:-1}
+file=/tmp/bench-cmd-256m
+work=$(mktemp -d /tmp/bench-cmd.XXXXXX)
+job=$work/qemu-job.sh
 
 dd if=/dev/zero of="$file" bs=1M count=256 2>/dev/null || fail "cannot make $file"
 
@@ -144,17 +161,6 @@ minivmm_run() {
 	fi
 }
 
-# mibps ROUND SIDE FILE: MiB/s from dd's line in FILE ("N bytes (...)
-# copied, S s, ..."), which must say the whole file.
-mibps() {
-	line=$(grep ' bytes .* copied, ' "$3" | tail -n1 || true)
-	bytes=${line%% *}
-	secs=$(echo "$line" | sed -n 's/.* copied, \([0-9.e+-]*\) s, .*/\1/p')
-	[ "$bytes" = "$file_bytes" ] && [ -n "$secs" ] ||
-		fail "$2 round $1: dd did not read the whole file: '${line:-no dd line}'"
-	awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f\n", b / 1048576 / s }'
-}
-
 true_run() {   # true_run SIDE ROUND
 	case "$1" in
 	minivmm) minivmm_run "$2" true ;;
@@ -166,11 +172,12 @@ read_run() {   # read_run SIDE ROUND
 	case "$1" in
 	minivmm)
 		minivmm_run "$2" dd if="$file" of=/dev/null bs=1M
-		echo "BENCH-BOX read-$1 $2 $(mibps "$2" minivmm "$work/minivmm.err")" ;;
+		v=$(mibps "$2" minivmm "$work/minivmm.err") || { echo "$v"; exit 1; } ;;
 	qemu)
 		qemu_run "$2" dd if="$file" of=/dev/null bs=1M
-		echo "BENCH-BOX read-$1 $2 $(mibps "$2" QEMU "$work/qemu.txt")" ;;
+		v=$(mibps "$2" QEMU "$work/qemu.txt") || { echo "$v"; exit 1; } ;;
 	esac
+	echo "BENCH-BOX read-$1 $2 $v"
 }
 
 case "$sides" in
