@@ -118,8 +118,9 @@ exit \$rc
 EOF
 
 echo "BENCH-BOX-ONCE 7. QEMU: $(sed -n '/-M microvm/,/-append/p' "$job" | tr -d '\\\t' | tr '\n' ' ' |
-	sed 's/ *<\/dev\/null.*//; s/  */ /g')"
-echo "BENCH-BOX-ONCE 7. virtiofsd for QEMU: $(sed -n 's/^"[^"]*" \(--socket-path.*\) \\$/\1/p' "$job") -o log_level=err"
+	sed 's/ *<\/dev\/null.*//; s/  */ /g; s/"\$sock"/SOCKET/; s/\$PWD/'"$(echo "$PWD" | sed 's/[\/&]/\\&/g')"'/; s/\$\*/CMD/')"
+echo "BENCH-BOX-ONCE 7. virtiofsd for QEMU: $(sed -n 's/^"[^"]*" \(--socket-path.*\) \\$/\1/p' "$job" |
+	sed 's/"\$sock"/SOCKET/') -o log_level=err"
 
 # qemu_run ROUND CMD...: one QEMU job; leaves its milliseconds in $ms and
 # its console in $work/qemu.out; fails unless the job ended with 0 after
