@@ -27,6 +27,7 @@ int guest_memory_init(struct guest_memory *mem, uint8_t *host, uint64_t ram_size
 		      uint64_t hole_start, uint64_t hole_end, struct error *err)
 {
 	memset(mem, 0, sizeof(*mem));
+	mem->fd = -1;
 	if (!host)
 		return error_set(err, "guest RAM has no host mapping");
 	if (ram_size == 0)

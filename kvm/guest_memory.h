@@ -19,14 +19,20 @@ struct guest_memory_region {
 };
 
 struct guest_memory {
-	uint8_t *host_base;  /* the one anonymous mapping, ram_size bytes */
+	uint8_t *host_base;  /* the one mapping, ram_size bytes */
 	uint64_t ram_size;
+	/* The memfd behind host_base when RAM is shared memory (kvm_vm_map_ram
+	 * with shared set), -1 when it is anonymous.  A back end maps region
+	 * r from this fd at offset r.host - host_base (vhost-user
+	 * SET_MEM_TABLE's mmap_offset).  Owned by whoever mapped the RAM. */
+	int fd;
 	int nregions;
 	struct guest_memory_region regions[GUEST_MEMORY_MAX_REGIONS];
 };
 
 /* Splits ram_size bytes at host over [0, hole_start) and, for what is left,
- * [hole_end, ...).  Does not allocate.  Fails on ram_size 0 or overflow. */
+ * [hole_end, ...).  Does not allocate; mem->fd is -1 (the caller sets it
+ * for shared RAM).  Fails on ram_size 0 or overflow. */
 int guest_memory_init(struct guest_memory *mem, uint8_t *host, uint64_t ram_size,
 		      uint64_t hole_start, uint64_t hole_end, struct error *err);
 

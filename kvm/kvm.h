@@ -57,6 +57,10 @@ struct kvm_vm_config {
 	uint64_t mmio_hole_end;
 	uint64_t tss_addr;          /* KVM_SET_TSS_ADDR: three pages */
 	uint64_t identity_map_addr; /* KVM_SET_IDENTITY_MAP_ADDR: one page */
+	/* RAM is a memfd mapped MAP_SHARED (vm->mem.fd), so that an external
+	 * back end (virtiofsd over vhost-user) can map it too; false: one
+	 * private anonymous mapping, fd -1. */
+	bool shared;
 };
 
 struct kvm_vm {
@@ -65,10 +69,11 @@ struct kvm_vm {
 	struct guest_memory mem;
 };
 
-/* Guest RAM as one anonymous mapping, split around the MMIO hole into
- * vm->mem, with no VM yet (vm->fd -1): the images can be placed and every
+/* Guest RAM as one mapping (anonymous, or a memfd with cfg->shared), split
+ * around the MMIO hole into vm->mem, with no VM yet (vm->fd -1): the images can be placed and every
  * check of the user's input made before /dev/kvm is opened, so bad input
- * reads the same on every machine.  kvm_vm_destroy unmaps it. */
+ * reads the same on every machine.  kvm_vm_destroy unmaps it (and closes
+ * the memfd). */
 int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err);
 
 /* Creates the VM with TSS and identity-map addresses, the in-kernel irqchip

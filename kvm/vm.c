@@ -1,7 +1,7 @@
 /* The VM: KVM_CREATE_VM, the x86 fixed regions KVM needs, the in-kernel
  * irqchip and PIT, and guest RAM (api.rst sections 4.2, 4.24, 4.35, 4.40,
  * 4.48, 4.55). */
-#define _GNU_SOURCE   /* close_range, pipe2 */
+#define _GNU_SOURCE   /* close_range, pipe2, memfd_create */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -23,10 +23,41 @@ static int vm_ioctl(struct kvm_vm *vm, unsigned long req, unsigned long arg,
 
 #define VM_RAM_ALIGN ((size_t)2 << 20)
 
+/* Shared RAM: a memfd of ram_size bytes mapped MAP_SHARED over the
+ * reservation at host, so that a vhost-user back end can map the same
+ * pages from the fd (vhost-user.rst, "Memory regions description").
+ * memfd_create sizes a file without reserving it: like MAP_NORESERVE, a
+ * page costs the host only once touched.  Transparent huge pages for
+ * shmem follow /sys/kernel/mm/transparent_hugepage/shmem_enabled
+ * (MADV_HUGEPAGE counts where it says "advise"). */
+static int vm_map_shared(uint8_t *host, uint64_t ram_size, int *fd_out, struct error *err)
+{
+	int fd = memfd_create("minivmm-guest-ram", MFD_CLOEXEC);
+	if (fd < 0)
+		return error_set_host(err, "memfd_create for guest RAM failed: %s", strerror(errno));
+	if (ftruncate(fd, (off_t)ram_size) < 0) {
+		error_set_host(err, "ftruncate of the guest RAM memfd to %llu MiB failed: %s",
+			       (unsigned long long)(ram_size >> 20), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (mmap(host, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+	    MAP_FAILED) {
+		error_set_host(err, "mmap of %llu MiB of shared guest RAM failed: %s",
+			       (unsigned long long)(ram_size >> 20), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	madvise(host, ram_size, MADV_HUGEPAGE);   /* advice only: may be refused */
+	*fd_out = fd;
+	return 0;
+}
+
 int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->fd = -1;
+	vm->mem.fd = -1;
 	/* One anonymous mapping for all RAM.  MAP_NORESERVE: pages the guest
 	 * never touches cost nothing on the host.  It starts on a 2 MiB
 	 * boundary, as QEMU's does: KVM maps a guest range with a 2 MiB page
@@ -34,7 +65,8 @@ int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct er
 	 * misaligned mapping leaves every guest page a 4 KiB one, each first
 	 * touch a nested page fault (16,500 of them in a cloud kernel boot,
 	 * ~0.5 s in the KVM box, whose kernel backs anonymous memory with
-	 * transparent huge pages). */
+	 * transparent huge pages).  Shared RAM replaces the aligned part with
+	 * a memfd mapping (vm_map_shared). */
 	size_t slack = VM_RAM_ALIGN;
 	uint8_t *raw = mmap(NULL, cfg->ram_size + slack, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -46,12 +78,18 @@ int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct er
 		munmap(raw, (size_t)(host - raw));
 	if (host < raw + slack)
 		munmap(host + cfg->ram_size, (size_t)(raw + slack - host));
-	if (guest_memory_init(&vm->mem, host, cfg->ram_size, cfg->mmio_hole_start,
+	int fd = -1;
+	if ((cfg->shared && vm_map_shared(host, cfg->ram_size, &fd, err) < 0) ||
+	    guest_memory_init(&vm->mem, host, cfg->ram_size, cfg->mmio_hole_start,
 			      cfg->mmio_hole_end, err) < 0) {
 		munmap(host, cfg->ram_size);
+		if (fd >= 0)
+			close(fd);
 		vm->mem.host_base = NULL;
+		vm->mem.fd = -1;
 		return -1;
 	}
+	vm->mem.fd = fd;
 	return 0;
 }
 
@@ -191,9 +229,15 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	if (vm->fd > 0)
 		close(vm->fd);
 	vm->fd = -1;
-	if (vm->mem.host_base)
+	/* The memfd goes with the mapping: a struct never mapped (zeroed,
+	 * fd 0) must not close stdin. */
+	if (vm->mem.host_base) {
 		munmap(vm->mem.host_base, vm->mem.ram_size);
+		if (vm->mem.fd >= 0)
+			close(vm->mem.fd);
+	}
 	vm->mem.host_base = NULL;
+	vm->mem.fd = -1;
 }
 
 /* close_range over [lo, hi] (hi may be ~0U); an empty range is fine. */

@@ -26,6 +26,13 @@ struct bzimage_vmlinux {
 
 #define BZIMAGE_VMLINUX_HINT "(--boot linux64 lets the guest decompress it)"
 
+const struct bzimage_payload *bzimage_vmlinux_payload(const struct image_file *file)
+{
+	if (!file->vmlinux || !file->vmlinux->payload.data)
+		return NULL;
+	return &file->vmlinux->payload;
+}
+
 void bzimage_vmlinux_release(struct image_file *file)
 {
 	if (!file->vmlinux)

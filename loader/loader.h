@@ -212,6 +212,18 @@ int bzimage_load(struct guest_memory *mem, struct image_list *list,
 		 const struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err);
 
+/* ---- The kernel release of a bzImage (bzimage_release.c) ---------------- */
+
+/* __NEW_UTS_LEN: the longest release `uname -r` can print. */
+#define KERNEL_RELEASE_MAX 64
+
+/* The release ("6.1.0-57-cloud-amd64") from boot.rst's kernel_version
+ * field: the first word of the string it points to.  *release is malloc'd.
+ * Every bound is checked; a missing or broken string is one error naming
+ * `name`. */
+int bzimage_kernel_release(const uint8_t *data, size_t size, const char *name, char **release,
+			   struct error *err);
+
 /* ---- A bzImage's payload (bzimage_payload.c) --------------------------- */
 
 /* The largest vmlinux minivmm decompresses, whatever the guest's RAM. */
@@ -276,6 +288,9 @@ int bzimage_vmlinux_describe(const struct image_file *file, struct guest_kernel_
 int bzimage_vmlinux_load(struct guest_memory *mem, struct image_list *list,
 			 struct image_file *file, struct guest_kernel_image *out,
 			 struct error *err);
+/* The decompressed payload a prepare kept (until bzimage_vmlinux_load or
+ * release frees it), or NULL. */
+const struct bzimage_payload *bzimage_vmlinux_payload(const struct image_file *file);
 /* Frees file->vmlinux (image_file_free calls it). */
 void bzimage_vmlinux_release(struct image_file *file);
 
@@ -381,5 +396,113 @@ int initrd_load(struct guest_memory *mem, struct image_list *list,
  * RAM and free in `list`.  Recorded as raw with its address. */
 int raw_load(struct guest_memory *mem, struct image_list *list, const struct image_file *file,
 	     uint64_t addr, struct guest_image *out, struct error *err);
+
+/* ---- newc cpio archives in memory (cpio.c) ------------------------------ */
+
+/* An archive being written (buffer-format.rst): data[0, size) is the
+ * archive so far, malloc'd; after cpio_finish it is complete. */
+struct cpio_writer {
+	uint8_t *data;
+	size_t size, capacity;
+	uint32_t next_ino;
+	bool finished;
+};
+
+void cpio_writer_init(struct cpio_writer *w);
+void cpio_writer_free(struct cpio_writer *w);
+/* A directory or a regular file (perm: the permission bits, e.g. 0755),
+ * owned by root, mtime 0.  A leading '/' in path is dropped; parents must
+ * be added first, as the kernel's unpacker creates no missing ones.
+ * Errors: a file over 4 GiB - 1, an empty name, out of memory. */
+int cpio_add_dir(struct cpio_writer *w, const char *path, uint32_t perm, struct error *err);
+int cpio_add_file(struct cpio_writer *w, const char *path, uint32_t perm, const void *data,
+		  size_t size, struct error *err);
+/* Appends the "TRAILER!!!" entry; nothing can be added afterwards. */
+int cpio_finish(struct cpio_writer *w, struct error *err);
+
+/* ---- Kernel modules for minivmm -- CMD (kernel_modinfo.c,
+ *      kernel_modules.c, kernel_modules_command.c) ------------------------ */
+
+/* What a module's ELF .modinfo section says; each field malloc'd, NULL
+ * when the module does not say it. */
+struct kernel_modinfo {
+	char *name;       /* name= */
+	char *depends;    /* depends=: "a,b", "" for none */
+	char *vermagic;   /* vermagic=: the release first, then flags */
+};
+
+/* Parses a module file's .modinfo (x86-64 ELF64, every offset checked).
+ * Errors name `path`: not an ELF64, sections outside the file, no
+ * .modinfo. */
+int kernel_modinfo_parse(const uint8_t *data, size_t size, const char *path,
+			 struct kernel_modinfo *out, struct error *err);
+void kernel_modinfo_free(struct kernel_modinfo *info);
+
+/* A module file's ELF bytes (*data malloc'd): read as it is, or
+ * decompressed when its name ends in .xz, .zst or .gz.  Errors name path. */
+int kernel_module_read(const char *path, uint8_t **data, size_t *size, struct error *err);
+
+/* The modules -- CMD needs: virtio_pci, virtio_console, virtiofs, overlay. */
+#define KERNEL_MODULES_COMMAND_COUNT 4
+extern const char *const kernel_modules_command[KERNEL_MODULES_COMMAND_COUNT];
+
+/* One module to load. */
+struct kernel_module {
+	char *name;       /* normalised: '-' written '_' ("virtio_rng") */
+	char *path;       /* the file on the host */
+	char *file_name;  /* NAME plus the file's ending: "virtio_pci.ko",
+			     "fuse.ko.xz" (compressed files stay compressed) */
+};
+
+/* Modules in load order: every module after those it depends on. */
+struct kernel_module_list {
+	struct kernel_module *items;
+	size_t count, capacity;
+	char *dir;        /* the modules folder; NULL when none was needed */
+};
+void kernel_module_list_free(struct kernel_module_list *list);
+
+/* The candidate modules folders for `release`, in the order they are
+ * tried: with --modules DIR, DIR/lib/modules/R then DIR itself; beside the
+ * kernel (K at X/boot/vmlinuz-R: X/lib/modules/R; kernel_path may be NULL);
+ * the host's /lib/modules/R.  Duplicates are dropped. */
+struct kernel_module_places {
+	char **paths;
+	size_t count;
+	bool has_option;  /* --modules was given */
+};
+int kernel_module_places_init(struct kernel_module_places *p, const char *release,
+			      const char *modules_option, const char *kernel_path,
+			      struct error *err);
+void kernel_module_places_free(struct kernel_module_places *p);
+/* The first place that is a modules folder, or NULL. */
+const char *kernel_module_places_find(const struct kernel_module_places *p);
+/* A directory holding modules.order, modules.builtin, modules.dep or
+ * kernel/. */
+bool kernel_modules_is_folder(const char *dir);
+
+/* The wanted modules and their dependencies from the folder `dir`, in load
+ * order, each once; modules listed in modules.builtin are left out.
+ * Dependencies come from modules.dep when dir has one, else from each
+ * module's .modinfo (compressed modules decompressed to read it).  A
+ * module whose vermagic names another release than `release` is an error,
+ * as is a missing module or a cycle. */
+int kernel_modules_resolve(const char *dir, const char *release, const char *const *wanted,
+			   size_t nwanted, struct kernel_module_list *out, struct error *err);
+
+/* Looks for the name the virtio-fs driver registers ("virtiofs") in the
+ * bzImage's decompressed payload: *builtin true when the kernel has it.
+ * Uses the payload kernel_parse kept (bzimage_vmlinux_payload) when there
+ * is one, so call it between kernel_parse and kernel_load to decompress
+ * once; otherwise decompresses it here. */
+int kernel_has_builtin_virtiofs(const struct image_file *kernel, bool *builtin,
+				struct error *err);
+
+/* All of it for -- CMD: the kernel's release, the places, the modules of the
+ * first folder found (out->dir set); with no folder anywhere, an empty list
+ * when the drivers are built in, otherwise an error naming the kernel, its
+ * release and every place searched. */
+int kernel_modules_for_command(const struct image_file *kernel, const char *modules_option,
+			       struct kernel_module_list *out, struct error *err);
 
 #endif

@@ -34,24 +34,35 @@ shq() {
 	printf "'%s'" "${1//\'/$q}"
 }
 
-# box_run_retried NAME OUT BOX-ARGS...: scripts/box-run.sh BOX-ARGS with
-# its stdout in OUT and its stderr in OUT.err, once more in a fresh box
-# when the box itself failed to start or stalled (90, 91, 92, 95 with a
-# `box:` line).  Returns the box's status.
+# box_run_retried OUT BOX-ARGS...: scripts/box-run.sh BOX-ARGS in the
+# current folder, its console in OUT (also echoed as it comes with V=1) and
+# its stderr in OUT.err; once more in a fresh box when the box itself failed
+# to start or stalled (90, 91, 92, 95 with a `box:` line).  Prints "# box
+# run: N s, ..." and box-run.sh's other stderr lines; sets box_rc and
+# box_err (its last `box:` line, empty when none).
 box_run_retried() {
-	local name=$1 out=$2 attempt rc box_err
-	shift 2
+	local out=$1 attempt start box
+	box=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/box-run.sh
+	start=$(date +%s)
+	shift
 	for attempt in 1 2; do
-		"$(dirname "${BASH_SOURCE[0]}")/../scripts/box-run.sh" "$@" >"$out" 2>"$out.err"
-		rc=$?
+		if [ "${V:-0}" = 1 ]; then
+			"$box" "$@" 2>"$out.err" | tee "$out"
+			box_rc=${PIPESTATUS[0]}
+		else
+			"$box" "$@" >"$out" 2>"$out.err"
+			box_rc=$?
+		fi
+		echo "# box run: $(($(date +%s) - start)) s, box-run.sh exit status $box_rc"
 		box_err=$(grep '^box: ' "$out.err" | tail -n 1)
-		case "$rc" in
+		grep -v '^box: ' "$out.err" | sed 's/^/    | /'
+		case "$box_rc" in
 		90 | 91 | 92 | 95)
-			if [ -n "$box_err" ] && [ "$attempt" = 1 ]; then
-				echo "# $name: ${box_err}: once more in a fresh box"
+			if [ "$attempt" = 1 ] && [ -n "$box_err" ]; then
+				echo "# ${box_err}: once more in a fresh box"
 				continue
 			fi ;;
 		esac
-		return "$rc"
+		return 0
 	done
 }

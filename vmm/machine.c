@@ -261,7 +261,7 @@ static int machine_load(struct machine *m, struct error *err)
 		if (raw_load(mem, &m->images, &m->raw_files[i], cfg->raw_loads[i].addr, &raw, err) < 0)
 			return -1;
 	}
-	if (cfg->initrd_path &&
+	if (m->initrd_file.data &&
 	    initrd_load(mem, &m->images, &m->initrd_file, &m->kernel, &cfg->initrd_req,
 			&m->initrd, err) < 0)
 		return -1;
@@ -301,7 +301,7 @@ static int machine_create_vcpus(struct machine *m, struct error *err)
 static int machine_boot_data(struct machine *m, struct error *err)
 {
 	struct guest_memory *mem = &m->vm.mem;
-	const struct guest_image *initrd = m->cfg->initrd_path ? &m->initrd : NULL;
+	const struct guest_image *initrd = m->initrd_file.data ? &m->initrd : NULL;
 	uint64_t rsdp = 0;
 	if (gdt_build(mem, err) < 0 ||
 	    acpi_tables_build(mem, m->cfg->ncpus, vm_config_has_pci(m->cfg), &rsdp, err) < 0)
@@ -390,7 +390,9 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		m->report_on = true;
 	}
 	if ((cfg->dump_path && machine_check_dump_path(cfg, err) < 0) ||
-	    machine_read_images(m, err) < 0 || machine_open_disks(m, err) < 0 ||
+	    machine_read_images(m, err) < 0 ||
+	    (cfg->command && machine_command_prepare(m, err) < 0) ||
+	    machine_open_disks(m, err) < 0 ||
 	    console_open(&m->console, cfg, err) < 0 ||
 	    machine_check_console_path(cfg, err) < 0)
 		return -1;
@@ -406,6 +408,7 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		.mmio_hole_end = LAYOUT_MMIO_HOLE_END,
 		.tss_addr = LAYOUT_TSS,
 		.identity_map_addr = LAYOUT_IDENTITY_MAP,
+		.shared = cfg->command != NULL,   /* virtiofsd maps it */
 	};
 	/* Everything the user handed in is placed and checked in guest RAM
 	 * first; /dev/kvm only then. */
@@ -628,7 +631,7 @@ static void machine_judge_panic(struct machine *m)
 {
 	console_watch_end(&m->watch);
 	const char *line = console_watch_first(&m->watch, CONSOLE_WATCH_PANIC);
-	if (!line || m->command.status >= 0)
+	if (!line || (m->cfg->command && m->command.status >= 0))
 		return;
 	if ((m->stop.status == EXIT_GUEST_OFF && !m->expect_stopped) ||
 	    (m->stop.status == EXIT_GUEST_CRASHED && m->pvpanic.stopped_vm)) {

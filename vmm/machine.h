@@ -19,6 +19,7 @@
 #include "vmm/devices/serial.h"
 #include "vmm/devices/virtio/virtio_blk.h"
 #include "vmm/devices/virtio/virtio_console.h"
+#include "vmm/devices/virtio/virtio_fs.h"
 #include "vmm/devices/virtio/virtio_pci.h"
 #include "vmm/devices/virtio/virtio_rng.h"
 #include "vmm/io_thread.h"
@@ -27,6 +28,7 @@
 #include "vmm/io_bus.h"
 #include "vmm/run_report.h"
 #include "vmm/stop.h"
+#include "vmm/virtiofsd.h"
 #include "vmm/vmcore.h"
 
 struct machine;
@@ -35,12 +37,32 @@ struct machine;
  * stdio and status, and the status once minivmm-init sent it. */
 enum { MACHINE_COMMAND_STDIN, MACHINE_COMMAND_STDOUT, MACHINE_COMMAND_STDERR,
        MACHINE_COMMAND_STATUS, MACHINE_COMMAND_PORTS };
+
+/* A host folder the guest mounts: the host's root (read-only) or a
+ * --share, each a virtiofsd and a virtio-fs device. */
+struct machine_share {
+	struct machine *m;
+	char *dir;               /* the host folder, its real path */
+	char tag[32];            /* "minivmm-root", "minivmm-share0", ... */
+	bool read_only;
+	bool daemon_started, fs_ready;
+	struct virtiofsd daemon;
+	struct virtio_fs fs;
+};
+#define MACHINE_SHARES_MAX (1 + VM_SHARES_MAX)
+
 struct machine_command {
 	uint32_t port[MACHINE_COMMAND_PORTS];
 	char line[128];          /* the status line so far (I/O thread) */
 	size_t line_len;
 	int status;              /* -1 until the command ended: 0..255, 128+N */
+	int signal;              /* N when killed by signal N, else 0 */
+	bool stopped_vm;         /* its status line was what stopped the VM */
+	bool ended_run;          /* the run's status is the command's own */
+	char init_error[160];    /* minivmm-init's "error" line, "" if none */
 	bool stdout_lost, stderr_lost;
+	struct machine_share shares[MACHINE_SHARES_MAX];
+	size_t nshares;
 };
 
 /* One vCPU and the thread that runs it (vcpu_loop). */
@@ -154,9 +176,19 @@ int machine_open_disks(struct machine *m, struct error *err);
 int machine_add_pci(struct machine *m, struct error *err);
 int machine_start_io(struct machine *m, struct error *err);
 void machine_pci_teardown(struct machine *m);
-/* -- CMD (machine_command.c): adds the command's ports to m->vcon; stdin
- * to the guest while machine_wait runs (false once it ended); at the end,
- * the exit status of a run that did not end with the command's. */
+/* -- CMD (machine_command.c).  machine_command_prepare, once the kernel
+ * is parsed and before guest RAM is touched: checks the shares, starts
+ * their virtiofsd daemons, finds the kernel's modules and adds the
+ * initramfs layer to m->initrd_file.  machine_command_add_devices makes
+ * the virtio-fs devices (before the PCI functions), machine_command_watch
+ * watches their daemons (after), machine_command_teardown stops them.
+ * machine_command_add_ports adds the command's ports to m->vcon; stdin
+ * goes to the guest while machine_wait runs (false once it ended); at the
+ * end machine_command_judge turns how the run ended into its status. */
+int machine_command_prepare(struct machine *m, struct error *err);
+int machine_command_add_devices(struct machine *m, struct error *err);
+int machine_command_watch(struct machine *m, struct error *err);
+void machine_command_teardown(struct machine *m);
 int machine_command_add_ports(struct machine *m, struct error *err);
 size_t machine_command_input_room(struct machine *m);
 bool machine_command_forward_input(struct machine *m);

@@ -66,21 +66,28 @@ static bool machine_command_number(const char *s, int max, int *out)
 }
 
 /* One line from minivmm-init: "exit N", "signal N" or "error MESSAGE".
- * The guest is hostile: anything else is a broken guest, not a status. */
+ * It stops the VM at once (the init would power off next); a power-off
+ * that wins the race is judged the same (machine_command_judge).  The
+ * guest is hostile: anything else is a broken guest, not a status. */
 static void machine_command_status_line(struct machine *m, const char *line)
 {
+	struct machine_command *c = &m->command;
 	int n;
+	if (c->status >= 0 || c->init_error[0])
+		return;   /* said already */
 	if (strncmp(line, "exit ", 5) == 0 && machine_command_number(line + 5, 255, &n)) {
-		m->command.status = n;
-		vm_stop_request(&m->stop, n, "the command exited with status %d", n);
+		c->status = n;
+		c->stopped_vm = vm_stop_request(&m->stop, n, "the command exited with status %d", n);
 	} else if (strncmp(line, "signal ", 7) == 0 && machine_command_number(line + 7, 127, &n) &&
 		   n > 0) {
-		m->command.status = 128 + n;
-		vm_stop_request(&m->stop, 128 + n, "the command was killed by signal %d (%s)", n,
-				strsignal(n));
-	} else if (strncmp(line, "error ", 6) == 0) {
-		vm_stop_request(&m->stop, EXIT_USAGE, "the guest could not run the command: %.200s",
-				line + 6);
+		c->status = 128 + n;
+		c->signal = n;
+		c->stopped_vm = vm_stop_request(&m->stop, 128 + n, "the command was killed by "
+						"signal %d (%s)", n, strsignal(n));
+	} else if (strncmp(line, "error ", 6) == 0 && line[6]) {
+		snprintf(c->init_error, sizeof(c->init_error), "the guest could not run the "
+			 "command: %.120s", line + 6);
+		c->stopped_vm = vm_stop_request(&m->stop, EXIT_USAGE, "%s", c->init_error);
 	} else {
 		vm_stop_request(&m->stop, EXIT_GUEST_CRASHED, "the guest's init sent a status "
 				"minivmm cannot read: \"%.100s\"", line);
@@ -169,21 +176,45 @@ static void machine_command_print_log(struct machine *m)
 	console_lines_free(&lines);
 }
 
+/* What the guest wrote before its end and the I/O thread has not taken
+ * yet: the vCPUs are stopped, so this is the last of it.  One transmit
+ * notification empties every port in order (virtio_console.c). */
+static void machine_command_drain(struct machine *m)
+{
+	for (size_t i = 0; i < m->nvirtio; i++)
+		if (m->virtio[i].vdev == &m->vcon->dev)
+			virtio_pci_notify_queue(&m->virtio[i], 1);
+}
+
 void machine_command_judge(struct machine *m)
 {
+	struct machine_command *c = &m->command;
 	struct vm_stop *s = &m->stop;
-	m->report.command_run = true;
-	m->report.command_status = m->command.status;
-	if (m->command.status >= 0)
-		return;
-	/* Powered off or reset with no status: never a 0 that passes for
-	 * the command's. */
-	if (s->status == EXIT_GUEST_OFF) {
+	machine_command_drain(m);
+	/* The status stopped the VM, or arrived with the power-off that
+	 * followed it: it is the run's.  A timeout, a signal or a crash
+	 * that came first stays. */
+	bool ended_with_it = c->stopped_vm || s->status == EXIT_GUEST_OFF;
+	if (c->status >= 0 && ended_with_it) {
+		c->ended_run = true;
+		s->status = c->status;
+		snprintf(s->reason, sizeof(s->reason), "the command %s %d",
+			 c->signal ? "was killed by signal" : "exited with status",
+			 c->signal ? c->signal : c->status);
+	} else if (c->init_error[0] && ended_with_it) {
+		s->status = EXIT_USAGE;
+		snprintf(s->reason, sizeof(s->reason), "%s", c->init_error);
+	} else if (s->status == EXIT_GUEST_OFF) {
+		/* Powered off or reset with no status: never a 0 that passes
+		 * for the command's. */
 		char why[sizeof(s->reason)];
 		snprintf(why, sizeof(why), "the guest ended before the command did: %.200s",
 			 s->reason);
 		memcpy(s->reason, why, sizeof(why));
 		s->status = EXIT_GUEST_CRASHED;
 	}
-	machine_command_print_log(m);
+	m->report.command_run = true;
+	m->report.command_status = c->status;
+	if (c->status < 0)
+		machine_command_print_log(m);
 }

@@ -22,9 +22,11 @@ static size_t machine_virtio_list(struct machine *m, struct virtio_device **list
 		list[n++] = &m->rng.dev;
 	if (m->vcon)
 		list[n++] = &m->vcon->dev;
+	for (size_t i = 0; i < m->command.nshares; i++)
+		list[n++] = &m->command.shares[i].fs.dev;
 	return n;
 }
-#define MACHINE_VIRTIO_MAX (VM_DISKS_MAX + 2)
+#define MACHINE_VIRTIO_MAX (VM_DISKS_MAX + 2 + MACHINE_SHARES_MAX)
 
 static bool machine_same_file(const struct stat *a, const char *path)
 {
@@ -148,6 +150,8 @@ int machine_add_pci(struct machine *m, struct error *err)
 		    (cfg->command && machine_command_add_ports(m, err) < 0))
 			return -1;
 	}
+	if (cfg->command && machine_command_add_devices(m, err) < 0)
+		return -1;
 	struct virtio_device *list[MACHINE_VIRTIO_MAX];
 	size_t n = machine_virtio_list(m, list);
 	m->virtio = calloc(n, sizeof(*m->virtio));
@@ -159,6 +163,8 @@ int machine_add_pci(struct machine *m, struct error *err)
 				    err) < 0)
 			return -1;
 	}
+	if (cfg->command && machine_command_watch(m, err) < 0)
+		return -1;
 	m->nmsi_routes = m->pci.next_gsi - LAYOUT_MSI_GSI_FIRST;
 	m->msi_routes = calloc(m->nmsi_routes ? m->nmsi_routes : 1, sizeof(*m->msi_routes));
 	if (!m->msi_routes)
@@ -198,6 +204,7 @@ void machine_pci_teardown(struct machine *m)
 	free(m->virtio);
 	m->virtio = NULL;
 	m->nvirtio = 0;
+	machine_command_teardown(m);
 	if (m->vcon && m->vcon->dev.ops)
 		virtio_console_destroy(m->vcon);
 	free(m->vcon);

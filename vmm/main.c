@@ -82,7 +82,9 @@ int main(int argc, char **argv)
 		reason = m.stop.reason;
 		/* Terminal back to normal before the last word. */
 		console_close(&m.console);
-		if (status != 0 || cfg.verbose)
+		/* A command's own status needs no word: stderr is the
+		 * command's. */
+		if ((status != 0 && !m.command.ended_run) || cfg.verbose)
 			fprintf(stderr, "minivmm: %s\n", reason);
 	}
 	run_timeline_mark(&timeline, RUN_EVENT_END);

@@ -49,6 +49,7 @@ RUN_TIMEOUT=120
 # MINIVMM, CLOUD_KERNEL, MINIMAL_KERNEL, MINIMAL_RELEASE.
 # ============================================================================
 
+# shellcheck disable=SC2153 # MINIVMM comes from DIR/env
 # run ID ARGS...: minivmm ARGS with stdin from $work/ID.in (else
 # /dev/null), stdout and stderr in $work/ID.out, ID.err, status in $rc.
 run() {
@@ -72,10 +73,10 @@ verdict() {   # verdict KEY KERNEL WHY
 }
 
 box_kernel() {
-	local k=$1 kernel=$2 release=$3 why id s sum
+	local k=$1 kernel=$2 release=$3 why id sum
 	local -a K=(--kernel "$kernel")
 
-	why= id=$k-status
+	why='' id=$k-status
 	run "$id" "${K[@]}" -- true
 	why+=$(why_rc 0)
 	run "$id" "${K[@]}" -- false
@@ -148,13 +149,17 @@ box_kernel() {
 	verdict uname "$k" "$why"
 }
 
+# shellcheck disable=SC2153 # MINIVMM, *_KERNEL, *_RELEASE come from DIR/env
 in_box() {
 	# shellcheck source=/dev/null
 	. "$1/env"
 	work=$(mktemp -d /tmp/command-box.XXXXXX) || { echo "CT-SETUP-FAIL mktemp"; return 1; }
 	cd "$work" || return 1
-	head -c 10485760 /dev/urandom >big.out && head -c 1048576 /dev/urandom >big.err &&
-		echo "marker $RANDOM" >marker || { echo "CT-SETUP-FAIL cannot write in $work"; return 1; }
+	if ! { head -c 10485760 /dev/urandom >big.out && head -c 1048576 /dev/urandom >big.err &&
+		echo "marker $RANDOM" >marker; }; then
+		echo "CT-SETUP-FAIL cannot write in $work"
+		return 1
+	fi
 	box_kernel cloud "$CLOUD_KERNEL" "$CLOUD_RELEASE"
 	[ -n "${MINIMAL_KERNEL:-}" ] && box_kernel minimal "$MINIMAL_KERNEL" "$MINIMAL_RELEASE"
 	echo "CT-DONE"
@@ -189,9 +194,10 @@ fail_all() {   # fail_all WHY: every test fails for one reason
 }
 
 [ -x "${minivmm%/*}/minivmm-init" ] || fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
-cloud=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/fetch.err") ||
+cloud_dir=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/fetch.err") ||
 	fail_all "scripts/fetch-kernel.sh cloud failed: $(tail -n 1 "$tmp/fetch.err")"
-cloud_release=$(basename "$(dirname "$cloud")"/../lib/modules/*)
+cloud=$(echo "$cloud_dir"/boot/vmlinuz-*)
+cloud_release=$(basename "$cloud_dir"/lib/modules/*)
 if [ -n "${MINIVMM_MINIMAL_KERNEL:-}" ]; then
 	minimal=$MINIVMM_MINIMAL_KERNEL
 else
@@ -211,22 +217,20 @@ minimal_release=$(strings -n 8 "$(dirname "$minimal")/vmlinux" 2>/dev/null |
 } >"$tmp/env"
 
 cmd="bash $(shq "$repo/tests/box/command-tests.sh") --in-box $(shq "$tmp")"
-box_run_retried "command tests" "$tmp/console" --host-root --timeout 1500 --stall 300 -- "$cmd"
-box_rc=$?
-[ "${V:-0}" = 1 ] && tr -d '\r' <"$tmp/console"
+box_run_retried "$tmp/console" --host-root --timeout 1500 --stall 300 -- "$cmd"
 
 for k in "${KERNELS[@]}"; do
 	for t in "${TESTS[@]}"; do
 		key=${t%% *} name="$k: ${t#* }"
 		line=$(tr -d '\r' <"$tmp/console" | grep "^CT-RESULT $k-$key " | tail -n 1)
-		if [ "${line#CT-RESULT $k-$key }" = ok ]; then
+		if [ "${line#"CT-RESULT $k-$key "}" = ok ]; then
 			echo "ok $name"
 			passed=$((passed + 1))
 		elif [ -n "$line" ]; then
-			echo "FAIL $name: ${line#CT-RESULT $k-$key FAIL }"
+			echo "FAIL $name: ${line#"CT-RESULT $k-$key FAIL "}"
 			failed=$((failed + 1))
 		elif [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ]; then
-			echo "BOX FAILURE $name: $(grep '^box: ' "$tmp/console.err" 2>/dev/null | tail -n 1)"
+			echo "BOX FAILURE $name: $box_err"
 			failed=$((failed + 1))
 		else
 			echo "FAIL $name: no result from the box (box status $box_rc; $(tr -d '\r' <"$tmp/console" | grep '^CT-SETUP-FAIL' | head -n 1))"

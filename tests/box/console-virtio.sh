@@ -39,20 +39,12 @@ kdir=$("$repo/images/minimal-kernel.sh" 2>"$tmp/kernel.err") ||
 cmd="printf '%s\n' 'echo CV-INPUT-\$((6*7))' 'cat /proc/consoles' 'poweroff -f' |
 	$(shq "$minivmm") --kernel $(shq "$kdir/bzImage") --initrd $(shq "$tmp/guest.cpio.gz") \
 	--console-device virtio --cmdline minivmm.shell --timeout 120 2>&1; echo CV-STATUS \$?"
-for attempt in 1 2; do
-	(cd "$tmp" && "$repo/scripts/box-run.sh" --host-root --timeout 400 --stall 300 -- "$cmd") \
-		>"$tmp/console" 2>"$tmp/box.err"
-	box_rc=$?
-	box_err=$(grep '^box: ' "$tmp/box.err" | tail -n 1)
-	case "$box_rc" in
-	90 | 91 | 92 | 95)
-		[ -n "$box_err" ] || break
-		[ "$attempt" = 1 ] && { echo "# ${box_err}: once more in a fresh box"; continue; }
-		echo "BOX FAILURE $name: $box_err"
-		exit "$box_rc" ;;
-	esac
-	break
-done
+cd "$tmp" || exit 2
+box_run_retried "$tmp/console" --host-root --timeout 400 --stall 300 -- "$cmd"
+case "$box_rc" in
+90 | 91 | 92 | 95)
+	[ -z "$box_err" ] || { echo "BOX FAILURE $name: $box_err"; exit "$box_rc"; } ;;
+esac
 
 why=
 status=$(sed -n 's/^CV-STATUS \([0-9]*\).*/\1/p' "$tmp/console" | tr -d '\r' | tail -n 1)

@@ -61,6 +61,8 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/kvm-device.sh
+. "$repo/tests/kvm-device.sh"
 probe_only=0
 if [ "${1:-}" = --probe-only ]; then
 	probe_only=1
@@ -223,27 +225,8 @@ fi
 # --- one box run -------------------------------------------------------------------
 # A box that stalls (no console line for 300 s) or does not start is
 # retried once, in a fresh box.
-start=$(date +%s)
-for attempt in 1 2; do
-	if [ "${V:-0}" = 1 ]; then
-		BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --stall 300 \
-			--files "${files[@]}" -- "$box_cmd" 2>"$tmp/box.err" | tee "$tmp/console"
-		box_rc=${PIPESTATUS[0]}
-	else
-		BOX_KERNEL_DIR=$box_kdir "$repo/scripts/box-run.sh" --timeout 420 --stall 300 \
-			--files "${files[@]}" -- "$box_cmd" >"$tmp/console" 2>"$tmp/box.err"
-		box_rc=$?
-	fi
-	echo "# box run: $(($(date +%s) - start)) s, box-run.sh exit status $box_rc"
-	box_err=$(grep '^box: ' "$tmp/box.err" | tail -n1)
-	[ -s "$tmp/box.err" ] && grep -v '^box: ' "$tmp/box.err" | indent
-	case "$box_rc" in
-	90 | 91 | 92 | 95)
-		[ "$attempt" = 1 ] && [ -n "$box_err" ] &&
-			echo "# ${box_err}: once more in a fresh box" && continue ;;
-	esac
-	break
-done
+export BOX_KERNEL_DIR=$box_kdir
+box_run_retried "$tmp/console" --timeout 420 --stall 300 --files "${files[@]}" -- "$box_cmd"
 
 # section NAME: the console lines of one test, without its markers.
 section() {

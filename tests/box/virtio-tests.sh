@@ -422,27 +422,9 @@ chmod -R a+rX "$tmp"
 # A box that stalls (no console line for 300 s) or does not start is
 # retried once, in a fresh box.
 box_cmd="bash $(shq "$self") --in-box $(shq "$tmp")"
-start=$(date +%s)
-for attempt in 1 2; do
-	if [ "${V:-0}" = 1 ]; then
-		(cd "$repo" && BOX_KERNEL_DIR=$box_kdir scripts/box-run.sh --host-root --timeout 1200 \
-			--stall 300 -- "$box_cmd") 2>"$tmp/box.err" | tee "$tmp/console"
-		box_rc=${PIPESTATUS[0]}
-	else
-		(cd "$repo" && BOX_KERNEL_DIR=$box_kdir scripts/box-run.sh --host-root --timeout 1200 \
-			--stall 300 -- "$box_cmd") >"$tmp/console" 2>"$tmp/box.err"
-		box_rc=$?
-	fi
-	echo "# box run: $(($(date +%s) - start)) s, box-run.sh exit status $box_rc"
-	box_err=$(grep '^box: ' "$tmp/box.err" | tail -n1)
-	[ -s "$tmp/box.err" ] && grep -v '^box: ' "$tmp/box.err" | indent
-	case "$box_rc" in
-	90 | 91 | 92 | 95)
-		[ "$attempt" = 1 ] && [ -n "$box_err" ] &&
-			echo "# ${box_err}: once more in a fresh box" && continue ;;
-	esac
-	break
-done
+export BOX_KERNEL_DIR=$box_kdir
+cd "$repo" || exit 2
+box_run_retried "$tmp/console" --host-root --timeout 1200 --stall 300 -- "$box_cmd"
 sed -n 's/^VT-TIME \([^ ]*\) \([0-9.]*\)$/# \1: \2 s in the box/p' "$tmp/console"
 grep '^VT-SETUP-FAIL ' "$tmp/console" | sed 's/^/# /'
 

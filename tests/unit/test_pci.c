@@ -102,21 +102,27 @@ struct rig {
 	struct virtio_pci vp;
 };
 
-static void rig_init(struct rig *r)
+static void rig_init_with(struct rig *r, const struct virtio_device_ops *ops,
+			  struct io_thread *io)
 {
 	memset(r, 0, sizeof(*r));
 	test_ram_init(&r->ram, 64 * MiB);
 	r->host = (struct pci_host){ &r->fake, fake_route, fake_irqfd, fake_ioeventfd };
 	pci_bus_init(&r->bus);
-	r->echo.dev.ops = &echo_ops;
+	r->echo.dev.ops = ops;
 	pthread_mutex_init(&r->echo.dev.lock, NULL);
 	r->echo.dev.num_queues = 2;
 	r->echo.dev.queue_max_size = 64;
 	r->echo.dev.offered = 1ULL << 3;
 	memcpy(r->echo.config, "ABCDEFGH", 8);
 	struct error err = { 0 };
-	ck_assert_msg(virtio_pci_init(&r->vp, &r->echo.dev, &r->ram.mem, &r->host, &r->bus, NULL,
+	ck_assert_msg(virtio_pci_init(&r->vp, &r->echo.dev, &r->ram.mem, &r->host, &r->bus, io,
 				      &err) == 0, "%s", err.msg);
+}
+
+static void rig_init(struct rig *r)
+{
+	rig_init_with(r, &echo_ops, NULL);
 }
 
 static void rig_free(struct rig *r)
@@ -439,6 +445,72 @@ START_TEST(virtio_pci_device_config_bounds)
 }
 END_TEST
 
+/* A device whose queues a vhost-user back end serves (virtio_fs.c). */
+static const struct virtio_device_ops backend_ops = {
+	.name = "backend", .device_id = VIRTIO_ID_FS, .config_size = 8,
+	.config_read = echo_config_read, .start = echo_start, .notify = echo_notify,
+	.reset = echo_reset, .backend_queues = true,
+};
+
+START_TEST(virtio_pci_backend_queues_go_to_the_back_end)
+{
+	struct rig r;
+	struct io_thread io;
+	struct error err = { 0 };
+	/* The I/O thread watches an ordinary device's notifications... */
+	ck_assert_msg(io_thread_init(&io, &err) == 0, "%s", err.msg);
+	rig_init_with(&r, &echo_ops, &io);
+	ck_assert_int_eq(io.nwatches, 2);
+	rig_free(&r);
+	io_thread_destroy(&io);
+	/* ...and none of a back end's: it reads the eventfds itself. */
+	ck_assert_msg(io_thread_init(&io, &err) == 0, "%s", err.msg);
+	rig_init_with(&r, &backend_ops, &io);
+	ck_assert_int_eq(io.nwatches, 0);
+	/* Offered: exactly the device's bits, no ring features of ours. */
+	r.echo.dev.offered = 1ULL << VIRTIO_F_VERSION_1 | 1u << 3;
+	bar_write(&r, VIRTIO_PCI_COMMON_DFSELECT, 0, 4);
+	ck_assert_uint_eq(bar_read(&r, VIRTIO_PCI_COMMON_DF, 4), 1u << 3);
+	bar_write(&r, VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
+	ck_assert_uint_eq(bar_read(&r, VIRTIO_PCI_COMMON_DF, 4), 1);
+	driver_features(&r, 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_EVENT_IDX);
+	ck_assert_uint_eq(bar_read(&r, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_FEATURES_OK, 0);
+	bar_write(&r, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	driver_features(&r, 1ULL << VIRTIO_F_VERSION_1);
+	driver_setup_queue(&r, 0, 4, 0x100000);
+	driver_setup_queue(&r, 1, 4, 0x110000);
+	bar_write(&r, VIRTIO_PCI_COMMON_Q_SELECT, 1, 2);
+	bar_write(&r, VIRTIO_PCI_COMMON_STATUS, 0x0f, 1);
+	ck_assert_uint_eq(r.echo.started, 1);
+	/* The eventfds: kick = the notification's, call = the vector's. */
+	int kick, call;
+	r.echo.dev.queue_fds(&r.echo.dev, 0, &kick, &call);
+	ck_assert_int_eq(kick, r.vp.notify[0].fd);
+	ck_assert_int_eq(call, r.vp.msix.fd[0]);
+	r.echo.dev.queue_fds(&r.echo.dev, 1, &kick, &call);
+	ck_assert_int_eq(kick, r.vp.notify[1].fd);
+	ck_assert_int_eq(call, r.vp.msix.fd[1]);
+	r.echo.dev.queue_fds(&r.echo.dev, 9, &kick, &call);
+	ck_assert_int_eq(kick, -1);
+	ck_assert_int_eq(call, -1);
+	/* A notification that exits to us lands in the kick eventfd. */
+	bar_write(&r, 0x3000 + 4, 1, 2);
+	uint64_t count = 0;
+	ck_assert_int_eq(read(r.vp.notify[1].fd, &count, sizeof(count)), sizeof(count));
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(r.echo.notified, 0);
+	/* NO_VECTOR: no call eventfd. */
+	bar_write(&r, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	driver_features(&r, 1ULL << VIRTIO_F_VERSION_1);
+	bar_write(&r, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+	bar_write(&r, VIRTIO_PCI_COMMON_Q_MSIX, VIRTIO_MSI_NO_VECTOR, 2);
+	r.echo.dev.queue_fds(&r.echo.dev, 0, &kick, &call);
+	ck_assert_int_eq(call, -1);
+	rig_free(&r);
+	io_thread_destroy(&io);
+}
+END_TEST
+
 Suite *pci_suite(void)
 {
 	Suite *s = suite_create("pci");
@@ -453,6 +525,7 @@ Suite *pci_suite(void)
 	tcase_add_test(t, virtio_pci_bad_queue_needs_reset);
 	tcase_add_test(t, virtio_pci_msix_masking_and_pending);
 	tcase_add_test(t, virtio_pci_device_config_bounds);
+	tcase_add_test(t, virtio_pci_backend_queues_go_to_the_back_end);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -26,6 +26,7 @@ struct t_drv {
 	uint64_t desc, avail, used;
 	uint16_t avail_idx, used_seen, next_desc;
 	uint64_t head_gpa[T_QSIZE];   /* first buffer of the chain at each head */
+	bool posted[T_QSIZE];         /* a chain at this head is the device's */
 };
 
 struct t_out {
@@ -44,6 +45,8 @@ static struct {
 	int raised[VIRTIO_MAX_QUEUES];
 	int failed;
 	struct t_out out[VIRTIO_CONSOLE_MAX_PORTS];
+	char order[64];            /* '0' + port of each output call */
+	size_t norder;
 } F;
 
 /* ---- The transport ---- */
@@ -69,6 +72,8 @@ static void t_output(void *opaque, const uint8_t *data, size_t len)
 	memcpy(o->data + o->len, data, len);
 	o->len += len;
 	o->calls++;
+	if (F.norder < sizeof(F.order) - 1)
+		F.order[F.norder++] = (char)('0' + (o - F.out));
 	if (pthread_mutex_trylock(&F.con.dev.lock) == EBUSY)
 		o->lock_busy++;
 	else
@@ -200,6 +205,7 @@ static uint16_t t_post_chain(uint16_t q, const struct t_buf *bufs, int n)
 	}
 	d->next_desc = (uint16_t)((head + n) % T_QSIZE);
 	d->head_gpa[head] = bufs[0].gpa;
+	d->posted[head] = true;
 	avail->ring[d->avail_idx % T_QSIZE] = htole16(head);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	d->avail_idx++;
@@ -235,6 +241,9 @@ static int t_used(uint16_t q, const uint8_t **data, uint32_t *len)
 	d->used_seen++;
 	uint32_t id = le32toh(e.id);
 	ck_assert_uint_lt(id, T_QSIZE);
+	/* Linux: "id %u is not a head!" */
+	ck_assert_msg(d->posted[id], "queue %u: used id %u is not a head the driver posted", q, id);
+	d->posted[id] = false;
 	if (data)
 		*data = t_host(d->head_gpa[id]);
 	*len = le32toh(e.len);
@@ -556,6 +565,28 @@ START_TEST(test_output_reaches_its_port)
 	ck_assert_int_eq(t_used(7, NULL, &len), 1);
 	ck_assert_uint_eq(F.con.stats.tx_dropped, 1);
 	ck_assert_uint_eq(F.out[0].len + F.out[1].len, 21);
+	t_teardown();
+}
+END_TEST
+
+/* Any transmit notification empties every transmit queue, in port order:
+ * what the guest wrote to an earlier port arrives first, whichever queue's
+ * notification the host takes first. */
+START_TEST(test_output_in_port_order)
+{
+	t_setup_ports(3, 1);
+	F.con.ports[2].output = t_output;
+	F.con.ports[2].opaque = &F.out[2];
+	t_handshake(true);
+	t_post_out(5, "one", 3);      /* port 1 */
+	t_post_out(7, "two", 3);      /* port 2 */
+	t_post_out(1, "con", 3);      /* port 0 */
+	t_notify(7);                  /* port 2's notification comes first */
+	ck_assert_str_eq(F.order, "012");
+	ck_assert(F.out[1].len == 3 && memcmp(F.out[1].data, "one", 3) == 0);
+	ck_assert(F.out[2].len == 3 && memcmp(F.out[2].data, "two", 3) == 0);
+	t_notify(5);                  /* nothing left */
+	ck_assert_str_eq(F.order, "012");
 	t_teardown();
 }
 END_TEST
@@ -961,6 +992,7 @@ Suite *virtio_console_suite(void)
 	tcase_add_test(tc, test_control_messages_wait_for_buffers);
 	tcase_add_test(tc, test_repeated_messages_are_bounded);
 	tcase_add_test(tc, test_output_reaches_its_port);
+	tcase_add_test(tc, test_output_in_port_order);
 	tcase_add_test(tc, test_input_held_until_buffers_and_open);
 	tcase_add_test(tc, test_input_end_closes_the_host_side);
 	tcase_add_test(tc, test_input_room_and_order);

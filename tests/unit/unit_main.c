@@ -9,6 +9,10 @@
  * out with a "skip" line saying why, except under CI=true: there they run,
  * and fail, since a check that did not run never counts as passed.
  *
+ * The checks tagged "virtiofsd" need root and Debian's virtiofsd; left
+ * out the same way (a "did not run" line) where either is missing, and
+ * run under CI=true, where they then fail (tests/with-virtiofsd.sh).
+ *
  * To add a suite: write `Suite *NAME_suite(void)` in tests/unit/test_NAME.c
  * and add one line `X(NAME)` to UNIT_SUITES below. */
 #include <fcntl.h>
@@ -23,14 +27,21 @@
 
 #define UNIT_SUITES(X)   \
 	X(guest_memory)  \
+	X(shared_ram)    \
 	X(image_file)    \
 	X(images)        \
 	X(bzimage)       \
 	X(bzimage_payload) \
+	X(bzimage_release) \
 	X(elf)           \
 	X(elf_load)      \
 	X(pvh_note)      \
 	X(initrd)        \
+	X(cpio)          \
+	X(kernel_modinfo) \
+	X(kernel_modules) \
+	X(real_kernels)   \
+	X(command_initramfs) \
 	X(cmdline)       \
 	X(e820)          \
 	X(boot_params)   \
@@ -62,7 +73,12 @@
 	X(virtq)          \
 	X(virtio_rng)     \
 	X(virtio_blk)     \
-	X(virtio_blk_open)
+	X(virtio_blk_open) \
+	X(vhost_user)      \
+	X(virtio_fs)       \
+	X(virtiofsd)       \
+	X(guest_command)   \
+	X(guest_run)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
@@ -70,9 +86,23 @@ UNIT_SUITES(UNIT_DECLARE)
 #define UNIT_ENTRY(name) name##_suite,
 static Suite *(*const unit_suites[])(void) = { UNIT_SUITES(UNIT_ENTRY) };
 
-/* UNIT_TAG_KVM when the live-KVM checks are to be left out, else NULL. */
+/* Why the checks tagged "virtiofsd" cannot run here (they need root and
+ * Debian's virtiofsd), NULL when they can. */
+static const char *unit_virtiofsd_problem(void)
+{
+	if (geteuid() != 0)
+		return "they need root";
+	const char *env = getenv("MINIVMM_VIRTIOFSD");
+	if ((env && *env && access(env, X_OK) == 0) || access("/usr/lib/qemu/virtiofsd", X_OK) == 0 ||
+	    access("/usr/libexec/virtiofsd", X_OK) == 0)
+		return NULL;
+	return "virtiofsd is not installed (Debian's qemu-system-common)";
+}
+
+/* The tags whose checks are to be left out, space-separated, else NULL. */
 static const char *unit_exclude_tags(void)
 {
+	static char tags[64];
 	if (getenv("CK_INCLUDE_TAGS") || getenv("CK_EXCLUDE_TAGS"))
 		return NULL;
 	const char *ci = getenv("CI");
@@ -81,11 +111,17 @@ static const char *unit_exclude_tags(void)
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		close(fd);
-		return NULL;
+	} else {
+		printf("skip the checks tagged '%s': /dev/kvm is not usable here (%m); "
+		       "make unit-test runs them in the KVM box\n", UNIT_TAG_KVM);
+		strcat(tags, UNIT_TAG_KVM " ");
 	}
-	printf("skip the checks tagged '%s': /dev/kvm is not usable here (%m); "
-	       "make unit-test runs them in the KVM box\n", UNIT_TAG_KVM);
-	return UNIT_TAG_KVM;
+	const char *why = unit_virtiofsd_problem();
+	if (why) {
+		printf("did not run the checks tagged 'virtiofsd': %s\n", why);
+		strcat(tags, "virtiofsd");
+	}
+	return tags[0] ? tags : NULL;
 }
 
 int main(void)

@@ -47,6 +47,12 @@ struct virtio_device_ops {
 	/* The driver reset the device (status 0): forget in-flight state.
 	 * The queues are reset by the transport.  NULL: nothing to do. */
 	void (*reset)(struct virtio_device *d);
+	/* An external back end serves the queues (vhost-user, e.g.
+	 * virtio_fs.c): the transport does not watch their notifications
+	 * (notify is never called), offers exactly d->offered (the back end
+	 * walks the rings, so only it can say which ring features it has),
+	 * and gives the device each queue's eventfds through d->queue_fds. */
+	bool backend_queues;
 };
 
 struct virtio_device {
@@ -66,6 +72,11 @@ struct virtio_device {
 	/* The driver broke a rule or the device cannot go on: the transport
 	 * sets DEVICE_NEEDS_RESET (§2.1.1) and names why on stderr once. */
 	void (*fail)(struct virtio_device *d, const char *why);
+	/* For ops->backend_queues, valid from ops->start: *kick is the
+	 * eventfd the driver's notifications of queue q signal (KVM's
+	 * ioeventfd), *call the eventfd whose signal interrupts the driver
+	 * for queue q (its MSI-X vector's irqfd), -1 for NO_VECTOR. */
+	void (*queue_fds)(struct virtio_device *d, uint16_t q, int *kick, int *call);
 	/* The device type initialises it (its input from other threads
 	 * takes it too); the transport takes it around every op. */
 	pthread_mutex_t lock;

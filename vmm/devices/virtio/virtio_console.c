@@ -109,15 +109,16 @@ static void virtio_console_ctrl_flush(struct virtio_console *c)
 
 /* The host side closes a port whose input ended once nothing it gave is
  * left to deliver, and only after the handshake told the driver it was
- * open: the driver takes messages in order. */
-static void virtio_console_host_close(struct virtio_console *c, uint32_t port)
+ * open: the driver takes messages in order.  Only queues the message
+ * (true when it did): the caller flushes it once no chain is in hand. */
+static bool virtio_console_host_close(struct virtio_console *c, uint32_t port)
 {
 	struct virtio_console_port *p = &c->ports[port];
 	if (!p->input_ended || p->host_closed || !p->ready || p->input_len > 0)
-		return;
+		return false;
 	p->host_closed = true;
 	virtio_console_ctrl_queue(c, port, VIRTIO_CONSOLE_PORT_OPEN, 0);
-	virtio_console_ctrl_flush(c);
+	return true;
 }
 
 static void virtio_console_input_flush(struct virtio_console *c, uint32_t port)
@@ -148,7 +149,8 @@ static void virtio_console_input_flush(struct virtio_console *c, uint32_t port)
 	if (p->input_len == 0)
 		p->input_head = 0;
 	virtio_console_interrupt(c, q, pushed);
-	virtio_console_host_close(c, port);
+	if (virtio_console_host_close(c, port))
+		virtio_console_ctrl_flush(c);
 }
 
 static void virtio_console_input_flush_all(struct virtio_console *c)
@@ -176,6 +178,22 @@ static void virtio_console_output(struct virtio_console *c, uint16_t q, uint32_t
 		pushed = true;
 	}
 	virtio_console_interrupt(c, q, pushed);
+}
+
+/* A notification of any transmit queue empties them all, in port order.
+ * Linux's write() to a port returns once the bytes are in the ring, and
+ * the host may take the notifications of two ports in either order: so
+ * what a guest wrote to a port before it wrote to a later one is handed
+ * over first (minivmm -- CMD's status port comes after the command's
+ * stdout and stderr). */
+static void virtio_console_output_all(struct virtio_console *c)
+{
+	uint32_t nports = virtio_console_multiport(c) ? c->max_ports : 1;
+	for (uint32_t port = 0; port < nports; port++) {
+		uint16_t q = (uint16_t)(virtio_console_rx_queue(port) + 1);
+		if (virtio_console_queue_usable(c, q))
+			virtio_console_output(c, q, port);
+	}
 }
 
 /* ---- Control transmit queue: driver -> device (§5.3.6.2) ---- */
@@ -295,7 +313,7 @@ static void virtio_console_handle_queue(struct virtio_console *c, uint16_t q)
 		if (port < c->nports)
 			virtio_console_input_flush(c, port);
 	} else {
-		virtio_console_output(c, q, port);
+		virtio_console_output_all(c);
 	}
 }
 
@@ -464,7 +482,8 @@ void virtio_console_input_end(struct virtio_console *c, uint32_t port)
 	pthread_mutex_lock(&c->dev.lock);
 	if (port < c->nports) {
 		c->ports[port].input_ended = true;
-		virtio_console_host_close(c, port);
+		if (virtio_console_host_close(c, port))
+			virtio_console_ctrl_flush(c);
 	}
 	pthread_mutex_unlock(&c->dev.lock);
 }

@@ -55,7 +55,29 @@ static uint32_t virtio_pci_class(uint16_t device_id)
 
 static uint64_t virtio_pci_offered(const struct virtio_pci *vp)
 {
+	if (vp->vdev->ops->backend_queues)
+		return vp->vdev->offered;
 	return vp->vdev->offered | VP_RING_FEATURES;
+}
+
+/* A back end signals the vector's irqfd itself, so MSI-X masking does
+ * not hold its interrupts: one raised while the entry is masked reaches
+ * the route KVM last had, instead of setting the pending bit (PCI 3.0
+ * §6.8.2.9).  Linux masks an entry only while it rewrites the message
+ * (set-up, affinity), and its virtio interrupt handlers take spurious
+ * interrupts, so this loses nothing; the route is first written at the
+ * first unmask, before DRIVER_OK, and an irqfd on a GSI without a route
+ * raises nothing.  QEMU instead swaps in a masked notifier with
+ * SET_VRING_CALL (vhost-user.rst); not needed by the drivers we serve. */
+static void virtio_pci_queue_fds(struct virtio_device *d, uint16_t q, int *kick, int *call)
+{
+	struct virtio_pci *vp = d->transport;
+	*kick = *call = -1;
+	if (q >= d->num_queues)
+		return;
+	*kick = vp->notify[q].fd;
+	if (vp->queue_vector[q] < vp->msix.nvectors)
+		*call = vp->msix.fd[vp->queue_vector[q]];
 }
 
 static void virtio_pci_raise(struct virtio_device *d, int q)
@@ -424,6 +446,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *d,
 	d->queues = vp->queues;
 	d->raise = virtio_pci_raise;
 	d->fail = virtio_pci_fail;
+	d->queue_fds = virtio_pci_queue_fds;
 	virtio_pci_reset(vp);
 	for (uint16_t q = 0; q < d->num_queues; q++) {
 		struct virtio_pci_notify *n = &vp->notify[q];
@@ -432,7 +455,9 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *d,
 		n->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (n->fd < 0)
 			return error_set_host(err, "%s: eventfd: %s", d->ops->name, strerror(errno));
-		if (io && io_thread_watch(io, n->fd, virtio_pci_notified, n, err) < 0)
+		/* A back end reads the eventfd itself (SET_VRING_KICK). */
+		if (io && !d->ops->backend_queues &&
+		    io_thread_watch(io, n->fd, virtio_pci_notified, n, err) < 0)
 			return -1;
 	}
 	if (virtio_pci_vectors(vp, bus, err) < 0)

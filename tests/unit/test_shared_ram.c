@@ -1,0 +1,100 @@
+/* kvm/vm.c kvm_vm_map_ram with shared RAM: a memfd mapped MAP_SHARED that
+ * a vhost-user back end maps too (vhost-user.rst, SET_MEM_TABLE).  No
+ * /dev/kvm needed: the RAM is mapped before any VM exists. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm/kvm.h"
+#include "tests/unit/unit.h"
+
+/* A small hole so that 12 MiB of RAM makes two regions, as 3.5 GiB does
+ * in minivmm's layout. */
+static const struct kvm_vm_config shared_cfg = {
+	.ram_size = 12 * MiB, .mmio_hole_start = 8 * MiB, .mmio_hole_end = 16 * MiB,
+	.shared = true,
+};
+
+START_TEST(shared_ram_is_a_memfd_a_back_end_can_map)
+{
+	struct kvm_vm vm;
+	struct error err = { 0 };
+	ck_assert_msg(kvm_vm_map_ram(&vm, &shared_cfg, &err) == 0, "%s", err.msg);
+	ck_assert_int_ge(vm.mem.fd, 0);
+	ck_assert_int_eq(fcntl(vm.mem.fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_uint_eq((uintptr_t)vm.mem.host_base % (2 * MiB), 0);   /* 2 MiB pages */
+	ck_assert_int_eq(vm.mem.nregions, 2);
+	ck_assert_uint_eq(lseek(vm.mem.fd, 0, SEEK_END), 12 * MiB);
+
+	/* What the guest writes at 16 MiB + 4 KiB (second region) is what a
+	 * back end sees in its own mapping of the fd at that region's offset. */
+	const struct guest_memory_region *r = &vm.mem.regions[1];
+	uint64_t offset = (uint64_t)(r->host - vm.mem.host_base);
+	ck_assert_uint_eq(offset, 8 * MiB);
+	uint8_t *other = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, vm.mem.fd,
+			      (off_t)offset);
+	ck_assert_ptr_ne(other, MAP_FAILED);
+	ck_assert_int_eq(guest_memory_write(&vm.mem, 16 * MiB + 4096, "guest", 6), 0);
+	ck_assert_str_eq((char *)other + 4096, "guest");
+	memcpy(other + 8192, "back end", 9);
+	char seen[9];
+	ck_assert_int_eq(guest_memory_read(&vm.mem, 16 * MiB + 8192, seen, sizeof(seen)), 0);
+	ck_assert_str_eq(seen, "back end");
+	munmap(other, r->size);
+
+	int fd = vm.mem.fd;
+	kvm_vm_destroy(&vm);
+	ck_assert_int_eq(vm.mem.fd, -1);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);   /* closed with the mapping */
+}
+END_TEST
+
+START_TEST(anonymous_ram_stays_the_default)
+{
+	struct kvm_vm vm;
+	struct error err = { 0 };
+	struct kvm_vm_config cfg = shared_cfg;
+	cfg.shared = false;
+	ck_assert_msg(kvm_vm_map_ram(&vm, &cfg, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(vm.mem.fd, -1);
+	kvm_vm_destroy(&vm);
+
+	/* guest_memory_init alone: anonymous too. */
+	struct test_ram ram;
+	test_ram_init(&ram, 4 * MiB);
+	ck_assert_int_eq(ram.mem.fd, -1);
+	test_ram_free(&ram);
+}
+END_TEST
+
+/* A struct kvm_vm zeroed and never mapped (a setup error before the RAM)
+ * has fd 0 in it: destroying it must not close stdin. */
+START_TEST(destroying_an_unmapped_vm_closes_no_fd)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	int saved = dup(0);
+	ck_assert_int_eq(dup2(fds[0], 0), 0);
+	struct kvm_vm vm;
+	memset(&vm, 0, sizeof(vm));
+	vm.fd = -1;
+	kvm_vm_destroy(&vm);
+	ck_assert_int_ne(fcntl(0, F_GETFD), -1);
+	dup2(saved, 0);
+	close(saved);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+Suite *shared_ram_suite(void)
+{
+	Suite *s = suite_create("shared_ram");
+	TCase *t = tcase_create("shared_ram");
+	tcase_add_test(t, shared_ram_is_a_memfd_a_back_end_can_map);
+	tcase_add_test(t, anonymous_ram_stays_the_default);
+	tcase_add_test(t, destroying_an_unmapped_vm_closes_no_fd);
+	suite_add_tcase(s, t);
+	return s;
+}
