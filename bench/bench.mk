@@ -29,7 +29,8 @@ BENCH_GUESTS := $(BENCH_OUT)/exit-pvh.elf $(BENCH_OUT)/halt-pvh.elf
 BENCH_OBJS   := $(BENCH_OUT)/run_timer.o $(BENCH_OUT)/exit_cost.o
 
 .PHONY: bench bench-build bench-test
-bench-build: $(BUILD)/minivmm $(BENCH_TOOLS) $(BENCH_GUESTS)
+# (minivmm-init: the guest side of minivmm -- CMD, part 7, found beside minivmm.)
+bench-build: $(BUILD)/minivmm $(BUILD)/minivmm-init $(BENCH_TOOLS) $(BENCH_GUESTS)
 
 bench: bench-build
 	scripts/bench.sh $(BUILD)/minivmm $(BENCH_OUT)

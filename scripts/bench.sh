@@ -194,6 +194,8 @@ if [ "$skip_box" != 1 ] && [ "$skip_disk" != 1 ]; then
 fi
 if [ "$skip_box" != 1 ] && [ "$skip_cmd" != 1 ]; then
 	[ -x "$cmd_init" ] || missing+=("$cmd_init")
+	# minivmm -- CMD's guest side, which minivmm takes from beside itself.
+	[ "$cmd_peer_only" = 1 ] || [ -x "${minivmm%/*}/minivmm-init" ] || missing+=("${minivmm%/*}/minivmm-init")
 	[ -x "$virtiofsd" ] || missing+=("$virtiofsd (qemu-system-common)")
 	command -v modinfo >/dev/null || [ -x /sbin/modinfo ] || missing+=("modinfo (kmod)")
 fi
