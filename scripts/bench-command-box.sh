@@ -63,8 +63,9 @@ mibps() {
 	line=$(grep ' bytes .* copied, ' "$3" | tail -n1 || true)
 	bytes=${line%% *}
 	secs=$(echo "$line" | sed -n 's/.* copied, \([0-9.e+-]*\) s, .*/\1/p')
-	[ "$bytes" = "$file_bytes" ] && [ -n "$secs" ] ||
+	if [ "$bytes" != "$file_bytes" ] || [ -z "$secs" ]; then
 		fail "$2 round $1: dd did not read the whole file: '${line:-no dd line}'"
+	fi
 	awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f\n", b / 1048576 / s }'
 }
 
@@ -117,8 +118,11 @@ wait \$vfs || true
 exit \$rc
 EOF
 
+# (The job's own words, $sock and $* among them, named for the reader.)
+# shellcheck disable=SC2016
 echo "BENCH-BOX-ONCE 7. QEMU: $(sed -n '/-M microvm/,/-append/p' "$job" | tr -d '\\\t' | tr '\n' ' ' |
 	sed 's/ *<\/dev\/null.*//; s/  */ /g; s/"\$sock"/SOCKET/; s/\$PWD/'"$(echo "$PWD" | sed 's/[\/&]/\\&/g')"'/; s/\$\*/CMD/')"
+# shellcheck disable=SC2016
 echo "BENCH-BOX-ONCE 7. virtiofsd for QEMU: $(sed -n 's/^"[^"]*" \(--socket-path.*\) \\$/\1/p' "$job" |
 	sed 's/"\$sock"/SOCKET/') -o log_level=err"
 

@@ -21,8 +21,9 @@ CMD_MODULES=(virtio_mmio virtiofs overlay)
 modinfo=$(command -v modinfo || echo /sbin/modinfo)
 [ -x "$modinfo" ] || die "modinfo not found (install kmod)"
 moddirs=("$kernel_root"/lib/modules/*/)
-[ ${#moddirs[@]} -eq 1 ] && [ -d "${moddirs[0]}" ] ||
+if [ ${#moddirs[@]} -ne 1 ] || [ ! -d "${moddirs[0]}" ]; then
 	die "$kernel_root: expected exactly one lib/modules/<version>/ folder"
+fi
 moddir=${moddirs[0]%/}
 
 root=$(mktemp -d)
