@@ -16,15 +16,21 @@
 #                 the disk image in the box (bench/guests/diskread.c): a
 #                 static program of the host's compiler, for the guest's
 #                 busybox initramfs
+#   cmd-init      /init of part 7's QEMU guest: loads the virtio-fs modules,
+#                 mounts the root from virtiofsd under a tmpfs overlay, runs
+#                 the command, says its status, powers off
+#                 (bench/guests/cmdinit.c): static, like diskread
 
 BENCH_SRC := bench
 BENCH_OUT := $(BUILD)/bench
-BENCH_TOOLS  := $(BENCH_OUT)/run-timer $(BENCH_OUT)/exit-cost $(BENCH_OUT)/diskread
+BENCH_TOOLS  := $(BENCH_OUT)/run-timer $(BENCH_OUT)/exit-cost $(BENCH_OUT)/diskread \
+                $(BENCH_OUT)/cmd-init
 BENCH_GUESTS := $(BENCH_OUT)/exit-pvh.elf $(BENCH_OUT)/halt-pvh.elf
 BENCH_OBJS   := $(BENCH_OUT)/run_timer.o $(BENCH_OUT)/exit_cost.o
 
 .PHONY: bench bench-build bench-test
-bench-build: $(BUILD)/minivmm $(BENCH_TOOLS) $(BENCH_GUESTS)
+# (minivmm-init: the guest side of minivmm -- CMD, part 7, found beside minivmm.)
+bench-build: $(BUILD)/minivmm $(BUILD)/minivmm-init $(BENCH_TOOLS) $(BENCH_GUESTS)
 
 bench: bench-build
 	scripts/bench.sh $(BUILD)/minivmm $(BENCH_OUT)
@@ -46,6 +52,10 @@ $(BENCH_OUT)/diskread: $(BENCH_SRC)/guests/diskread.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 $(PROJECT_CFLAGS) -MF $@.d -static -o $@ $<
 
+$(BENCH_OUT)/cmd-init: $(BENCH_SRC)/guests/cmdinit.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 $(PROJECT_CFLAGS) -MF $@.d -static -o $@ $<
+
 # The guests: guests.mk's freestanding flags and ELF layout (guest-elf.ld,
 # PVH note through elfnote.h), linked at 1 MiB like check-pvh.elf.
 $(BENCH_OUT)/guests/%.o: $(BENCH_SRC)/guests/%.S $(GUEST_SRC)/elfnote.h
@@ -61,4 +71,4 @@ $(BENCH_OUT)/%.elf: $(BENCH_OUT)/guests/%.o $(GUEST_SRC)/guest-elf.ld
 
 .SECONDARY: $(BENCH_GUESTS:$(BENCH_OUT)/%.elf=$(BENCH_OUT)/guests/%.o)
 
--include $(BENCH_OBJS:.o=.d) $(BENCH_OUT)/diskread.d
+-include $(BENCH_OBJS:.o=.d) $(BENCH_OUT)/diskread.d $(BENCH_OUT)/cmd-init.d

@@ -44,6 +44,29 @@
 #      (--no-rng and no disk, so minivmm adds pci=off), same kernel and
 #      initramfs.  Parts 5 and 6 share one box (scripts/bench-disk-box.sh),
 #      their runs alternating round by round.
+#   7. a command in the guest (issue 15), always in the KVM box, one box
+#      run over the host's own files (box-run.sh --host-root, the box's
+#      root user: virtiofsd needs root), the two sides alternating round by
+#      round (scripts/bench-command-box.sh):
+#      a. `minivmm --kernel CLOUD -- true` (the cloud kernel alone; minivmm
+#         finds its modules beside it in the package), from exec to exit
+#         status, against QEMU doing the same job the way virtme-ng does
+#         it: Debian's virtiofsd serving / (started first, on a socket
+#         path), QEMU -M microvm,accel=kvm,pcie=on,rtc=on (virtme-ng's x86
+#         default) with vhost-user-fs-device on virtio-mmio, -cpu host, 256
+#         MiB of shared memfd RAM (-numa node,memdev=), 1 vCPU, the same
+#         kernel and a tiny initramfs built here (bench/guests/
+#         cmd-initramfs.sh: the static bench/guests/cmdinit.c, the modules
+#         virtio_mmio, virtiofs, overlay and their dependencies) whose init
+#         mounts the root with a tmpfs overlay, runs `true`, prints
+#         BENCH-CMD-STATUS 0 only once it returned 0, and powers off; timed
+#         as one sh job from its exec to its exit (virtiofsd's start and
+#         end included, as minivmm's are); the job must end with 0 after
+#         that line.
+#      c. a 256 MiB file in the box's RAM read in each guest through
+#         virtio-fs, `dd if=FILE of=/dev/null bs=1M` (minivmm -- dd, and
+#         the same command in QEMU's guest), MiB/s from dd's own line (the
+#         guest's clock); every byte must have been read.
 #
 # Where parts 2-4 run: the same rule and switch as the tests that need KVM
 # (tests/with-kvm.sh).  MINIVMM_KVM=auto (default): on this machine's
@@ -66,7 +89,8 @@
 # Targets (issue 6): 1 at most 0.6 x QEMU microvm; 2 at most 0.05 x; 3
 # minivmm's overhead at most 1 MiB; 4 the bus adds at most 5 % (ratio <=
 # 1.05).  Issue 14: 5 at least 1.0 x QEMU's MiB/s and reads/s; 6 PCI and a
-# disk add at most 5 % to the boot (ratio <= 1.05).  Numbers from a
+# disk add at most 5 % to the boot (ratio <= 1.05).  Issue 15: 7a at most
+# 0.5 x QEMU's time, 7c at least 0.9 x QEMU's MiB/s.  Numbers from a
 # software KVM (kvm_pvm: 7-10 us per exit) or from inside the box (TCG) are
 # only comparable within the same run and place.
 #
@@ -76,9 +100,13 @@
 # counts as stalled and a fresh one takes over, default 150),
 # BENCH_DISK_RUNS (part 5, default 3), BENCH_DISK_RAND (part 5's random
 # reads per run, default 1000), BENCH_PCI_RUNS (part 6, default 5),
-# BENCH_SKIP_BOX=1 (skip parts 1, 5 and 6, the parts that always run in the
-# box: the quick run), BENCH_SKIP_DISK=1 (skip parts 5 and 6), MINIVMM_KVM
-# (above),
+# BENCH_CMD_RUNS (part 7, rounds of both sides, default 3),
+# BENCH_SKIP_BOX=1 (skip parts 1, 5, 6 and 7, the parts that always run in
+# the box: the quick run), BENCH_SKIP_DISK=1 (skip parts 5 and 6),
+# BENCH_SKIP_CMD=1 (skip part 7), BENCH_CMD_PEER_ONLY=1 (part 7 measures
+# QEMU's side alone: while minivmm's -- CMD cannot run; its rows then say
+# minivmm was not measured), MINIVMM_VIRTIOFSD (the virtiofsd for QEMU's
+# side, default /usr/lib/qemu/virtiofsd), MINIVMM_KVM (above),
 # MINIVMM_CACHE (see scripts/fetch-kernel.sh).
 # Exit status 0 when every measure was taken (met or not), 1 with one line
 # `bench: ...` on stderr when one could not be (missing tools, a VMM that
@@ -112,8 +140,11 @@ stall_s=$(count_env BENCH_BOX_STALL_S 150)
 disk_runs=$(count_env BENCH_DISK_RUNS 3)
 disk_rand=$(count_env BENCH_DISK_RAND 1000)
 pci_runs=$(count_env BENCH_PCI_RUNS 5)
+cmd_runs=$(count_env BENCH_CMD_RUNS 3)
 skip_box=${BENCH_SKIP_BOX:-0}
 skip_disk=${BENCH_SKIP_DISK:-0}
+skip_cmd=${BENCH_SKIP_CMD:-0}
+cmd_peer_only=${BENCH_CMD_PEER_ONLY:-0}
 # --box-half: this is the run inside the box, parts 2-4 only.
 [ "$box_half" = 0 ] || skip_box=1
 
@@ -131,6 +162,8 @@ esac
 timer=$bench_dir/run-timer
 exit_cost=$bench_dir/exit-cost
 diskread=$bench_dir/diskread
+cmd_init=$bench_dir/cmd-init
+virtiofsd=${MINIVMM_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 exit_guest=$bench_dir/exit-pvh.elf
 halt_guest=$bench_dir/halt-pvh.elf
 qemu="qemu-system-x86_64"
@@ -157,6 +190,13 @@ if [ "$skip_box" != 1 ] || [ "$place" = box ]; then
 fi
 if [ "$skip_box" != 1 ] && [ "$skip_disk" != 1 ]; then
 	[ -x "$diskread" ] || missing+=("$diskread")
+	command -v modinfo >/dev/null || [ -x /sbin/modinfo ] || missing+=("modinfo (kmod)")
+fi
+if [ "$skip_box" != 1 ] && [ "$skip_cmd" != 1 ]; then
+	[ -x "$cmd_init" ] || missing+=("$cmd_init")
+	# minivmm -- CMD's guest side, which minivmm takes from beside itself.
+	[ "$cmd_peer_only" = 1 ] || [ -x "${minivmm%/*}/minivmm-init" ] || missing+=("${minivmm%/*}/minivmm-init")
+	[ -x "$virtiofsd" ] || missing+=("$virtiofsd (qemu-system-common)")
 	command -v modinfo >/dev/null || [ -x /sbin/modinfo ] || missing+=("modinfo (kmod)")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -234,15 +274,28 @@ fi
 # replaced the same way; one that timed out (93) or could not be set up
 # (94) ends the bench with the box's status.  ROUND_S: a generous bound on
 # a round's box time, for box-run.sh's --timeout.
+# box_rounds --host-root TAG ... -- (no FILES): the box runs "sh
+# BOX_SCRIPT ARGS... FIRST" in this machine's own files (box-run.sh
+# --host-root, the box's root user), BOX_SCRIPT and ARGS being this
+# machine's paths.
 declare -A box_label=() box_unit=()
 box_label_width=7
 box_rounds() {
+	local host_root=0
+	if [ "$1" = --host-root ]; then host_root=1; shift; fi
 	local tag=$1 rounds=$2 round_s=$3 script=$4
 	shift 4
-	local -a args=() files=()
+	local -a args=() files=() where=()
 	while [ "$1" != -- ]; do args+=("$1"); shift; done
 	shift
 	files=("$@")
+	local cmd="sh ${script##*/} ${args[*]}" a
+	where=(--files "${files[@]}" "$script")
+	if [ "$host_root" = 1 ]; then
+		cmd="sh $(shq "$script")"
+		for a in "${args[@]}"; do cmd+=" $(shq "$a")"; done
+		where=(--host-root)
+	fi
 	local done_runs=0 restarts=0 box_timeout box_fd stalled pending line box_rc
 	local key run value what="part $tag"
 	[[ "$tag" != *-* ]] || what="parts $tag"
@@ -253,8 +306,8 @@ box_rounds() {
 		# In a session of its own, so that a stalled box goes whole: box-run.sh,
 		# timeout, QEMU and the pipe between them.
 		exec {box_fd}< <(BOX_KERNEL_DIR=$box_kdir exec setsid "$repo/scripts/box-run.sh" \
-			--mem 2G --timeout "$box_timeout" --files "${files[@]}" "$script" \
-			-- "sh ${script##*/} ${args[*]} $((done_runs + 1))" 2>"$tmp/box.err")
+			--mem 2G --timeout "$box_timeout" "${where[@]}" \
+			-- "$cmd $((done_runs + 1))" 2>"$tmp/box.err")
 		box_pid=$!
 		# The console goes to box.log; the figures are shown as they come.
 		: >"$tmp/box.log"
@@ -419,6 +472,43 @@ if [ "$skip_box" != 1 ] && [ "$skip_disk" != 1 ]; then
 	echo
 fi
 
+# --- 7. a command in the guest, in the KVM box ----------------------------------
+if [ "$skip_box" != 1 ] && [ "$skip_cmd" != 1 ]; then
+	cmd_sides=both
+	[ "$cmd_peer_only" != 1 ] || cmd_sides=qemu
+	echo "== 7. a command in the guest, minivmm -- CMD vs QEMU + virtiofsd as virtme-ng runs them," \
+		"runs of each: $cmd_runs"
+	echo "  (one KVM box over this machine's files, nested KVM under QEMU TCG, rounds alternating the sides)"
+	"$repo/bench/guests/cmd-initramfs.sh" "$kdir" "$cmd_init" "$tmp/cmd.cpio.gz" ||
+		die "cannot build part 7's initramfs (bench/guests/cmd-initramfs.sh)"
+	echo "  guest: ${kernel##*/}, 256 MiB, 1 vCPU; minivmm: the kernel alone (its own initramfs layer);"
+	echo "  QEMU: a tiny initramfs (bench/guests/cmdinit.c + virtio_mmio, virtiofs, overlay modules)"
+	echo "  a: \`minivmm --kernel K -- true\` and QEMU's job running true, exec to exit status"
+	echo "  c: dd if=FILE of=/dev/null bs=1M in the guest, FILE 256 MiB in the box's RAM, read"
+	echo "     through virtio-fs; MiB/s from dd's own line (the guest's clock)"
+	[ "$cmd_sides" = both ] || echo "  BENCH_CMD_PEER_ONLY=1: QEMU's side alone, minivmm not measured"
+	box_label=([true-minivmm]="minivmm, -- true" [true-qemu]="QEMU, true"
+		[read-minivmm]="minivmm, 256 MiB read" [read-qemu]="QEMU, 256 MiB read")
+	box_unit=([true-minivmm]=ms [true-qemu]=ms [read-minivmm]=MiB/s [read-qemu]=MiB/s)
+	box_label_width=21
+	# A round: two commands (~6 s each under TCG) and two 256 MiB reads
+	# (~20 s each), plus one untimed run of each side first: generous.
+	box_rounds --host-root 7 "$cmd_runs" 240 "$repo/scripts/bench-command-box.sh" \
+		"$cmd_sides" "$cmd_runs" "$minivmm" "$(command -v "$qemu")" "$virtiofsd" "$timer" \
+		"$kernel" "$tmp/cmd.cpio.gz" --
+	true_qemu=$(median <"$tmp/7-true-qemu")
+	read_qemu=$(median <"$tmp/7-read-qemu")
+	if [ "$cmd_sides" = both ]; then
+		true_minivmm=$(median <"$tmp/7-true-minivmm")
+		read_minivmm=$(median <"$tmp/7-read-minivmm")
+		echo "  median: a. minivmm $(fmt 0 "$true_minivmm") ms, QEMU $(fmt 0 "$true_qemu") ms;" \
+			"c. minivmm $(fmt 1 "$read_minivmm") MiB/s, QEMU $(fmt 1 "$read_qemu") MiB/s"
+	else
+		echo "  median: a. QEMU $(fmt 0 "$true_qemu") ms; c. QEMU $(fmt 1 "$read_qemu") MiB/s"
+	fi
+	echo
+fi
+
 # --- summary (printed last) -------------------------------------------------------
 # verdict RATIO_OR_VALUE OP LIMIT: met / not met
 verdict() {
@@ -431,7 +521,7 @@ row() {   # row WHERE WHAT MINIVMM PEER RATIO TARGET VERDICT
 }
 summary() {
 	echo "== summary: medians; ratio = minivmm / peer (4: the median of the per-round ratios;"
-	echo "   5: throughput, so above 1 is minivmm faster; 6: peer = minivmm without PCI)"
+	echo "   5 and 7c: throughput, so above 1 is minivmm faster; 6: peer = minivmm without PCI)"
 	echo "   where: box = the KVM box (nested KVM under QEMU TCG), host = this machine's"
 	echo "   /dev/kvm; both sides of a row ran in the same place, in this run"
 	row "where" "what" "minivmm" "peer" "ratio" "target" "verdict"
@@ -472,6 +562,25 @@ summary() {
 		row box "5 disk, 256 MiB in 1 MiB reads, vs QEMU" "-" "-" "-" "ratio >= 1.0" "$skipped"
 		row box "5 disk, random 4 KiB reads, vs QEMU" "-" "-" "-" "ratio >= 1.0" "$skipped"
 		row box "6 boot, PCI + disk vs no PCI (minivmm both)" "-" "-" "-" "ratio <= 1.05" "$skipped"
+	fi
+	local what_a="7a -- true, exec to exit status, vs QEMU+virtiofsd" what_c="7c 256 MiB host file read in the guest, vs QEMU"
+	skipped=
+	if [ "$skip_box" = 1 ]; then skipped="skipped (BENCH_SKIP_BOX=1)"
+	elif [ "$skip_cmd" = 1 ]; then skipped="skipped (BENCH_SKIP_CMD=1)"
+	fi
+	if [ -n "$skipped" ]; then
+		row box "$what_a" "-" "-" "-" "ratio <= 0.5" "$skipped"
+		row box "$what_c" "-" "-" "-" "ratio >= 0.9" "$skipped"
+	elif [ "$cmd_peer_only" = 1 ]; then
+		row box "$what_a" "-" "$(fmt 0 "$true_qemu") ms" "-" "ratio <= 0.5" "minivmm not measured (BENCH_CMD_PEER_ONLY=1)"
+		row box "$what_c" "-" "$(fmt 1 "$read_qemu") MiB/s" "-" "ratio >= 0.9" "minivmm not measured (BENCH_CMD_PEER_ONLY=1)"
+	else
+		r=$(ratio "$true_minivmm" "$true_qemu")
+		row box "$what_a" "$(fmt 0 "$true_minivmm") ms" "$(fmt 0 "$true_qemu") ms" "$r" "ratio <= 0.5" \
+			"$(verdict "$r" '<=' 0.5)"
+		r=$(ratio "$read_minivmm" "$read_qemu")
+		row box "$what_c" "$(fmt 1 "$read_minivmm") MiB/s" "$(fmt 1 "$read_qemu") MiB/s" "$r" "ratio >= 0.9" \
+			"$(verdict "$r" '>=' 0.9)"
 	fi
 }
 

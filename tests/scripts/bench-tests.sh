@@ -6,8 +6,11 @@
 #   - MINIVMM_KVM=host without a usable KVM device: 1, with the reason;
 #   - MINIVMM_KVM=box: parts 2-4 run in the KVM box, the header, the parts'
 #     headings and their summary rows say so, and every figure comes back;
-#     the rows of the parts that always run in the box (1, 5 twice, 6) say
-#     they were skipped, and why;
+#     the rows of the parts that always run in the box (1, 5 twice, 6, 7a,
+#     7c) say they were skipped, and why;
+#   - part 7's figure for a read (scripts/bench-command-box.sh --mibps):
+#     MiB/s from the real dd's line for 256 MiB, and a refusal (1, a
+#     BENCH-BOX-FAIL line) for a read that fell short or no dd line at all;
 #   - a VMM that fails in the box: 1, reported as the bench's failure, not
 #     the box's;
 #   - a box whose QEMU ends at once (92) or stays silent (95: a stub QEMU and
@@ -36,6 +39,24 @@ done
 # shellcheck source=tests/scripts/lib.sh
 . "$repo/tests/scripts/lib.sh"
 tests_begin bench-tests
+
+# Part 7's read figure, from this machine's own dd (the one the guests run:
+# both see the host's root), and its refusals.  No VMM, no box.
+why=
+dd if=/dev/zero of=/dev/null bs=1M count=256 2>"$tmp/dd-whole"
+v=$(sh "$repo/scripts/bench-command-box.sh" --mibps "$tmp/dd-whole") || why+="a whole read refused: $v; "
+[[ "$v" =~ ^[0-9]+\.[0-9]$ ]] || why+="not a MiB/s figure for a whole read: '$v'; "
+want=$(awk '/ copied, / { printf "%.1f", $1 / 1048576 / $(NF - 3) }' "$tmp/dd-whole")
+[ "$v" = "$want" ] || why+="$v MiB/s, want $want (bytes / MiB / seconds of dd's line); "
+dd if=/dev/zero of=/dev/null bs=1M count=255 2>"$tmp/dd-short"
+v=$(sh "$repo/scripts/bench-command-box.sh" --mibps "$tmp/dd-short") && why+="a short read accepted: $v; "
+[[ "$v" == "BENCH-BOX-FAIL dd round 0: dd did not read the whole file: '267386880 bytes "* ]] ||
+	why+="no BENCH-BOX-FAIL line for a short read: '$v'; "
+echo "dd: error reading '/x': Input/output error" >"$tmp/dd-none"
+v=$(sh "$repo/scripts/bench-command-box.sh" --mibps "$tmp/dd-none") && why+="no dd line accepted: $v; "
+[[ "$v" == "BENCH-BOX-FAIL dd round 0: dd did not read the whole file: 'no dd line'" ]] ||
+	why+="no BENCH-BOX-FAIL line without a dd line: '$v'; "
+result "bench: part 7's MiB/s comes from dd's line for the whole 256 MiB, else the run fails" "$why"
 # bench ENV... -- MINIVMM: scripts/bench.sh MINIVMM BENCH_DIR with part 1
 # skipped, few runs and ENV; output in $tmp/out, status in $rc.
 bench() {
@@ -70,8 +91,8 @@ done
 [ "$(grep -c '^box   [234] .* \(met\|not met\)$' "$tmp/out")" = 4 ] ||
 	why+="not 4 summary rows for parts 2-4 marked box, each with a verdict; "
 grep -q '^host ' "$tmp/out" && why+="a summary row marked host; "
-[ "$(grep -c '^box   [156] .* skipped (BENCH_SKIP_BOX=1)$' "$tmp/out")" = 4 ] ||
-	why+="not 4 summary rows for parts 1, 5, 6 saying they were skipped; "
+[ "$(grep -c '^box   \(1\|5\|6\|7a\|7c\) .* skipped (BENCH_SKIP_BOX=1)$' "$tmp/out")" = 6 ] ||
+	why+="not 6 summary rows for parts 1, 5, 6, 7 saying they were skipped; "
 grep -q '^BENCH-VALUE \|^BOX-STATUS ' "$tmp/out" && why+="the box's own lines shown; "
 result "bench: MINIVMM_KVM=box runs parts 2-4 in the box and labels them so" "$why"
 
