@@ -14,7 +14,7 @@
 # alternates from round to round):
 #
 #   7a. a command in a fresh guest, exec to exit status:
-#       minivmm:  MINIVMM --kernel KERNEL -- true
+#       minivmm:  MINIVMM --kernel KERNEL --cmdline quiet -- true
 #                 (its modules: beside the kernel in the Debian package)
 #       QEMU:     sh, virtiofsd and QEMU as virtme-ng runs them (below),
 #                 timed from sh's exec to its exit, which follows QEMU's
@@ -38,7 +38,9 @@
 # virtiofs, overlay and their dependencies, mounts the root with a tmpfs
 # overlay, runs the command and powers off), the command line
 # "console=ttyS0 quiet panic=-1 CMD_CWD=<dir> -- CMD...", 256 MiB, 1 vCPU.
-# minivmm's guest: its own defaults (256 MiB, 1 vCPU).
+# minivmm's guest: its own defaults (256 MiB, 1 vCPU) and quiet on its
+# command line too, so that both kernels print the same (little) on the
+# serial console: the VMMs do the same job.
 #
 # SIDES: both, or qemu (QEMU's side alone: bench.sh's BENCH_CMD_PEER_ONLY).
 # Prints, per figure,
@@ -153,7 +155,8 @@ qemu_run() {
 minivmm_run() {
 	round=$1
 	shift
-	if ! res=$("$timer" --timeout 120 -- "$minivmm" --kernel "$kernel" -- "$@" 2>"$work/minivmm.err"); then
+	if ! res=$("$timer" --timeout 120 -- "$minivmm" --kernel "$kernel" --cmdline quiet -- "$@" \
+		2>"$work/minivmm.err"); then
 		cat "$work/minivmm.err"
 		fail "minivmm round $round ($*): it did not end (run-timer failed)"
 	fi
