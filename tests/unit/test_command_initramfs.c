@@ -2,7 +2,6 @@
  * records of /minivmm/command, the files and folders), appended to an
  * initrd, and minivmm-init found beside minivmm. */
 #define _GNU_SOURCE   /* asprintf */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +13,16 @@
 #include "tests/unit/unit.h"
 #include "vmm/command_initramfs.h"
 
-static char tmp[64];
+static char tmp[TEST_TMPDIR_SIZE];
 
 static void tmp_make(void)
 {
-	strcpy(tmp, "/tmp/minivmm-layer-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
+	test_tmpdir_make(tmp, "layer");
 }
 
 static void tmp_remove(void)
 {
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_tmpdir_remove(tmp);
 }
 
 static char *tmp_file(const char *name, const char *text)

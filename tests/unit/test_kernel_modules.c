@@ -3,7 +3,6 @@
  * these checks run anywhere.  The real kernels' checks are in
  * test_real_kernels.c. */
 #define _GNU_SOURCE   /* asprintf */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,23 +15,16 @@
 
 #define RELEASE "6.1.0-test-amd64"
 
-static char tmp[64];
+static char tmp[TEST_TMPDIR_SIZE];
 
 static void tmp_make(void)
 {
-	strcpy(tmp, "/tmp/minivmm-modules-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
+	test_tmpdir_make(tmp, "modules");
 }
 
 static void tmp_remove(void)
 {
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_tmpdir_remove(tmp);
 }
 
 static char *at(const char *fmt, const char *arg)

@@ -79,4 +79,10 @@ void test_assert_error_impl(const char *file, int line, const char *msg, const c
  * status, or -1 when a signal ended it. */
 int test_run_in_child(int (*body)(void));
 
+/* A fresh folder /tmp/minivmm-NAME-XXXXXX written into dir (64 bytes),
+ * and its removal with everything in it. */
+#define TEST_TMPDIR_SIZE 64
+void test_tmpdir_make(char *dir, const char *name);
+void test_tmpdir_remove(const char *dir);
+
 #endif

@@ -1,5 +1,8 @@
 /* Helpers shared by the unit-test suites (unit.h). */
+#define _GNU_SOURCE   /* nftw */
+#include <ftw.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -153,4 +156,23 @@ int test_run_in_child(int (*body)(void))
 	int status;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void test_tmpdir_make(char *dir, const char *name)
+{
+	ck_assert_int_lt(snprintf(dir, TEST_TMPDIR_SIZE, "/tmp/minivmm-%s-XXXXXX", name),
+			 TEST_TMPDIR_SIZE);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static int test_tmpdir_remove_one(const char *path, const struct stat *st, int flag,
+				  struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void test_tmpdir_remove(const char *dir)
+{
+	nftw(dir, test_tmpdir_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
