@@ -97,58 +97,9 @@ done
 
 # --- modules, in dependency order -------------------------------------------
 if [ -n "$kernel_root" ]; then
-	modinfo=$(command -v modinfo || echo /sbin/modinfo)
-	[ -x "$modinfo" ] || die "modinfo not found (install kmod)"
-	moddirs=("$kernel_root"/lib/modules/*/)
-	[ ${#moddirs[@]} -eq 1 ] && [ -d "${moddirs[0]}" ] ||
-		die "$kernel_root: expected exactly one lib/modules/<version>/ folder"
-	moddir=${moddirs[0]%/}
-	# Every module file by its module name (file name without .ko*, '-'
-	# read as '_', as the kernel does).
-	declare -A file_of=()
-	while IFS= read -r -d '' f; do
-		n=${f##*/}
-		n=${n%%.ko*}
-		file_of[${n//-/_}]=$f
-	done < <(find "$moddir/kernel" -name '*.ko*' -print0)
-	declare -A builtin=()
-	if [ -f "$moddir/modules.builtin" ]; then
-		while read -r f; do
-			n=${f##*/}
-			n=${n%%.ko*}
-			builtin[${n//-/_}]=1
-		done <"$moddir/modules.builtin"
-	fi
-	declare -A state=()   # visiting | ordered
-	order=()
-	# visit NAME: NAME's dependencies first, then NAME.
-	visit() {
-		local n=${1//-/_} dep deps
-		[ -n "${builtin[$n]:-}" ] && return 0
-		case "${state[$n]:-}" in
-		ordered) return 0 ;;
-		visiting) die "module dependency loop through $n" ;;
-		esac
-		[ -n "${file_of[$n]:-}" ] || die "$moddir: no module $n (neither a file nor built in)"
-		state[$n]=visiting
-		deps=$("$modinfo" -F depends "${file_of[$n]}") || die "modinfo ${file_of[$n]} failed"
-		for dep in ${deps//,/ }; do visit "$dep"; done
-		state[$n]=ordered
-		order+=("$n")
-	}
-	for m in "${DISK_MODULES[@]}"; do visit "$m"; done
-	: >"$root/lib/modules/load-order"
-	for n in "${order[@]}"; do
-		f=${file_of[$n]}
-		case "$f" in
-		*.ko) cp "$f" "$root/lib/modules/$n.ko" ;;
-		*.ko.xz) xz -dc "$f" >"$root/lib/modules/$n.ko" || die "xz -d $f failed" ;;
-		*.ko.zst) zstd -qdc "$f" >"$root/lib/modules/$n.ko" || die "zstd -d $f failed" ;;
-		*.ko.gz) gzip -dc "$f" >"$root/lib/modules/$n.ko" || die "gzip -d $f failed" ;;
-		*) die "unknown module file type: $f" ;;
-		esac
-		echo "$n" >>"$root/lib/modules/load-order"
-	done
+	# shellcheck source=images/kernel-modules.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/kernel-modules.sh"
+	kernel_modules_copy "$kernel_root" "$root/lib/modules" "${DISK_MODULES[@]}"
 fi
 
 cat >"$root/init" <<'EOF'
