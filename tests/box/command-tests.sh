@@ -27,8 +27,9 @@
 #   KERNEL: kernel log         -- echo hi: stdout is "hi" alone and stderr
 #                              empty; with --verbose the kernel's log is on
 #                              stderr; --result-json keeps its tail either way
-#   KERNEL: options            --cpus 2 --mem 512M --cmdline minivmm.x=1 keep
-#                              their meaning: nproc, MemTotal, /proc/cmdline
+#   KERNEL: options            --cpus 2 --mem 512M --cmdline minivmm.x=1
+#                              --dump F --dump-on exit keep their meaning:
+#                              nproc, MemTotal, /proc/cmdline, an ELF vmcore
 #
 # Prints `ok NAME` or `FAIL NAME: why`, then `N passed, N failed`.  A box
 # that does not start or stalls is retried once in a fresh box, then each
@@ -50,7 +51,7 @@ TESTS=(
 	"uname uname -r prints the guest kernel's release"
 	"timeout --timeout ends the command with 124"
 	"log the kernel's log stays off stdout, on stderr only with --verbose"
-	"options --cpus, --mem and --cmdline keep their meaning"
+	"options --cpus, --mem, --cmdline and --dump keep their meaning"
 )
 RUN_TIMEOUT=120
 
@@ -179,7 +180,8 @@ box_kernel() {
 	verdict log "$k" "$why"
 
 	id=$k-options
-	run "$id" "${K[@]}" --cpus 2 --mem 512M --cmdline minivmm.x=1 -- \
+	run "$id" "${K[@]}" --cpus 2 --mem 512M --cmdline minivmm.x=1 \
+		--dump "$work/$id.vmcore" --dump-on exit -- \
 		sh -c 'nproc; grep MemTotal /proc/meminfo; cat /proc/cmdline'
 	why=$(why_rc 0)
 	[ "$(sed -n 1p "$work/$id.out")" = 2 ] || why+="nproc says '$(sed -n 1p "$work/$id.out")', want 2; "
@@ -187,6 +189,8 @@ box_kernel() {
 	kib=$(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' "$work/$id.out")
 	[ "${kib:-0}" -gt 400000 ] && [ "${kib:-0}" -le 524288 ] || why+="MemTotal ${kib:-?} kB for --mem 512M; "
 	grep -q 'minivmm.x=1' "$work/$id.out" || why+="/proc/cmdline lacks minivmm.x=1; "
+	[ "$(head -c 4 "$work/$id.vmcore" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ] ||
+		why+="--dump-on exit wrote no ELF vmcore; "
 	verdict options "$k" "$why"
 }
 
