@@ -89,6 +89,7 @@ deps:
 	@scripts/install-deps.sh
 
 test: deps
+	@$(MAKE) --no-print-directory kernels minimal-kernel
 	@$(MAKE) --no-print-directory unit-test acpi-test script-test bench-test cli-test guest-test box-test
 
 # The checks that need no KVM run here; the live-KVM ones (tag kvm) where
@@ -100,8 +101,9 @@ test: deps
 unit-test: export CK_TIMEOUT_MULTIPLIER ?= 5
 # The real_kernels checks (tests/unit/test_real_kernels.c) run on the
 # kernels cached outside the clone when they are there (make kernels, make
-# minimal-kernel); without them the unit tests print "not run" and do not
-# count them.
+# minimal-kernel: `make test` makes both first, in a make of its own, so
+# that this one finds them); without them the unit tests print "not run"
+# and do not count them.
 KERNEL_CACHE := $(or $(MINIVMM_CACHE),$(CURDIR)/cache)/kernels
 MINIMAL_KERNEL_CACHE := $(or $(MINIVMM_KERNEL_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/minivmm/kernels),$(HOME)/.cache/minivmm/kernels)
 unit-test: export MINIVMM_TEST_CLOUD_KERNEL ?= $(patsubst %/boot/,%,$(firstword $(dir $(wildcard $(KERNEL_CACHE)/linux-image-*-cloud-amd64/boot/vmlinuz-*))))
