@@ -526,9 +526,8 @@ static void machine_wait(struct machine *m, int sig_fd)
 {
 	int64_t deadline = m->cfg->timeout_sec > 0
 		? monotonic_ms() + (int64_t)ceil(m->cfg->timeout_sec * 1000) : -1;
-	/* A command's stdin is minivmm's, unless an image took it. */
-	int in_fd = !m->cfg->command ? m->console.in_fd
-		: m->cfg->stdin_is_image ? -1 : STDIN_FILENO;
+	/* A command's stdin is minivmm's (options refuse an image on it). */
+	int in_fd = m->cfg->command ? STDIN_FILENO : m->console.in_fd;
 	bool input_open = in_fd >= 0;
 	while (!vm_stop_requested(&m->stop)) {
 		struct pollfd fds[3] = {

@@ -57,10 +57,12 @@ struct machine_command {
 	char line[128];          /* the status line so far (I/O thread) */
 	size_t line_len;
 	int status;              /* -1 until the command ended: 0..255, 128+N */
-	int signal;              /* N when killed by signal N, else 0 */
-	bool stopped_vm;         /* its status line was what stopped the VM */
+	/* minivmm-init's status line as a reason ("" until it came), and the
+	 * run's exit status it gives: the command's, or 2 for its "error". */
+	char said[160];
+	int said_status;
+	bool stopped_vm;         /* the status line was what stopped the VM */
 	bool ended_run;          /* the run's status is the command's own */
-	char init_error[160];    /* minivmm-init's "error" line, "" if none */
 	bool stdout_lost, stderr_lost;
 	struct machine_share shares[MACHINE_SHARES_MAX];
 	size_t nshares;

@@ -73,25 +73,26 @@ static void machine_command_status_line(struct machine *m, const char *line)
 {
 	struct machine_command *c = &m->command;
 	int n;
-	if (c->status >= 0 || c->init_error[0])
+	if (c->said[0])
 		return;   /* said already */
 	if (strncmp(line, "exit ", 5) == 0 && machine_command_number(line + 5, 255, &n)) {
-		c->status = n;
-		c->stopped_vm = vm_stop_request(&m->stop, n, "the command exited with status %d", n);
+		c->status = c->said_status = n;
+		snprintf(c->said, sizeof(c->said), "the command exited with status %d", n);
 	} else if (strncmp(line, "signal ", 7) == 0 && machine_command_number(line + 7, 127, &n) &&
 		   n > 0) {
-		c->status = 128 + n;
-		c->signal = n;
-		c->stopped_vm = vm_stop_request(&m->stop, 128 + n, "the command was killed by "
-						"signal %d (%s)", n, strsignal(n));
+		c->status = c->said_status = 128 + n;
+		snprintf(c->said, sizeof(c->said), "the command was killed by signal %d (%s)", n,
+			 strsignal(n));
 	} else if (strncmp(line, "error ", 6) == 0 && line[6]) {
-		snprintf(c->init_error, sizeof(c->init_error), "the guest could not run the "
-			 "command: %.120s", line + 6);
-		c->stopped_vm = vm_stop_request(&m->stop, EXIT_USAGE, "%s", c->init_error);
+		c->said_status = EXIT_USAGE;
+		snprintf(c->said, sizeof(c->said), "the guest could not run the command: %.120s",
+			 line + 6);
 	} else {
 		vm_stop_request(&m->stop, EXIT_GUEST_CRASHED, "the guest's init sent a status "
 				"minivmm cannot read: \"%.100s\"", line);
+		return;
 	}
+	c->stopped_vm = vm_stop_request(&m->stop, c->said_status, "%s", c->said);
 }
 
 static void machine_command_status(void *opaque, const uint8_t *data, size_t len)
@@ -125,10 +126,6 @@ int machine_command_add_ports(struct machine *m, struct error *err)
 			return -1;
 		m->command.port[i] = (uint32_t)port;
 	}
-	/* Without a stdin of its own to read (the images took it), the
-	 * command's ends at once. */
-	if (m->cfg->stdin_is_image)
-		virtio_console_input_end(m->vcon, m->command.port[MACHINE_COMMAND_STDIN]);
 	return 0;
 }
 
@@ -191,19 +188,13 @@ void machine_command_judge(struct machine *m)
 	struct machine_command *c = &m->command;
 	struct vm_stop *s = &m->stop;
 	machine_command_drain(m);
-	/* The status stopped the VM, or arrived with the power-off that
+	/* The status line stopped the VM, or arrived with the power-off that
 	 * followed it: it is the run's.  A timeout, a signal or a crash
 	 * that came first stays. */
-	bool ended_with_it = c->stopped_vm || s->status == EXIT_GUEST_OFF;
-	if (c->status >= 0 && ended_with_it) {
-		c->ended_run = true;
-		s->status = c->status;
-		snprintf(s->reason, sizeof(s->reason), "the command %s %d",
-			 c->signal ? "was killed by signal" : "exited with status",
-			 c->signal ? c->signal : c->status);
-	} else if (c->init_error[0] && ended_with_it) {
-		s->status = EXIT_USAGE;
-		snprintf(s->reason, sizeof(s->reason), "%s", c->init_error);
+	if (c->said[0] && (c->stopped_vm || s->status == EXIT_GUEST_OFF)) {
+		c->ended_run = c->status >= 0;
+		s->status = c->said_status;
+		snprintf(s->reason, sizeof(s->reason), "%s", c->said);
 	} else if (s->status == EXIT_GUEST_OFF) {
 		/* Powered off or reset with no status: never a 0 that passes
 		 * for the command's. */
