@@ -16,8 +16,8 @@
  * Dependencies: from depmod's modules.dep when the folder has one (kmod's
  * depmod(8) and modules.dep(5): "MODULE: DEP DEP..." paths relative to the
  * folder), otherwise from each module's own .modinfo "depends=" (Debian's
- * packages ship no modules.dep: their postinst runs depmod), with the
- * folder walked to map names to files.  Module names treat '-' and '_' as
+ * packages ship no modules.dep: their postinst runs depmod), with names
+ * mapped to files by modules.order for kernel/ and a walk of the rest.  Module names treat '-' and '_' as
  * the same (kmod's modname normalisation); modules.builtin lists the ones
  * built into the kernel, which need no file.  Compressed modules (.ko.xz,
  * .ko.zst, .ko.gz) are decompressed only to read their .modinfo
@@ -203,6 +203,10 @@ const char *kernel_module_places_find(const struct kernel_module_places *p)
 /* ---- the module table of one folder -------------------------------------- */
 
 enum { MOD_NEW, MOD_VISITING, MOD_DONE };
+
+/* table_visit: a module (or the file modules.order names for it) is not
+ * there. */
+#define MODULES_MISSING (-2)
 
 struct mod_entry {
 	char *name;
@@ -429,9 +433,68 @@ static int table_read_dep(struct mod_table *t, struct error *err)
 	return rc;
 }
 
+/* modules.order: the path of every module the kernel's build made, one per
+ * line ("kernel/fs/fuse/fuse.ko"), which modules_install copies under
+ * kernel/ (Documentation/kbuild/modules.rst; the file ships in Debian's
+ * packages).  It names the files of kernel/ without a walk of its
+ * thousand-odd files, which is most of a -- CMD run's set-up on a slow
+ * file system.  1 when read, 0 when the folder has none. */
+static int table_read_order(struct mod_table *t, struct error *err)
+{
+	bool missing;
+	char *text = table_read_text(t, "modules.order", &missing, err);
+	if (!text)
+		return missing ? 0 : -1;
+	int rc = 1;
+	for (char *line = text, *next; *line && rc == 1; line = next) {
+		next = strchrnul(line, '\n');
+		size_t len = (size_t)(next - line);
+		if (*next)
+			next++;
+		char *name = len ? modules_name(line, len, true) : NULL;
+		char *path = name ? table_host_path(t, line, len) : NULL;
+		if (!path) {
+			free(name);
+			continue;
+		}
+		if (!table_add(t, name, path, err))
+			rc = -1;
+	}
+	free(text);
+	return rc;
+}
+
+/* A path from modules.order says ".ko" for a module modules_install
+ * compressed (INSTALL_MOD_STRIP aside, CONFIG_MODULE_COMPRESS_* appends
+ * .xz, .zst or .gz): the entry takes the file that exists. */
+static bool table_locate(struct mod_entry *e)
+{
+	if (access(e->path, F_OK) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(module_suffixes) / sizeof(module_suffixes[0]); i++) {
+		const char *s = module_suffixes[i];
+		if (strcmp(s, ".ko") == 0)
+			continue;
+		char *p = malloc(strlen(e->path) + strlen(s) - 3 + 1);
+		if (!p)
+			return false;
+		strcpy(p, e->path);
+		strcat(p, s + 3);   /* ".ko" + ".xz" */
+		if (access(p, F_OK) == 0) {
+			free(e->path);
+			e->path = p;
+			return true;
+		}
+		free(p);
+	}
+	return false;
+}
+
 /* Every module file under dir (recursively, symbolic links not followed:
- * Debian's build and source links point at headers). */
-static int table_walk(struct mod_table *t, const char *dir, unsigned depth, struct error *err)
+ * Debian's build and source links point at headers), but for the entry
+ * `skip` of dir itself (NULL: none). */
+static int table_walk(struct mod_table *t, const char *dir, const char *skip, unsigned depth,
+		      struct error *err)
 {
 	if (depth > 16)
 		return 0;
@@ -441,7 +504,8 @@ static int table_walk(struct mod_table *t, const char *dir, unsigned depth, stru
 	int rc = 0;
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    (skip && strcmp(de->d_name, skip) == 0))
 			continue;
 		char *path = modules_path_join(dir, de->d_name);
 		if (!path) {
@@ -454,7 +518,7 @@ static int table_walk(struct mod_table *t, const char *dir, unsigned depth, stru
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			rc = table_walk(t, path, depth + 1, err);
+			rc = table_walk(t, path, NULL, depth + 1, err);
 			free(path);
 		} else if (S_ISREG(st.st_mode) && modules_suffix(de->d_name)) {
 			char *name = modules_name(de->d_name, strlen(de->d_name), true);
@@ -554,13 +618,14 @@ static int table_visit(struct mod_table *t, const char *name, const char *needed
 	if (table_builtin(t, name))
 		return 0;
 	struct mod_entry *e = table_find(t, name);
-	if (!e) {
+	if (!e || (e->state == MOD_NEW && !table_locate(e))) {
 		if (needed_by)
-			return error_set(err, "%s: no module %s (which %s needs), and "
-					 "modules.builtin does not list it", t->dir, name,
-					 needed_by);
-		return error_set(err, "%s: no module %s, and modules.builtin does not list it",
-				 t->dir, name);
+			error_set(err, "%s: no module %s (which %s needs), and modules.builtin "
+				  "does not list it", t->dir, name, needed_by);
+		else
+			error_set(err, "%s: no module %s, and modules.builtin does not list it",
+				  t->dir, name);
+		return MODULES_MISSING;
 	}
 	if (e->state == MOD_DONE)
 		return 0;
@@ -571,25 +636,35 @@ static int table_visit(struct mod_table *t, const char *name, const char *needed
 	if (table_modinfo(t, e, err) < 0)
 		return -1;
 	/* The table is complete before any visit, so e stays valid. */
-	for (size_t i = 0; i < e->ndeps; i++)
-		if (table_visit(t, e->deps[i], e->name, out, err) < 0)
-			return -1;
+	for (size_t i = 0; i < e->ndeps; i++) {
+		int rc = table_visit(t, e->deps[i], e->name, out, err);
+		if (rc < 0)
+			return rc;
+	}
 	e->state = MOD_DONE;
 	return list_add(out, e, err);
 }
 
-int kernel_modules_resolve(const char *dir, const char *release, const char *const *wanted,
-			   size_t nwanted, struct kernel_module_list *out, struct error *err)
+/* Fills the table of t->dir and visits the wanted modules.  With
+ * modules.dep the files are the ones it names.  Without it, by_order takes
+ * the files of kernel/ from modules.order and walks only the folder's
+ * other subfolders (updates/, extra/: modules_install's INSTALL_MOD_DIR);
+ * otherwise every file is found by a walk.  *order_used says whether
+ * modules.order was read. */
+static int modules_resolve_in(struct mod_table *t, bool by_order, const char *const *wanted,
+			      size_t nwanted, bool *order_used, struct kernel_module_list *out,
+			      struct error *err)
 {
-	memset(out, 0, sizeof(*out));
-	struct mod_table t = { .dir = dir, .release = release };
-	int rc = table_read_builtin(&t, err);
+	*order_used = false;
+	int rc = table_read_builtin(t, err);
+	if (rc == 0)
+		rc = table_read_dep(t, err);
 	if (rc == 0) {
-		/* With modules.dep the files are the ones it names; without
-		 * it, the ones found in the folder. */
-		rc = table_read_dep(&t, err);
-		if (rc == 0)
-			rc = table_walk(&t, dir, 0, err);
+		char *kernel = by_order ? modules_path_join(t->dir, "kernel") : NULL;
+		int order = kernel && modules_is_dir(kernel) ? table_read_order(t, err) : 0;
+		free(kernel);
+		*order_used = order > 0;
+		rc = order < 0 ? -1 : table_walk(t, t->dir, order ? "kernel" : NULL, 0, err);
 	}
 	for (size_t i = 0; rc >= 0 && i < nwanted; i++) {
 		char *name = modules_name(wanted[i], strlen(wanted[i]), false);
@@ -597,8 +672,26 @@ int kernel_modules_resolve(const char *dir, const char *release, const char *con
 			rc = error_set_host(err, "out of memory");
 			break;
 		}
-		rc = table_visit(&t, name, NULL, out, err);
+		rc = table_visit(t, name, NULL, out, err);
 		free(name);
+	}
+	return rc;
+}
+
+int kernel_modules_resolve(const char *dir, const char *release, const char *const *wanted,
+			   size_t nwanted, struct kernel_module_list *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct mod_table t = { .dir = dir, .release = release };
+	bool order_used;
+	int rc = modules_resolve_in(&t, true, wanted, nwanted, &order_used, out, err);
+	if (rc == MODULES_MISSING && order_used) {
+		/* A modules.order that does not match kernel/ (a folder put
+		 * together by hand): every file as the walk finds it. */
+		table_free(&t);
+		kernel_module_list_free(out);
+		t = (struct mod_table){ .dir = dir, .release = release };
+		rc = modules_resolve_in(&t, false, wanted, nwanted, &order_used, out, err);
 	}
 	table_free(&t);
 	if (rc >= 0 && !(out->dir = strdup(dir)))

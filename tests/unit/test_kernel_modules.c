@@ -96,7 +96,15 @@ static void put_debian_like(void)
 	put_module(MODDIR, "kernel/drivers/block/unrelated.ko", "unrelated", "nowhere", RELEASE);
 	put_text(MODDIR, "modules.builtin", "kernel/fs/overlayfs/overlay.ko\n"
 		 "kernel/lib/crc32.ko\n");
-	put_text(MODDIR, "modules.order", "");
+	put_text(MODDIR, "modules.order",
+		 "kernel/drivers/virtio/virtio.ko\n"
+		 "kernel/drivers/virtio/virtio_ring.ko\n"
+		 "kernel/drivers/virtio/virtio_pci_modern_dev.ko\n"
+		 "kernel/drivers/virtio/virtio_pci.ko\n"
+		 "kernel/drivers/char/virtio-console.ko\n"
+		 "kernel/fs/fuse/fuse.ko\n"
+		 "kernel/fs/fuse/virtiofs.ko\n"
+		 "kernel/drivers/block/unrelated.ko\n");
 }
 
 static void expect_names(const struct kernel_module_list *list, const char *const *names,
@@ -147,6 +155,56 @@ START_TEST(test_modules_from_modinfo)
 	ck_assert_int_eq(kernel_modules_resolve(dir, RELEASE, dashed, 1, &list, &err), 0);
 	ck_assert_uint_eq(list.count, 4);
 	ck_assert_str_eq(list.items[3].name, "virtio_pci");
+	kernel_module_list_free(&list);
+	free(dir);
+	tmp_remove();
+}
+END_TEST
+
+/* modules.order names the files of kernel/, so kernel/ is not walked: stray
+ * copies there that the list does not name (built for another kernel) are
+ * never looked at.  A listed ".ko" that was installed compressed is
+ * taken as it is; a list that names a file that is not there (a folder put
+ * together by hand) gives way to a walk. */
+START_TEST(test_modules_from_modules_order)
+{
+	tmp_make();
+	put_debian_like();
+	/* Sixteen strays, so that a walk of kernel/ meets one first whatever
+	 * order the file system lists folders in. */
+	for (int i = 0; i < 16; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "kernel/stray%02d/virtio_console.ko", i);
+		put_module(MODDIR, rel, "virtio_console", "", "6.6.6-other");
+	}
+	char *plain = at("%s/kernel/fs/fuse/fuse.ko", MODDIR);
+	ck_assert_int_eq(unlink(plain), 0);
+	free(plain);
+	put_packed_module(MODDIR, "kernel/fs/fuse/fuse.ko.xz", "fuse", "", RELEASE,
+			  BZIMAGE_PAYLOAD_XZ);
+	struct kernel_module_list list;
+	struct error err = { 0 };
+	char *dir = at("%s", MODDIR);
+	ck_assert_msg(kernel_modules_resolve(dir, RELEASE, kernel_modules_command,
+					     KERNEL_MODULES_COMMAND_COUNT, &list, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_uint_eq(list.count, 7);
+	char *console = at("%s/kernel/drivers/char/virtio-console.ko", MODDIR);
+	ck_assert_str_eq(list.items[4].path, console);
+	free(console);
+	ck_assert_str_eq(list.items[5].file_name, "fuse.ko.xz");
+	kernel_module_list_free(&list);
+
+	/* The list names virtiofs where it is not; the walk finds it. */
+	put_text(MODDIR, "modules.order", "kernel/drivers/virtio/virtio.ko\n"
+		 "kernel/fs/fuse/gone/virtiofs.ko\n");
+	static const char *const fs_only[] = { "virtiofs" };
+	ck_assert_msg(kernel_modules_resolve(dir, RELEASE, fs_only, 1, &list, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_uint_eq(list.count, 4);
+	char *fs = at("%s/kernel/fs/fuse/virtiofs.ko", MODDIR);
+	ck_assert_str_eq(list.items[3].path, fs);
+	free(fs);
 	kernel_module_list_free(&list);
 	free(dir);
 	tmp_remove();
@@ -437,6 +495,7 @@ Suite *kernel_modules_suite(void)
 	TCase *tc = tcase_create("synthetic");
 	tcase_add_test(tc, test_modules_from_modinfo);
 	tcase_add_test(tc, test_modules_from_modules_dep);
+	tcase_add_test(tc, test_modules_from_modules_order);
 	tcase_add_test(tc, test_modules_compressed_without_dep);
 	tcase_add_test(tc, test_modules_refusals);
 	tcase_add_test(tc, test_modules_places);
