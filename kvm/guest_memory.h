@@ -21,7 +21,7 @@ struct guest_memory_region {
 struct guest_memory {
 	uint8_t *host_base;  /* the one mapping, ram_size bytes */
 	uint64_t ram_size;
-	/* The memfd behind host_base when RAM is shared memory (kvm_vm_map_ram
+	/* The file behind host_base when RAM is shared memory (kvm_vm_map_ram
 	 * with shared set), -1 when it is anonymous.  A back end maps region
 	 * r from this fd at offset r.host - host_base (vhost-user
 	 * SET_MEM_TABLE's mmap_offset).  Owned by whoever mapped the RAM. */

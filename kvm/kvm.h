@@ -57,9 +57,9 @@ struct kvm_vm_config {
 	uint64_t mmio_hole_end;
 	uint64_t tss_addr;          /* KVM_SET_TSS_ADDR: three pages */
 	uint64_t identity_map_addr; /* KVM_SET_IDENTITY_MAP_ADDR: one page */
-	/* RAM is a memfd mapped MAP_SHARED (vm->mem.fd), so that an external
-	 * back end (virtiofsd over vhost-user) can map it too; false: one
-	 * private anonymous mapping, fd -1. */
+	/* RAM is a file mapped MAP_SHARED (vm->mem.fd, ram_file_open), so
+	 * that an external back end (virtiofsd over vhost-user) can map it
+	 * too; false: one private anonymous mapping, fd -1. */
 	bool shared;
 };
 
@@ -67,13 +67,20 @@ struct kvm_vm {
 	int fd;
 	struct kvm_system *sys;
 	struct guest_memory mem;
+	bool ram_huge;   /* shared RAM on ram_file_open's huge-page tmpfs */
 };
 
-/* Guest RAM as one mapping (anonymous, or a memfd with cfg->shared), split
- * around the MMIO hole into vm->mem, with no VM yet (vm->fd -1): the images can be placed and every
+/* The file for size bytes of shared guest RAM, close-on-exec: on a tmpfs
+ * of minivmm's own with transparent huge pages when it can mount one
+ * (*huge true), else a memfd.  -1 with err on failure (ERROR_HOST). */
+int ram_file_open(uint64_t size, bool *huge, struct error *err);
+
+/* Guest RAM as one mapping (anonymous, or a ram_file_open file with
+ * cfg->shared), split around the MMIO hole into vm->mem, with no VM yet
+ * (vm->fd -1): the images can be placed and every
  * check of the user's input made before /dev/kvm is opened, so bad input
  * reads the same on every machine.  kvm_vm_destroy unmaps it (and closes
- * the memfd). */
+ * the file). */
 int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err);
 
 /* Creates the VM with TSS and identity-map addresses, the in-kernel irqchip

@@ -1,7 +1,7 @@
 /* The VM: KVM_CREATE_VM, the x86 fixed regions KVM needs, the in-kernel
  * irqchip and PIT, and guest RAM (api.rst sections 4.2, 4.24, 4.35, 4.40,
  * 4.48, 4.55). */
-#define _GNU_SOURCE   /* close_range, pipe2, memfd_create */
+#define _GNU_SOURCE   /* close_range, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -23,24 +23,17 @@ static int vm_ioctl(struct kvm_vm *vm, unsigned long req, unsigned long arg,
 
 #define VM_RAM_ALIGN ((size_t)2 << 20)
 
-/* Shared RAM: a memfd of ram_size bytes mapped MAP_SHARED over the
- * reservation at host, so that a vhost-user back end can map the same
- * pages from the fd (vhost-user.rst, "Memory regions description").
- * memfd_create sizes a file without reserving it: like MAP_NORESERVE, a
- * page costs the host only once touched.  Transparent huge pages for
- * shmem follow /sys/kernel/mm/transparent_hugepage/shmem_enabled
- * (MADV_HUGEPAGE counts where it says "advise"). */
-static int vm_map_shared(uint8_t *host, uint64_t ram_size, int *fd_out, struct error *err)
+/* Shared RAM: a file of ram_size bytes (ram_file_open) mapped MAP_SHARED
+ * over the reservation at host, so that a vhost-user back end can map the
+ * same pages from the fd (vhost-user.rst, "Memory regions description").
+ * The file is sized without being reserved: like MAP_NORESERVE, a page
+ * costs the host only once touched. */
+static int vm_map_shared(uint8_t *host, uint64_t ram_size, int *fd_out, bool *huge,
+			 struct error *err)
 {
-	int fd = memfd_create("minivmm-guest-ram", MFD_CLOEXEC);
+	int fd = ram_file_open(ram_size, huge, err);
 	if (fd < 0)
-		return error_set_host(err, "memfd_create for guest RAM failed: %s", strerror(errno));
-	if (ftruncate(fd, (off_t)ram_size) < 0) {
-		error_set_host(err, "ftruncate of the guest RAM memfd to %llu MiB failed: %s",
-			       (unsigned long long)(ram_size >> 20), strerror(errno));
-		close(fd);
 		return -1;
-	}
 	if (mmap(host, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
 	    MAP_FAILED) {
 		error_set_host(err, "mmap of %llu MiB of shared guest RAM failed: %s",
@@ -48,7 +41,8 @@ static int vm_map_shared(uint8_t *host, uint64_t ram_size, int *fd_out, struct e
 		close(fd);
 		return -1;
 	}
-	madvise(host, ram_size, MADV_HUGEPAGE);   /* advice only: may be refused */
+	/* For a memfd where shmem_enabled says "advise"; advice only. */
+	madvise(host, ram_size, MADV_HUGEPAGE);
 	*fd_out = fd;
 	return 0;
 }
@@ -66,7 +60,7 @@ int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct er
 	 * touch a nested page fault (16,500 of them in a cloud kernel boot,
 	 * ~0.5 s in the KVM box, whose kernel backs anonymous memory with
 	 * transparent huge pages).  Shared RAM replaces the aligned part with
-	 * a memfd mapping (vm_map_shared). */
+	 * a file mapping (vm_map_shared). */
 	size_t slack = VM_RAM_ALIGN;
 	uint8_t *raw = mmap(NULL, cfg->ram_size + slack, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -79,7 +73,7 @@ int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct er
 	if (host < raw + slack)
 		munmap(host + cfg->ram_size, (size_t)(raw + slack - host));
 	int fd = -1;
-	if ((cfg->shared && vm_map_shared(host, cfg->ram_size, &fd, err) < 0) ||
+	if ((cfg->shared && vm_map_shared(host, cfg->ram_size, &fd, &vm->ram_huge, err) < 0) ||
 	    guest_memory_init(&vm->mem, host, cfg->ram_size, cfg->mmio_hole_start,
 			      cfg->mmio_hole_end, err) < 0) {
 		munmap(host, cfg->ram_size);
@@ -229,7 +223,7 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	if (vm->fd > 0)
 		close(vm->fd);
 	vm->fd = -1;
-	/* The memfd goes with the mapping: a struct never mapped (zeroed,
+	/* The RAM file goes with the mapping: a struct never mapped (zeroed,
 	 * fd 0) must not close stdin. */
 	if (vm->mem.host_base) {
 		munmap(vm->mem.host_base, vm->mem.ram_size);

@@ -1,7 +1,10 @@
-/* kvm/vm.c kvm_vm_map_ram with shared RAM: a memfd mapped MAP_SHARED that
- * a vhost-user back end maps too (vhost-user.rst, SET_MEM_TABLE).  No
- * /dev/kvm needed: the RAM is mapped before any VM exists. */
+/* kvm/vm.c kvm_vm_map_ram with shared RAM: a file (kvm/ram_file.c) mapped
+ * MAP_SHARED that a vhost-user back end maps too (vhost-user.rst,
+ * SET_MEM_TABLE).  No /dev/kvm needed: the RAM is mapped before any VM
+ * exists. */
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -16,7 +19,7 @@ static const struct kvm_vm_config shared_cfg = {
 	.shared = true,
 };
 
-START_TEST(shared_ram_is_a_memfd_a_back_end_can_map)
+START_TEST(shared_ram_is_a_file_a_back_end_can_map)
 {
 	struct kvm_vm vm;
 	struct error err = { 0 };
@@ -47,6 +50,51 @@ START_TEST(shared_ram_is_a_memfd_a_back_end_can_map)
 	kvm_vm_destroy(&vm);
 	ck_assert_int_eq(vm.mem.fd, -1);
 	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);   /* closed with the mapping */
+}
+END_TEST
+
+/* The "THPeligible:" line of /proc/self/smaps for the mapping that starts
+ * at addr: 1 when the kernel would back it with transparent huge pages
+ * (Documentation/filesystems/proc.rst), -1 when there is no such line. */
+static int smaps_thp_eligible(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	ck_assert_ptr_nonnull(f);
+	char line[512];
+	bool in = false;
+	int eligible = -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)   /* a mapping's first line */
+			in = start == (unsigned long)(uintptr_t)addr;
+		else if (in && sscanf(line, "THPeligible: %d", &eligible) == 1)
+			break;
+	}
+	fclose(f);
+	return eligible;
+}
+
+/* Where the host's shmem setting keeps huge pages from a memfd ("never",
+ * Debian's default), root gets them anyway from ram_file.c's own tmpfs:
+ * KVM then maps guest RAM with 2 MiB pages.  A host with "deny", no
+ * transparent huge pages or no root gets the memfd, and says so. */
+START_TEST(shared_ram_gets_huge_pages_where_a_memfd_would_not)
+{
+	char setting[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "re");
+	if (f) {
+		if (!fgets(setting, sizeof(setting), f))
+			setting[0] = 0;
+		fclose(f);
+	}
+	bool possible = geteuid() == 0 && setting[0] && !strstr(setting, "[deny]");
+	struct kvm_vm vm;
+	struct error err = { 0 };
+	ck_assert_msg(kvm_vm_map_ram(&vm, &shared_cfg, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(vm.ram_huge, possible);
+	if (possible)
+		ck_assert_int_eq(smaps_thp_eligible(vm.mem.host_base), 1);
+	kvm_vm_destroy(&vm);
 }
 END_TEST
 
@@ -92,7 +140,8 @@ Suite *shared_ram_suite(void)
 {
 	Suite *s = suite_create("shared_ram");
 	TCase *t = tcase_create("shared_ram");
-	tcase_add_test(t, shared_ram_is_a_memfd_a_back_end_can_map);
+	tcase_add_test(t, shared_ram_is_a_file_a_back_end_can_map);
+	tcase_add_test(t, shared_ram_gets_huge_pages_where_a_memfd_would_not);
 	tcase_add_test(t, anonymous_ram_stays_the_default);
 	tcase_add_test(t, destroying_an_unmapped_vm_closes_no_fd);
 	suite_add_tcase(s, t);

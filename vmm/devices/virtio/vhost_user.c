@@ -275,7 +275,7 @@ static int vhost_user_set_mem_table(struct vhost_user *vu, const struct guest_me
 				       mem->nregions);
 	for (int i = 0; i < mem->nregions; i++) {
 		const struct guest_memory_region *r = &mem->regions[i];
-		/* One fd a region, as the protocol lays it out; the same memfd
+		/* One fd a region, as the protocol lays it out; the same RAM file
 		 * for each, at the region's offset in it. */
 		table.regions[i] = (struct vhost_user_region){
 			.guest_phys_addr = r->gpa,
