@@ -39,14 +39,17 @@
 /* Where the child mounts its tmpfs, in its own namespace only: a folder
  * every Linux system has. */
 #define RAM_FILE_MOUNT_POINT "/tmp"
+#define RAM_FILE_HUGE_PAGE (2ULL << 20)
 
 /* In the child: mount, open, send; the exit status says nothing, the
  * parent only looks for a descriptor. */
 static void ram_file_child(int sock, uint64_t size)
 {
+	/* Room for the file and a huge page more: a huge page that would
+	 * reach past the end falls back to small ones, never to ENOSPC. */
 	char opts[64];
 	snprintf(opts, sizeof(opts), "huge=always,mode=0700,size=%llu",
-		 (unsigned long long)size);
+		 (unsigned long long)size + RAM_FILE_HUGE_PAGE * 2);
 	if (unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("minivmm-ram", RAM_FILE_MOUNT_POINT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
