@@ -80,6 +80,9 @@ struct vm_config {
 	const char *result_json_path;  /* --result-json: where the outcome goes */
 	const char *dump_path;       /* --dump: where vmcores go; NULL: none */
 	unsigned dump_on;            /* --dump-on: enum dump_on bits; 0: SIGUSR1 only */
+	/* --fail-on: the kinds of kernel problem report that fail the run
+	 * (bits 1u << enum console_watch_kind); 0: none. */
+	unsigned fail_on;
 	const char *kvm_path;        /* "/dev/kvm" */
 	struct disk_option disks[VM_DISKS_MAX];
 	size_t ndisks;
@@ -124,6 +127,10 @@ bool options_dump_wanted(const struct vm_config *cfg, int status);
  * console device's console= and, without PCI devices, pci=off), the
  * user's after it.  Caller frees. */
 char *options_build_cmdline(const struct vm_config *cfg);
+
+/* --fail-on LIST (options_reports.c): kind names or all, into
+ * cfg->fail_on; a name that is no kind is a usage error. */
+int options_set_fail_on(struct vm_config *cfg, const char *v, struct error *err);
 
 /* The device options (options_devices.c): --disk, --no-rng,
  * --console-device. */

@@ -12,6 +12,10 @@ enum exit_status {
 	EXIT_HOST_FAILED   = 8,   /* minivmm itself failed on the host (ERROR_HOST at
 	                           * setup, or while the guest ran), or on the
 	                           * --dump-on dump of a run that ended with 0 */
+	EXIT_GUEST_REPORTED = 10, /* --fail-on: the guest kernel reported a problem of a
+	                           * listed kind on the console (console_watch.h);
+	                           * replaces 0, odd, 6, 124 and CMD's status, never
+	                           * a crash (4), 2, 8 or 130 */
 	EXIT_TIMEOUT       = 124, /* --timeout expired (as timeout(1)) */
 	EXIT_INTERRUPTED   = 130, /* SIGINT/SIGTERM/SIGHUP or Ctrl-A x */
 };

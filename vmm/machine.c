@@ -170,9 +170,11 @@ static void machine_serial_irq(void *opaque, int level)
 }
 
 /* Every byte the guest prints: the console, the tail kept for
- * --result-json, the watch for the kernel's panic line and the --expect
- * matcher.  From the UART (a vCPU thread) or virtio-console (the I/O
- * thread), one byte at a time under console_lock. */
+ * --result-json, the watch for the kernel's panic line and problem
+ * reports and the --expect matcher.  From the UART (a vCPU thread) or
+ * virtio-console's port 0 (the I/O thread), one byte at a time under
+ * console_lock.  With -- CMD the kernel's log comes here from the UART
+ * as always, whether or not the console shows it (CONSOLE_NONE). */
 void machine_console_output(struct machine *m, uint8_t byte)
 {
 	pthread_mutex_lock(&m->console_lock);
@@ -705,7 +707,10 @@ int machine_run(struct machine *m)
 		memcpy(m->stop.reason, why, sizeof(why));
 		m->stop.status = EXIT_EXPECT_MISSING;
 	}
+	/* The dump follows how the guest ended; a report fails the run
+	 * after it. */
 	machine_dump_final(m);
+	machine_judge_reports(m);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	return m->stop.status;
@@ -716,6 +721,7 @@ int machine_report(struct machine *m, int status, const char *reason, struct err
 	if (!m->report_on)
 		return 0;
 	m->report.kernel_panic = console_watch_first(&m->watch, CONSOLE_WATCH_PANIC);
+	m->report.watch = &m->watch;
 	m->report.console_bytes_dropped = m->console.out_dropped;
 	return run_report_write(&m->report, status, reason, m->cfg->expect,
 				m->expect_on && expect_found(&m->expect), m->timeline, &m->tail,

@@ -146,7 +146,8 @@ struct machine {
 	bool expect_on;
 	bool expect_stopped;              /* the match is what stopped the VM */
 	/* The kernel's panic line on the console: a power-off or reset
-	 * after it is a crash (machine_run). */
+	 * after it is a crash (machine_run); its problem reports, which
+	 * --fail-on fails the run on (machine_reports.c). */
 	struct console_watch watch;
 	struct run_timeline *timeline;    /* main's, started with the process */
 	struct console_tail tail;
@@ -204,6 +205,13 @@ int machine_command_add_ports(struct machine *m, struct error *err);
 size_t machine_command_input_room(struct machine *m);
 bool machine_command_forward_input(struct machine *m);
 void machine_command_judge(struct machine *m);
+/* The kernel's log, kept from the console, on stderr (-- CMD, when it was
+ * not shown as it came). */
+void machine_command_print_log(struct machine *m);
+/* --fail-on (machine_reports.c), once the run's status is known: 10 with
+ * the earliest report of a listed kind as the reason, unless the status
+ * says more (a crash, a signal, minivmm's own failure). */
+void machine_judge_reports(struct machine *m);
 /* The guest's console output, one byte: console, tail, watches, expect. */
 void machine_console_output(struct machine *m, uint8_t byte);
 

@@ -156,7 +156,7 @@ bool machine_command_forward_input(struct machine *m)
 
 /* The kernel's log, kept from the console, on stderr: for a run that did
  * not end with the command's status, unless it showed already. */
-static void machine_command_print_log(struct machine *m)
+void machine_command_print_log(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
 	if (cfg->console != CONSOLE_NONE || m->tail.count == 0)

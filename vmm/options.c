@@ -54,8 +54,12 @@ static const char options_help[] =
 	"                       DIR/lib/modules/VERSION (default: beside the kernel as\n"
 	"                       Debian's package puts them, then /lib/modules/VERSION)\n"
 	"  --expect STRING      stop with 0 as soon as the console shows STRING\n"
-	"  --result-json PATH   write the outcome (status, reason, console tail,\n"
-	"                       timings, images) to PATH as JSON\n"
+	"  --result-json PATH   write the outcome (status, reason, console tail, kernel\n"
+	"                       problem reports, timings, images) to PATH as JSON\n"
+	"  --fail-on LIST       exit 10 when the console showed a kernel problem report\n"
+	"                       of a kind in LIST, comma-separated, or all: panic,\n"
+	"                       warning, bug, oops, gpf, kasan, ubsan, lockdep,\n"
+	"                       rcu-stall, soft-lockup, hard-lockup, hung-task\n"
 	"  --dump PATH          on SIGUSR1, pause the guest, write its memory and\n"
 	"                       registers to PATH as an ELF vmcore (crash, makedumpfile,\n"
 	"                       drgn) and let it go on; without --dump-on, only then\n"
@@ -92,6 +96,8 @@ static const char options_help[] =
 	"  8    minivmm failed on the host, at setup or while the guest ran (out of\n"
 	"       memory, a KVM call refused), or a --dump-on dump failed after a run\n"
 	"       that would have ended with 0\n"
+	"  10   --fail-on: the guest kernel reported a problem of a kind in LIST on\n"
+	"       the console (instead of 0, odd, 6, 124 or CMD's status; a crash stays 4)\n"
 	"  124  --timeout expired\n"
 	"  with -- CMD: CMD's own status (128+N when killed by signal N, 127 when not\n"
 	"       found); 2 when the guest could not start it; 4 when the guest crashed,\n"
@@ -396,7 +402,7 @@ enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIME
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
        OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT, OPT_DISK, OPT_NO_RNG,
-       OPT_CONSOLE_DEVICE, OPT_SHARE, OPT_MODULES };
+       OPT_CONSOLE_DEVICE, OPT_SHARE, OPT_MODULES, OPT_FAIL_ON };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -418,6 +424,7 @@ static const struct option options_long[] = {
 	{ "result-json", required_argument, NULL, OPT_RESULT_JSON },
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "dump-on", required_argument, NULL, OPT_DUMP_ON },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
@@ -467,6 +474,7 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 		cfg->dump_path = optarg;
 		return 0;
 	case OPT_DUMP_ON: return options_set_dump_on(cfg, optarg, err);
+	case OPT_FAIL_ON: return options_set_fail_on(cfg, optarg, err);
 	case OPT_DISK: return options_add_disk(cfg, optarg, err);
 	case OPT_NO_RNG: cfg->rng = false; return 0;
 	case OPT_CONSOLE_DEVICE: return options_set_console_device(cfg, optarg, err);

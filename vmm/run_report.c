@@ -15,6 +15,13 @@
  *                                        oldest first
  *     "kernel_panic": "..." | null,      the kernel's panic line on the
  *                                        console (console_watch.h)
+ *     "reports": [{"kind": "warning", "line": 812, "text": "WARNING: ..."},
+ *                 ...],                  every problem report the console
+ *                                        showed (console_watch.h), in order,
+ *                                        at most CONSOLE_WATCH_REPORTS_MAX:
+ *                                        its kind, its console line (from 1)
+ *                                        and that line from its header on
+ *     "reports_dropped": 0,              reports past those, only counted
  *     "console_bytes_dropped": 0,        console output never written
  *     "timings_ms": {"start": 0.000, "images_loaded": 1.234, "vm_created": ...,
  *                    "first_guest_instruction": ..., "first_console_byte": ...,
@@ -249,6 +256,22 @@ static void run_report_print_timings(FILE *out, const struct run_timeline *tl)
 		fputs("null,\n", out);
 }
 
+/* ",\n  \"reports\": [...],\n  \"reports_dropped\": N", one report a line. */
+static void run_report_print_reports(FILE *out, const struct console_watch *w)
+{
+	size_t n = w ? w->nreports : 0;
+	fputs(",\n  \"reports\": [", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct console_watch_report *rep = &w->reports[i];
+		fprintf(out, "%s{\"kind\": \"%s\", \"line\": %" PRIu64 ", \"text\": ",
+			i ? ",\n    " : "\n    ", console_watch_kind_name(rep->kind), rep->line);
+		json_print_string(out, rep->text);
+		fputc('}', out);
+	}
+	fprintf(out, "%s,\n  \"reports_dropped\": %" PRIu64, n ? "\n  ]" : "]",
+		w ? w->reports_dropped : 0);
+}
+
 static void run_report_print(FILE *out, const struct run_report *r, int status,
 			     const char *reason, const char *expect, bool expect_matched,
 			     const struct run_timeline *tl, const struct console_lines *lines,
@@ -280,6 +303,7 @@ static void run_report_print(FILE *out, const struct run_report *r, int status,
 		json_print_string(out, r->kernel_panic);
 	else
 		fputs("null", out);
+	run_report_print_reports(out, r->watch);
 	fprintf(out, ",\n  \"console_bytes_dropped\": %" PRIu64 ",\n", r->console_bytes_dropped);
 	run_report_print_timings(out, tl);
 	fputs("  \"images\": ", out);

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "loader/loader.h"
+#include "vmm/console_watch.h"
 
 /* ---- The boot timeline ------------------------------------------------- */
 
@@ -105,6 +106,9 @@ struct run_report {
 	 * and the console output that could not be written. */
 	const char *kernel_panic;
 	uint64_t console_bytes_dropped;
+	/* The kernel's problem reports seen on the console (NULL: the list
+	 * is empty). */
+	const struct console_watch *watch;
 	/* -- CMD: the command's status, -1 when it never finished. */
 	bool command_run;
 	int command_status;

@@ -427,6 +427,24 @@ for c in "unknown crash,boom boom" "upper-case CRASH CRASH" "empty-item crash,,e
 			--kernel "$CHECK" --dump "$tmp/vmcore" --dump-on "$cval"
 	fi
 done
+# --fail-on takes kind names (vmm/console_watch.c) or all: anything else is
+# a usage error whose one line lists the kinds.
+FAIL_ON_KINDS="panic, warning, bug, oops, gpf, kasan, ubsan, lockdep, rcu-stall, soft-lockup, hard-lockup, hung-task, or all"
+for c in "unknown warning,boom boom" "upper-case WARNING WARNING" \
+	 "empty-item bug,,oops -" "trailing-comma bug, -" "empty - -" "spaces bug,_oops _oops"; do
+	read -r cname cval citem <<<"$c"
+	cval=${cval//_/ }
+	citem=${citem//_/ }
+	[ "$cval" = - ] && cval=""
+	[ "$citem" = - ] && citem=""
+	if needs_check "fail-on-$cname"; then
+		expect_error "fail-on-$cname" -F "--fail-on '$cval': '$citem' is not a kind of kernel report; expected a comma-separated list of $FAIL_ON_KINDS" \
+			--kernel "$CHECK" --fail-on "$cval"
+	fi
+done
+if needs_check fail-on-missing-value; then
+	expect_error fail-on-missing-value -F "option '--fail-on' needs a value" --kernel "$CHECK" --fail-on
+fi
 # The dump replaces its file whole, by a rename: never an image, a device
 # or the report.
 if needs_check dump-is-the-kernel; then
@@ -562,12 +580,12 @@ crash_check
 [ "$status" = 0 ] || why+="exit status $status, expected 0; "
 [ ! -s "$tmp/err" ] || why+="stderr is not empty; "
 # The exit-status table: each documented status on a line of its own.
-for s in 0 2 4 124; do
+for s in 0 2 4 10 124; do
 	grep -qE "^[[:space:]]*$s([[:space:]]|$)" "$tmp/out" || why+="no line for exit status $s; "
 done
 grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
 for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align --share --modules \
-	--load --fw-cfg --print-images --dump --dump-on; do
+	--load --fw-cfg --print-images --dump --dump-on --fail-on; do
 	grep -q -- "  $opt" "$tmp/out" || why+="$opt not described; "
 done
 if [ -z "$why" ]; then ok help; else fail help "${why%; }"; fi

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2154 # tmp comes from run-tests.sh
 # Sourced by tests/guests/run-tests.sh (helpers: lib.sh): how a run ends
 # (debug-exit widths, triple fault, --timeout, reset, the kernel's panic
-# line) and what it does with the console and the terminal (--console
+# line, --fail-on) and what it does with the console and the terminal (--console
 # file/none, stdin closed or /dev/null, the terminal's modes put back, a
 # pipe nobody reads).
 
@@ -140,6 +140,43 @@ if begin_test panic-look-alike-then-reset; then
 		--result-json "$tmp/panic.json" </dev/null
 	check_common 0
 	grep -qxF '  "kernel_panic": null,' "$tmp/panic.json" || why+="the report's kernel_panic is not null; "
+	finish_test
+fi
+
+# --fail-on (issue 16) on the serial console of a plain boot: the panic
+# line is a report too, listed with its console line (the guest's second);
+# a reset after it stays a crash (4) with --fail-on all, a hang until
+# --timeout becomes 10 with --fail-on panic, naming it; look-alikes are no
+# report, and the reset after them stays 0.
+PANIC_REPORT="    {\"kind\": \"panic\", \"line\": 2, \"text\": \"$PANIC_LINE\"}"
+if begin_test fail-on-panic-then-reset; then
+	rm -f "$tmp/panic.json"
+	run --kernel "$GUESTDIR/panic.bzimage" --fail-on all --result-json "$tmp/panic.json" </dev/null
+	check_exit 4
+	grep -qxF "minivmm: guest kernel panicked: $PANIC_LINE" "$tmp/err" ||
+		why+="stderr does not give the panic line as the reason; "
+	grep -qxF "$PANIC_REPORT" "$tmp/panic.json" || why+="the report does not list the panic; "
+	finish_test
+fi
+
+if begin_test fail-on-panic-then-hang; then
+	rm -f "$tmp/panic.json"
+	run --kernel "$GUESTDIR/panic.bzimage" --cmdline guest.end=hang --timeout 1 --fail-on panic \
+		--result-json "$tmp/panic.json" </dev/null
+	check_exit 10
+	grep -qxF "minivmm: the guest kernel reported a problem (panic, console line 2): $PANIC_LINE" \
+		"$tmp/err" || why+="stderr does not name the report as the reason; "
+	grep -qxF "$PANIC_REPORT" "$tmp/panic.json" || why+="the report does not list the panic; "
+	grep -qxF '  "status": 10,' "$tmp/panic.json" || why+="the report's status is not 10; "
+	finish_test
+fi
+
+if begin_test fail-on-look-alike-then-reset; then
+	rm -f "$tmp/panic.json"
+	run --kernel "$GUESTDIR/panic.bzimage" --cmdline guest.alike --fail-on all \
+		--result-json "$tmp/panic.json" </dev/null
+	check_common 0
+	grep -qxF '  "reports": [],' "$tmp/panic.json" || why+="the report lists reports; "
 	finish_test
 fi
 

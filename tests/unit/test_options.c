@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vmm/config.h"
+#include "vmm/console_watch.h"
 #include "vmm/exit_status.h"
 
 #define ARGV(...) ((char *[]){ "minivmm", __VA_ARGS__, NULL })
@@ -347,6 +348,61 @@ START_TEST(dump_options)
 }
 END_TEST
 
+/* --fail-on: kind names in any order, or all; anything else is a usage
+ * error in one line that lists the kinds. */
+START_TEST(fail_on_kinds)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(ARGV("--kernel", "k"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.fail_on, 0);
+	options_free(&cfg);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--fail-on", "warning,soft-lockup"), &cfg, &err),
+			 OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.fail_on, (1u << CONSOLE_WATCH_WARNING) | (1u << CONSOLE_WATCH_SOFT_LOCKUP));
+	options_free(&cfg);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--fail-on", "all"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.fail_on, CONSOLE_WATCH_ALL_KINDS);
+	options_free(&cfg);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--fail-on", "hung-task,all,bug"), &cfg, &err),
+			 OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.fail_on, CONSOLE_WATCH_ALL_KINDS);
+	options_free(&cfg);
+	/* every kind by its own name; the last --fail-on counts */
+	for (int k = 0; k < CONSOLE_WATCH_KINDS; k++) {
+		char *name = (char *)console_watch_kind_name((enum console_watch_kind)k);
+		ck_assert_int_eq(parse(ARGV("--kernel", "k", "--fail-on", "all", "--fail-on", name),
+				       &cfg, &err), OPTIONS_RUN);
+		ck_assert_uint_eq(cfg.fail_on, 1u << k);
+		options_free(&cfg);
+	}
+	/* with a command too */
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--fail-on", "panic", "--", "true"), &cfg, &err),
+			 OPTIONS_RUN);
+	ck_assert_uint_eq(cfg.fail_on, 1u << CONSOLE_WATCH_PANIC);
+	ck_assert_str_eq(cfg.command[0], "true");
+	options_free(&cfg);
+
+	expect_error(ARGV("--kernel", "k", "--fail-on", "warning,soft_lockup"),
+		     "--fail-on 'warning,soft_lockup': 'soft_lockup' is not a kind of kernel report; "
+		     "expected a comma-separated list of panic, warning, bug, oops, gpf, kasan, "
+		     "ubsan, lockdep, rcu-stall, soft-lockup, hard-lockup, hung-task, or all");
+	expect_error(ARGV("--kernel", "k", "--fail-on", "WARNING"), "'WARNING' is not a kind");
+	expect_error(ARGV("--kernel", "k", "--fail-on", "al"), "'al' is not a kind");
+	expect_error(ARGV("--kernel", "k", "--fail-on", "alls"), "'alls' is not a kind");
+	expect_error(ARGV("--kernel", "k", "--fail-on", ""), "'' is not a kind");
+	expect_error(ARGV("--kernel", "k", "--fail-on", "bug,"), "'' is not a kind");
+	expect_error(ARGV("--kernel", "k", "--fail-on", ",bug"), "'' is not a kind");
+	expect_error(ARGV("--kernel", "k", "--fail-on", "bug oops"), "'bug oops' is not a kind");
+	expect_error(ARGV("--kernel", "k", "--fail-on"), "'--fail-on' needs a value");
+	/* a long hostile value is cut in the message */
+	char lng[600];
+	memset(lng, 'x', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = '\0';
+	expect_error(ARGV("--kernel", "k", "--fail-on", lng), "is not a kind of kernel report");
+}
+END_TEST
+
 /* Which exit statuses each --dump-on item covers (vmm/exit_status.h). */
 START_TEST(dump_wanted_by_status)
 {
@@ -544,6 +600,7 @@ Suite *options_suite(void)
 	tcase_add_test(t, device_options);
 	tcase_add_test(t, command_options);
 	tcase_add_test(t, dump_wanted_by_status);
+	tcase_add_test(t, fail_on_kinds);
 	tcase_add_test(t, cmdline_default_first);
 	suite_add_tcase(s, t);
 	return s;

@@ -375,10 +375,11 @@ START_TEST(report_full_run)
 	ck_jq(path, ".images[0] | .kind == \"kernel\" and .path == \"guests/spin.bzimage\" "
 	      "and .load_paddr == 1048576");
 	ck_jq(path, "keys_unsorted == [\"status\", \"reason\", \"expect\", \"expect_matched\", "
-	      "\"cpus\", \"console_tail\", \"kernel_panic\", \"console_bytes_dropped\", "
-	      "\"timings_ms\", \"start_time\", \"images\"]");
-	/* No panic line seen, nothing dropped. */
+	      "\"cpus\", \"console_tail\", \"kernel_panic\", \"reports\", \"reports_dropped\", "
+	      "\"console_bytes_dropped\", \"timings_ms\", \"start_time\", \"images\"]");
+	/* No panic line seen, no report, nothing dropped. */
 	ck_jq(path, ".kernel_panic == null and .console_bytes_dropped == 0");
+	ck_jq(path, ".reports == [] and .reports_dropped == 0");
 	/* The temporary file is gone; the report kept the created file's mode. */
 	ck_assert_int_eq(dir_entries(dir), 1);
 
@@ -432,6 +433,57 @@ START_TEST(report_null_fields)
 	run_report_close(&r);
 	image_list_free(&empty);
 	free(tail);
+	remove_tree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+#define REPORT_STR_(x) #x
+#define REPORT_STR(x) REPORT_STR_(x)
+
+/* The kernel's problem reports: each with its kind, console line and text
+ * (bytes the guest chose, escaped), in console order, at most
+ * CONSOLE_WATCH_REPORTS_MAX and the rest counted. */
+START_TEST(report_lists_the_kernel_problem_reports)
+{
+	char *dir = temp_dir(), *path = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/r.json", dir), 0);
+	struct run_report r;
+	struct error err = { 0 };
+	ck_assert_int_eq(run_report_open(&r, path, &err), 0);
+	struct console_watch *w = malloc(sizeof(*w));
+	console_watch_init(w);
+	static const char text[] =
+		"[    1.0] Run /init as init process\r\n"
+		"[    2.5] WARNING: CPU: 0 PID: 70 at drivers/misc/lkdtm/bugs.c:84 \"q\"\\\r\n"
+		"[    3.0] watchdog: BUG: soft lockup - CPU#1 stuck for 3s! [sh:75]\r\n";
+	for (const char *c = text; *c; c++)
+		console_watch_feed(w, (uint8_t)*c);
+	r.watch = w;
+	ck_assert_int_eq(run_report_write(&r, 10, "reported", NULL, false, NULL, NULL, NULL, 1, &err),
+			 0);
+	ck_jq(path, ".reports | length == 2");
+	ck_jq(path, ".reports[0] == {\"kind\": \"warning\", \"line\": 2, \"text\": "
+	      "\"WARNING: CPU: 0 PID: 70 at drivers/misc/lkdtm/bugs.c:84 \\\"q\\\"\\\\\"}");
+	ck_jq(path, ".reports[1] | keys_unsorted == [\"kind\", \"line\", \"text\"] and "
+	      ".kind == \"soft-lockup\" and .line == 3 and "
+	      ".text == \"watchdog: BUG: soft lockup - CPU#1 stuck for 3s! [sh:75]\"");
+	ck_jq(path, ".reports_dropped == 0 and .kernel_panic == null");
+
+	/* A guest that prints headers for ever: the list stays bounded. */
+	for (int i = 0; i < 200; i++) {
+		static const char bug[] = "BUG: again\r\n";
+		for (const char *c = bug; *c; c++)
+			console_watch_feed(w, (uint8_t)*c);
+	}
+	ck_assert_int_eq(run_report_write(&r, 10, "reported", NULL, false, NULL, NULL, NULL, 1, &err),
+			 0);
+	ck_jq(path, ".reports | length == " REPORT_STR(CONSOLE_WATCH_REPORTS_MAX));
+	ck_jq(path, ".reports_dropped == 202 - " REPORT_STR(CONSOLE_WATCH_REPORTS_MAX));
+	ck_jq(path, ".reports[-1] | .kind == \"bug\" and .line == " REPORT_STR(CONSOLE_WATCH_REPORTS_MAX) " + 1");
+	run_report_close(&r);
+	free(w);
 	remove_tree(dir);
 	free(path);
 	free(dir);
@@ -573,6 +625,7 @@ Suite *run_report_suite(void)
 	tcase_add_test(t, report_full_run);
 	tcase_add_test(t, report_null_fields);
 	tcase_add_test(t, report_escapes_console_bytes);
+	tcase_add_test(t, report_lists_the_kernel_problem_reports);
 	tcase_add_test(t, report_bad_paths);
 	tcase_add_test(t, report_through_symlink_keeps_mode);
 	tcase_add_test(t, report_into_a_fifo);
