@@ -59,15 +59,21 @@ static void child_run(const struct command *cmd, const char *shell, const char *
 		if (high[i] < 0 || dup2(high[i], i) < 0)
 			child_fail(fd_err, "cannot set up the command's stdin/stdout/stderr");
 
-	execve(shell, (char *const *)argv, (char *const *)env);
-	if (errno != ENOENT)
-		child_fail(2, shell);
-
-	/* No shell in this root: execvp looks PATH up in environ. */
+	/* The command itself first, looked up in PATH as the shell's exec
+	 * would (execvp reads PATH from environ; a file without "#!" runs
+	 * under /bin/sh there too): one program fewer to start.  Only when
+	 * that fails does the shell run, to fail the same way and say so in
+	 * its own words (127 not found, 126 not executable). */
 	extern char **environ;
 	environ = (char **)env;
 	execvp(cmd->args[0], (char *const *)cmd->args);
-	child_fail(2, cmd->args[0]);
+	int command_errno = errno;
+	execve(shell, (char *const *)argv, (char *const *)env);
+	if (errno == ENOENT) {   /* no shell in this root: the command's reason */
+		errno = command_errno;
+		child_fail(2, cmd->args[0]);
+	}
+	child_fail(2, shell);
 }
 
 pid_t run_start(const struct command *cmd, const char *shell, int fd_in, int fd_out,
@@ -75,8 +81,9 @@ pid_t run_start(const struct command *cmd, const char *shell, int fd_in, int fd_
 {
 	/* POSIX sh: `sh -c STRING NAME ARGS...` sets $0 to NAME and $@ to ARGS,
 	 * and `exec "$@"` runs ARGS as one command, word for word, with the
-	 * shell's PATH search and its messages.  Built before fork: the child
-	 * only execs. */
+	 * shell's PATH search and its messages (child_run: when the command
+	 * cannot be run directly).  Built before fork: the child only
+	 * execs. */
 	const char **env = run_environment(cmd);
 	const char **argv = calloc(cmd->nargs + 5, sizeof(*argv));
 	if (!env || !argv) {

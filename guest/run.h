@@ -21,12 +21,13 @@
 const char **run_environment(const struct command *cmd);
 
 /* Forks the command: the child starts a session, takes fd_in, fd_out and
- * fd_err as its 0, 1 and 2 (whatever numbers they have here) and runs
+ * fd_err as its 0, 1 and 2 (whatever numbers they have here) and runs ARGS
+ * by execvp with run_environment(cmd).  When that fails it runs
  *   SHELL -c 'exec "$@"' sh ARGS...
- * with run_environment(cmd), so that a missing command gets the shell's own
- * "not found" line and status 127.  Without SHELL (ENOENT) it runs ARGS by
- * execvp, and when that fails too it writes "minivmm-init: ARG0: REASON" on
- * fd_err and exits 127 (not found) or 126 (anything else), as a shell would.
+ * so that a missing command gets the shell's own "not found" line and
+ * status 127.  Without SHELL (ENOENT) it writes "minivmm-init: ARG0:
+ * REASON" on fd_err and exits 127 (not found) or 126 (anything else), as a
+ * shell would.
  * Returns the child's pid, or -1 with errno set when fork or the
  * environment's allocation failed. */
 pid_t run_start(const struct command *cmd, const char *shell, int fd_in, int fd_out,

@@ -206,6 +206,20 @@ START_TEST(test_environment_exact)
 }
 END_TEST
 
+/* The command runs itself, not under the shell: the shell starts only when
+ * the command cannot, to fail in its own words.  (A "shell" that is
+ * /bin/false tells which ran.) */
+START_TEST(test_shell_only_on_failure)
+{
+	struct result r = run("/bin/false", ARGS("true"), NULL, "");
+	ck_assert_str_eq(r.line, "exit 0\n");
+	result_free(&r);
+	r = run("/bin/false", ARGS("minivmm-no-such-command"), NULL, "");
+	ck_assert_str_eq(r.line, "exit 1\n");
+	result_free(&r);
+}
+END_TEST
+
 /* A root without /bin/sh: the args run by execvp, with the default PATH. */
 START_TEST(test_without_shell)
 {
@@ -295,6 +309,7 @@ Suite *guest_run_suite(void)
 	tcase_add_test(tc, test_args_word_for_word);
 	tcase_add_test(tc, test_environment_defaults);
 	tcase_add_test(tc, test_environment_exact);
+	tcase_add_test(tc, test_shell_only_on_failure);
 	tcase_add_test(tc, test_without_shell);
 	tcase_add_test(tc, test_ports_on_low_fds);
 	tcase_add_test(tc, test_wait_reaps_and_returns_at_command_end);
