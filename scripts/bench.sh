@@ -479,7 +479,7 @@ if [ "$skip_box" != 1 ] && [ "$skip_cmd" != 1 ]; then
 	echo "== 7. a command in the guest, minivmm -- CMD vs QEMU + virtiofsd as virtme-ng runs them," \
 		"runs of each: $cmd_runs"
 	echo "  (one KVM box over this machine's files, nested KVM under QEMU TCG, rounds alternating the sides)"
-	"$repo/bench/guests/cmd-initramfs.sh" "$kdir" "$cmd_init" "$tmp/cmd.cpio.gz" ||
+	"$repo/bench/guests/cmd-initramfs.sh" "$kdir" "$cmd_init" "$tmp/cmd.cpio" ||
 		die "cannot build part 7's initramfs (bench/guests/cmd-initramfs.sh)"
 	echo "  guest: ${kernel##*/}, 256 MiB, 1 vCPU; minivmm: the kernel alone (its own initramfs layer);"
 	echo "  QEMU: a tiny initramfs (bench/guests/cmdinit.c + virtio_mmio, virtiofs, overlay modules)"
@@ -495,7 +495,7 @@ if [ "$skip_box" != 1 ] && [ "$skip_cmd" != 1 ]; then
 	# (~20 s each), plus one untimed run of each side first: generous.
 	box_rounds --host-root 7 "$cmd_runs" 240 "$repo/scripts/bench-command-box.sh" \
 		"$cmd_sides" "$cmd_runs" "$minivmm" "$(command -v "$qemu")" "$virtiofsd" "$timer" \
-		"$kernel" "$tmp/cmd.cpio.gz" --
+		"$kernel" "$tmp/cmd.cpio" --
 	true_qemu=$(median <"$tmp/7-true-qemu")
 	read_qemu=$(median <"$tmp/7-read-qemu")
 	if [ "$cmd_sides" = both ]; then
