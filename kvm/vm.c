@@ -72,6 +72,9 @@ int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct er
 		munmap(raw, (size_t)(host - raw));
 	if (host < raw + slack)
 		munmap(host + cfg->ram_size, (size_t)(raw + slack - host));
+	/* Transparent huge pages asked for, as QEMU does for guest RAM: a host
+	 * whose THP setting is "madvise" gives them only so. */
+	madvise(host, cfg->ram_size, MADV_HUGEPAGE);
 	int fd = -1;
 	if ((cfg->shared && vm_map_shared(host, cfg->ram_size, &fd, &vm->ram_huge, err) < 0) ||
 	    guest_memory_init(&vm->mem, host, cfg->ram_size, cfg->mmio_hole_start,
