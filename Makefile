@@ -61,8 +61,10 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
 # The guest's /init in `minivmm -- CMD` (guest/minivmm-init.c): static, as
 # nothing else is in its initramfs, and built with plain flags into
 # $(BUILD)/guest-init/ (a sanitizer runtime cannot be linked statically, nor
-# run in the guest).  Its record parser and command runner are unit-tested
-# on the host too, built as the unit tests are.
+# run in the guest), and stripped (-s): every run packs it, and the guest
+# unpacks it, where no debugger reads its symbols.  Its record parser and
+# command runner are unit-tested on the host too, built as the unit tests
+# are.
 GUEST_SRCS := $(wildcard guest/*.c)
 GUEST_OBJS := $(GUEST_SRCS:guest/%.c=$(BUILD)/guest-init/%.o)
 GUEST_TESTED_OBJS := $(BUILD)/guest/command.o $(BUILD)/guest/run.o
@@ -71,7 +73,7 @@ $(BUILD)/guest-init/%.o: guest/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g $(PROJECT_CFLAGS) -c -o $@ $<
 $(BUILD)/minivmm-init: $(GUEST_OBJS)
-	$(CC) -static -o $@ $^
+	$(CC) -static -s -o $@ $^
 $(BUILD)/unit-tests: $(GUEST_TESTED_OBJS)
 
 # Tiny test guests and the KVM box have their own recipes.
