@@ -15,7 +15,10 @@ PAYLOAD_CFLAGS := $(shell pkg-config --cflags $(PAYLOAD_PKGS) 2>/dev/null)
 PAYLOAD_LIBS   := $(shell pkg-config --libs $(PAYLOAD_PKGS) 2>/dev/null || echo -lz -llzma -lzstd -llz4) -lbz2
 LDLIBS  += $(PAYLOAD_LIBS)
 
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# The release number lives in the file VERSION alone; scripts/version.sh
+# adds git's description to a build that is not the release tag's
+# ("0.5.0 (git abc1234)"; README "Install" says when).
+VERSION := $(shell scripts/version.sh)
 
 # Every .c under the module folders; vmm/main.c is the program, the rest is a
 # library the unit tests link against too.
@@ -35,6 +38,14 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) $(PROJECT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/vmm/options.o: PROJECT_CFLAGS += -DMINIVMM_VERSION='"$(VERSION)"'
+# options.o is rebuilt when the version changes (a commit, a tag, an edit
+# that makes the tree dirty), not only when options.c does: the stamp is
+# rewritten only when its text differs.
+$(BUILD)/vmm/options.o: $(BUILD)/version.stamp
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+.PHONY: FORCE
 $(BUILD)/tests/unit/%.o: PROJECT_CFLAGS += $(CHECK_CFLAGS) $(PAYLOAD_CFLAGS)
 $(BUILD)/loader/bzimage_payload.o: PROJECT_CFLAGS += $(PAYLOAD_CFLAGS)
 $(BUILD)/loader/kernel_module_file.o: PROJECT_CFLAGS += $(PAYLOAD_CFLAGS)

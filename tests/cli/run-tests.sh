@@ -596,7 +596,11 @@ crash_check
 [ "$status" = 0 ] || why+="exit status $status, expected 0; "
 [ ! -s "$tmp/err" ] || why+="stderr is not empty; "
 [ "$(wc -l <"$tmp/out")" = 1 ] || why+="expected one line on stdout; "
-grep -q 'minivmm' "$tmp/out" || why+="the version line does not say minivmm; "
+# "minivmm X.Y.Z" from the file VERSION, and git's description on a build
+# that is not the release tag's (scripts/version.sh).
+release=$(cat "$(dirname "${BASH_SOURCE[0]}")/../../VERSION")
+grep -qxE "minivmm ${release//./\\.}( \(git [^()]+\))?" "$tmp/out" ||
+	why+="the version line is not 'minivmm $release' nor 'minivmm $release (git ...)': $(head -c 200 "$tmp/out"); "
 if [ -z "$why" ]; then ok version; else fail version "${why%; }"; fi
 
 if [ "$skipped" -gt 0 ]; then
