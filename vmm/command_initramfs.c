@@ -206,36 +206,77 @@ int command_initramfs_image(struct image_file *file, struct cpio_writer *layer,
 	return 0;
 }
 
-int command_init_beside(const char *exe, char **path, struct error *err)
+/* "dir/name" malloc'd, or NULL. */
+static char *command_init_join(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+/* 1: PATH is an executable regular file; 0: nothing there (errno kept in
+ * *missing_errno); -1: something else there, an error naming it. */
+static int command_init_check(const char *path, int *missing_errno, struct error *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		*missing_errno = errno;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
+		return error_set(err, "%s: not an executable file: -- CMD needs minivmm-init "
+				 "there (make builds it beside minivmm, make install puts it in "
+				 "../" COMMAND_INIT_INSTALL_DIR "/)", path);
+	return 1;
+}
+
+int command_init_locate(const char *exe, char **path, struct error *err)
 {
 	*path = NULL;
-	char *copy = strdup(exe);
-	if (!copy)
-		return error_set_host(err, "out of memory");
+	char *copy = strdup(exe), *copy2 = strdup(exe);
+	char *beside = NULL, *installed = NULL, *prefix = NULL;
+	int r = -1, beside_errno = 0, installed_errno = 0;
+	if (!copy || !copy2)
+		goto oom;
 	const char *dir = dirname(copy);
-	size_t len = strlen(dir) + 1 + sizeof(COMMAND_INIT_NAME);
-	char *p = malloc(len);
-	if (!p) {
-		free(copy);
-		return error_set_host(err, "out of memory");
+	beside = command_init_join(dir, COMMAND_INIT_NAME);
+	/* PREFIX/bin/minivmm -> PREFIX/libexec/minivmm/minivmm-init: found
+	 * relative to the executable, so a tree installed with DESTDIR or
+	 * moved whole finds its own. */
+	prefix = strdup(dirname(dirname(copy2)));
+	if (!beside || !prefix)
+		goto oom;
+	installed = command_init_join(prefix, COMMAND_INIT_INSTALL_DIR "/" COMMAND_INIT_NAME);
+	if (!installed)
+		goto oom;
+	int found = command_init_check(beside, &beside_errno, err);
+	if (found == 0)
+		found = command_init_check(installed, &installed_errno, err);
+	if (found < 0)
+		goto out;
+	if (found == 0) {
+		error_set(err, "-- CMD needs minivmm-init: not beside minivmm (%s: %s; make builds "
+			  "both) nor where make install puts it (%s: %s)", beside,
+			  strerror(beside_errno), installed, strerror(installed_errno));
+		goto out;
 	}
-	snprintf(p, len, "%s/%s", dir, COMMAND_INIT_NAME);
+	*path = beside_errno ? installed : beside;
+	if (*path == installed)
+		installed = NULL;
+	else
+		beside = NULL;
+	r = 0;
+	goto out;
+oom:
+	r = error_set_host(err, "out of memory");
+out:
 	free(copy);
-	struct stat st;
-	if (stat(p, &st) != 0) {
-		error_set(err, "%s: %s: -- CMD needs minivmm-init beside minivmm (make builds "
-			  "both)", p, strerror(errno));
-		free(p);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || access(p, X_OK) != 0) {
-		error_set(err, "%s: not an executable file: -- CMD needs minivmm-init beside "
-			  "minivmm (make builds both)", p);
-		free(p);
-		return -1;
-	}
-	*path = p;
-	return 0;
+	free(copy2);
+	free(prefix);
+	free(beside);
+	free(installed);
+	return r;
 }
 
 int command_init_find(char **path, struct error *err)
@@ -245,7 +286,7 @@ int command_init_find(char **path, struct error *err)
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0)
 		return error_set_host(err, "/proc/self/exe: %s: cannot find minivmm's own "
-				      "folder, where minivmm-init is", strerror(errno));
+				      "folder, where minivmm-init is looked for", strerror(errno));
 	exe[n] = 0;
-	return command_init_beside(exe, path, err);
+	return command_init_locate(exe, path, err);
 }

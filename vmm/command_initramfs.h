@@ -18,8 +18,10 @@
 /* The longest virtio-fs tag (virtio 1.2 section 5.11.4: tag[36], UTF-8,
  * not NUL-terminated when all 36 bytes are used). */
 #define COMMAND_TAG_MAX 36
-/* Where minivmm-init is looked for: beside the minivmm executable. */
+/* Where minivmm-init is looked for: beside the minivmm executable, then
+ * in ../COMMAND_INIT_INSTALL_DIR from it (command_init_locate). */
 #define COMMAND_INIT_NAME "minivmm-init"
+#define COMMAND_INIT_INSTALL_DIR "libexec/minivmm"
 
 /* One --share: mounted at guest_dir from the virtio-fs device `tag`. */
 struct command_share {
@@ -73,9 +75,13 @@ int command_initramfs_append(uint8_t **data, size_t *size, const uint8_t *layer,
 int command_initramfs_image(struct image_file *file, struct cpio_writer *layer,
 			    struct error *err);
 
-/* dirname(exe) + "/minivmm-init", which must be an executable regular
- * file; *path malloc'd.  Otherwise one error naming the path. */
-int command_init_beside(const char *exe, char **path, struct error *err);
+/* minivmm-init for the minivmm executable EXE, an executable regular file
+ * (*path malloc'd): beside EXE (the build tree: make builds both in
+ * build/), otherwise in EXE's ../libexec/minivmm/ (make install's PREFIX/bin
+ * and PREFIX/libexec/minivmm, the Debian package's /usr/bin and
+ * /usr/libexec/minivmm).  Something there that is no executable file, or
+ * nothing in either place, is one error naming the paths. */
+int command_init_locate(const char *exe, char **path, struct error *err);
 /* The same for the running executable (readlink /proc/self/exe). */
 int command_init_find(char **path, struct error *err);
 

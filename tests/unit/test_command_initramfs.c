@@ -2,6 +2,7 @@
  * records of /minivmm/command, the files and folders), appended to an
  * initrd, and minivmm-init found beside minivmm. */
 #define _GNU_SOURCE   /* asprintf */
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,32 +314,37 @@ START_TEST(test_init_beside)
 	char *exe = tmp_file("minivmm", "");
 	char *path = (char *)"untouched";
 	struct error err = { 0 };
-	char *want = NULL;
+	char *want = NULL, *installed = NULL;
 	ck_assert_int_ge(asprintf(&want, "%s/minivmm-init", tmp), 0);
-	ck_assert_int_eq(command_init_beside(exe, &path, &err), -1);
+	char *copy = strdup(tmp);
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_int_ge(asprintf(&installed, "%s/libexec/minivmm/minivmm-init", dirname(copy)), 0);
+	free(copy);
+	ck_assert_int_eq(command_init_locate(exe, &path, &err), -1);
 	ck_assert_ptr_null(path);
 	char *msg = NULL;
-	ck_assert_int_ge(asprintf(&msg, "%s: No such file or directory: -- CMD needs "
-				  "minivmm-init beside minivmm (make builds both)", want), 0);
+	ck_assert_int_ge(asprintf(&msg, "-- CMD needs minivmm-init: not beside minivmm (%s: No "
+				  "such file or directory; make builds both) nor where make install "
+				  "puts it (%s: No such file or directory)", want, installed), 0);
 	ck_assert_str_eq(err.msg, msg);
 	free(msg);
 
 	char *init = tmp_file("minivmm-init", "x");
 	ck_assert_int_eq(chmod(init, 0644), 0);
-	ck_assert_int_eq(command_init_beside(exe, &path, &err), -1);
+	ck_assert_int_eq(command_init_locate(exe, &path, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, ": not an executable file"));
 	/* (access(X_OK) wants an execute bit even for root.) */
 	ck_assert_int_eq(chmod(init, 0755), 0);
-	ck_assert_int_eq(command_init_beside(exe, &path, &err), 0);
+	ck_assert_int_eq(command_init_locate(exe, &path, &err), 0);
 	ck_assert_str_eq(path, want);
 	free(path);
 
 	/* The running program: beside the unit tests in their build folder
-	 * when make built minivmm-init there too, as command_init_beside
+	 * when make built minivmm-init there too, as command_init_locate
 	 * says of the real path of /proc/self/exe. */
 	char *self = realpath("/proc/self/exe", NULL), *beside = NULL;
 	ck_assert_ptr_nonnull(self);
-	int want_r = command_init_beside(self, &beside, &err);
+	int want_r = command_init_locate(self, &beside, &err);
 	ck_assert_int_eq(command_init_find(&path, &err), want_r);
 	if (want_r == 0)
 		ck_assert_str_eq(path, beside);
@@ -349,7 +355,66 @@ START_TEST(test_init_beside)
 	free(self);
 	free(init);
 	free(want);
+	free(installed);
 	free(exe);
+	tmp_remove();
+}
+END_TEST
+
+/* An installed tree: PREFIX/bin/minivmm finds PREFIX/libexec/minivmm/
+ * minivmm-init (make install, the Debian package), and one beside it
+ * (the build tree's place) first. */
+START_TEST(test_init_installed)
+{
+	tmp_make();
+	char *bin = NULL, *libexec = NULL, *exe = NULL, *want = NULL, *beside = NULL;
+	ck_assert_int_ge(asprintf(&bin, "%s/bin", tmp), 0);
+	ck_assert_int_ge(asprintf(&libexec, "%s/libexec/minivmm", tmp), 0);
+	ck_assert_int_ge(asprintf(&exe, "%s/minivmm", bin), 0);
+	ck_assert_int_ge(asprintf(&want, "%s/minivmm-init", libexec), 0);
+	ck_assert_int_ge(asprintf(&beside, "%s/minivmm-init", bin), 0);
+	char *parent = NULL;
+	ck_assert_int_ge(asprintf(&parent, "%s/libexec", tmp), 0);
+	ck_assert_int_eq(mkdir(bin, 0755), 0);
+	ck_assert_int_eq(mkdir(parent, 0755), 0);
+	ck_assert_int_eq(mkdir(libexec, 0755), 0);
+	FILE *f = fopen(want, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(chmod(want, 0755), 0);
+
+	char *path = NULL;
+	struct error err = { 0 };
+	ck_assert_int_eq(command_init_locate(exe, &path, &err), 0);
+	ck_assert_str_eq(path, want);
+	free(path);
+
+	f = fopen(beside, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(chmod(beside, 0755), 0);
+	ck_assert_int_eq(command_init_locate(exe, &path, &err), 0);
+	ck_assert_str_eq(path, beside);
+	free(path);
+
+	/* A directory where the installed one should be is named, not passed. */
+	ck_assert_int_eq(unlink(beside), 0);
+	ck_assert_int_eq(unlink(want), 0);
+	ck_assert_int_eq(mkdir(want, 0755), 0);
+	ck_assert_int_eq(command_init_locate(exe, &path, &err), -1);
+	ck_assert_ptr_null(path);
+	ck_assert_ptr_nonnull(strstr(err.msg, want));
+	ck_assert_ptr_nonnull(strstr(err.msg, ": not an executable file"));
+	ck_assert_int_eq(rmdir(want), 0);
+	ck_assert_int_eq(rmdir(libexec), 0);
+	ck_assert_int_eq(rmdir(parent), 0);
+	ck_assert_int_eq(rmdir(bin), 0);
+	free(parent);
+	free(bin);
+	free(libexec);
+	free(exe);
+	free(want);
+	free(beside);
 	tmp_remove();
 }
 END_TEST
@@ -363,6 +428,7 @@ Suite *command_initramfs_suite(void)
 	tcase_add_test(tc, test_layer_missing_files);
 	tcase_add_test(tc, test_layer_append);
 	tcase_add_test(tc, test_init_beside);
+	tcase_add_test(tc, test_init_installed);
 	suite_add_tcase(s, tc);
 	if (system("command -v cpio >/dev/null 2>&1") == 0) {
 		TCase *gnu = tcase_create("gnu-cpio");
