@@ -103,7 +103,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory kernels minimal-kernel
-	@$(MAKE) --no-print-directory unit-test acpi-test script-test bench-test cli-test guest-test box-test
+	@$(MAKE) --no-print-directory unit-test acpi-test script-test bench-test cli-test install-test guest-test box-test
 
 # The checks that need no KVM run here; the live-KVM ones (tag kvm) where
 # KVM is: this host's /dev/kvm, or the KVM box (tests/with-kvm.sh, which
@@ -160,6 +160,37 @@ box-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(GUEST_IMAGES)
 	tests/box/ctrl-a-x.sh $(BUILD)/minivmm
 	tests/box/command-tests.sh $(BUILD)/minivmm
 	tests/box/report-tests.sh $(BUILD)/minivmm
+
+# `make install` (README "Install"): PREFIX (default /usr/local) and
+# DESTDIR as everywhere.  minivmm-init goes to PREFIX/libexec/minivmm/,
+# where minivmm looks for it relative to its own executable
+# (command_init_locate: ../libexec/minivmm from PREFIX/bin), so the two
+# folders are not separately configurable.  `make uninstall` removes
+# exactly these files, and minivmm's own folder in libexec.
+PREFIX  ?= /usr/local
+INSTALL ?= install
+INSTALLED_FILES := bin/minivmm libexec/minivmm/minivmm-init share/man/man1/minivmm.1 \
+	share/bash-completion/completions/minivmm
+.PHONY: install uninstall install-test
+install: $(BUILD)/minivmm $(BUILD)/minivmm-init
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/minivmm \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(INSTALL) -m 0755 $(BUILD)/minivmm $(DESTDIR)$(PREFIX)/bin/minivmm
+	$(INSTALL) -m 0755 $(BUILD)/minivmm-init $(DESTDIR)$(PREFIX)/libexec/minivmm/minivmm-init
+	$(INSTALL) -m 0644 doc/minivmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/minivmm.1
+	$(INSTALL) -m 0644 completion/minivmm.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/minivmm
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED_FILES))
+	rmdir $(DESTDIR)$(PREFIX)/libexec/minivmm 2>/dev/null || true
+
+# make install into a DESTDIR and uninstall again, the installed minivmm
+# finding its minivmm-init (tests/install/install-tests.sh); the man page
+# and the bash completion against --help (tests/install/man-tests.sh).
+install-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(BUILD)/guests/check.bzimage
+	tests/install/install-tests.sh $(BUILD)
+	tests/install/man-tests.sh $(BUILD)/minivmm
 
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
 asan:
