@@ -192,6 +192,12 @@ install-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(BUILD)/guests/check.bzima
 	tests/install/install-tests.sh $(BUILD)
 	tests/install/man-tests.sh $(BUILD)/minivmm
 
+# The Debian package (debian/), built in a copy of the tree and checked by
+# lintian: $(BUILD)/deb/minivmm_VERSION_amd64.deb (scripts/package-deb.sh).
+.PHONY: deb
+deb:
+	scripts/package-deb.sh $(CURDIR)/$(BUILD)/deb
+
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
 asan:
 	$(MAKE) BUILD=build-asan STATIC= \
