@@ -14,6 +14,8 @@ PACKAGES=(
 	makedumpfile                                       # reads minivmm's vmcores in the box test
 	e2fsprogs util-linux                               # disk tests: mkfs.ext4 -d, debugfs, e2fsck; flock, setpriv
 	linux-source-6.1 bc bison flex libelf-dev            # images/minimal-kernel.sh builds the project's kernel
+	man-db groff-base                                  # install tests: man --warnings, groff -ww on minivmm.1
+	dpkg-dev debhelper lintian                         # the Debian package: dpkg-buildpackage, dh, lintian
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
