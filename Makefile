@@ -147,6 +147,7 @@ box-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(GUEST_IMAGES)
 	tests/box/ctrl-a-x.sh $(BUILD)/minivmm
 	tests/box/command-tests.sh $(BUILD)/minivmm
 	tests/box/report-tests.sh $(BUILD)/minivmm
+	tests/box/gdb-tests.sh $(BUILD)/minivmm
 
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
 asan:
