@@ -203,8 +203,10 @@ bool gdb_stub_debug_exit(struct gdb_stub *s, int vcpu, const struct kvm_debug_ex
 		}
 		inject = KVM_GUESTDBG_INJECT_BP;
 	} else {                             /* #DB: a step (DR6.BS) or a slot */
-		ours = ((arch->dr6 & (1u << 14)) && vcpu == s->step_vcpu) ||
-		       gdb_hw_hit(&s->bps, arch->dr6) >= 0;
+		int slot = gdb_hw_hit(&s->bps, arch->dr6);
+		/* A step sets DR6.BS; a #DB on the stepping vCPU that no slot
+		 * explains is the step too. */
+		ours = slot >= 0 || (vcpu == s->step_vcpu && ((arch->dr6 & (1u << 14)) || slot < 0));
 		inject = KVM_GUESTDBG_INJECT_DB;
 	}
 	if (!ours || s->conn_fd < 0) {

@@ -148,6 +148,8 @@ static int packet_regs(struct gdb_stub *s, char *p, char *end)
 	r0 = r;
 	s0 = sr;
 	if (p[0] == 'g') {
+		if (end - p != 1)
+			return reply(s, "E01");
 		gdb_regs_format(&r, &sr, s->reply);
 		return reply(s, s->reply);
 	}

@@ -12,10 +12,12 @@ void guest_main(uint64_t bp);
 void gdb_target(void);
 void gdb_spin(void);
 
+/* All in .data: start.S clears .bss after the first instruction, which
+ * is where --gdb-wait lets gdb write them. */
 volatile uint64_t gdb_counter = 0x1234;
-volatile uint64_t gdb_watched;
-volatile uint64_t gdb_poke;
-volatile uint64_t gdb_mode;
+volatile uint64_t gdb_watched = 5;
+volatile uint64_t gdb_poke = 1;
+volatile uint64_t gdb_mode = 2;
 
 __attribute__((noinline)) void gdb_target(void)
 {
