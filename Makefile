@@ -160,6 +160,7 @@ box-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(GUEST_IMAGES)
 	tests/box/ctrl-a-x.sh $(BUILD)/minivmm
 	tests/box/command-tests.sh $(BUILD)/minivmm
 	tests/box/report-tests.sh $(BUILD)/minivmm
+	tests/box/gdb-tests.sh $(BUILD)/minivmm
 
 # `make install` (README "Install"): PREFIX (default /usr/local) and
 # DESTDIR as everywhere.  minivmm-init goes to PREFIX/libexec/minivmm/,

@@ -12,6 +12,7 @@ PACKAGES=(
 	zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev  # minivmm decompresses a bzImage's payload
 	binutils jq acpica-tools                           # readelf: vmlinux notes, dumps; jq: JSON in the tests; iasl -d: ACPI tables
 	makedumpfile                                       # reads minivmm's vmcores in the box test
+	gdb                                                # the gdb stub's box test (tests/box/gdb-tests.sh)
 	e2fsprogs util-linux                               # disk tests: mkfs.ext4 -d, debugfs, e2fsck; flock, setpriv
 	linux-source-6.1 bc bison flex libelf-dev            # images/minimal-kernel.sh builds the project's kernel
 	man-db groff-base                                  # install tests: man --warnings, groff -ww on minivmm.1

@@ -95,6 +95,8 @@ struct vm_config {
 	struct share_option shares[VM_SHARES_MAX];
 	size_t nshares;
 	const char *modules_dir;     /* --modules: where the guest's modules are */
+	const char *gdb_addr;        /* --gdb tcp:PORT or unix:PATH; NULL: no stub */
+	bool gdb_wait;               /* --gdb-wait: hold the first instruction for gdb */
 };
 
 /* Whether the machine has a PCI device (a virtio one): then the host

@@ -402,8 +402,11 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 	image_list_init(&m->images);
 	if (vm_stop_init(&m->stop) < 0)
 		return error_set_host(err, "eventfd failed: %s", strerror(errno));
-	if (machine_pause_init(&m->pause, cfg->dump_path ? cfg->ncpus : 0) < 0)
+	if (machine_pause_init(&m->pause, cfg->dump_path || cfg->gdb_addr ? cfg->ncpus : 0) < 0)
 		return error_set_host(err, "cannot set up the vCPU pause for --dump: out of memory");
+	/* The gdb socket before /dev/kvm: a port in use is the user's to fix. */
+	if (cfg->gdb_addr && gdb_stub_open(&m->gdb, m, cfg->gdb_addr, cfg->gdb_wait, err) < 0)
+		return -1;
 	if (machine_check_console_path(cfg, err) < 0)
 		return -1;
 	/* The report first, so that every later setup error is reported in it. */
@@ -546,7 +549,8 @@ static void machine_wait(struct machine *m, int sig_fd)
 				wait_ms = 10;
 		}
 		if (deadline >= 0) {
-			int64_t left = deadline - monotonic_ms();
+			/* Time gdb held the guest stopped was not the guest's. */
+			int64_t left = deadline + gdb_stub_held_ms(m->gdb) - monotonic_ms();
 			if (left <= 0) {
 				vm_stop_request(&m->stop, EXIT_TIMEOUT, "timeout: the guest was still running after %g s",
 						m->cfg->timeout_sec);
@@ -687,8 +691,12 @@ int machine_run(struct machine *m)
 				strerror(errno));
 	else if (machine_start_io(m, &err) < 0)
 		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "%s", err.msg);
+	else if (m->gdb && gdb_stub_start(m->gdb, &err) < 0)
+		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "%s", err.msg);
 	else if (machine_start_vcpus(m) == 0)
 		machine_wait(m, sig_fd);
+	/* gdb hears the end and lets go of the vCPUs before they are joined. */
+	gdb_stub_stop(m->gdb);
 	machine_stop_vcpus(m);
 	io_thread_destroy(&m->io);   /* the devices' last work done */
 	io_bus_drain_coalesced(&m->bus);   /* the last bytes before the stop */
@@ -756,6 +764,8 @@ void machine_teardown(struct machine *m)
 	image_list_free(&m->images);
 	free(m->cmdline);
 	vm_stop_destroy(&m->stop);
+	gdb_stub_close(m->gdb);
+	m->gdb = NULL;
 	machine_pause_destroy(&m->pause);
 	expect_free(&m->expect);
 	run_report_close(&m->report);

@@ -26,6 +26,7 @@
 #include "vmm/io_thread.h"
 #include "vmm/pci/pci.h"
 #include "vmm/expect.h"
+#include "vmm/gdb_stub.h"
 #include "vmm/io_bus.h"
 #include "vmm/run_report.h"
 #include "vmm/stop.h"
@@ -77,15 +78,15 @@ struct machine_vcpu {
 	bool paused;    /* under pause.lock: waiting in vcpu_pause, registers read */
 };
 
-/* A dump of the running guest (SIGUSR1) pauses every vCPU thread outside
- * KVM_RUN: the main thread sets requested and kicks them; each one reads its
- * registers into cpus[index], marks itself paused and waits on resume until
- * the main thread, once the dump is written, clears requested. */
+/* A dump of the running guest (SIGUSR1) and the gdb stub pause every vCPU
+ * thread outside KVM_RUN: the pauser takes a hold (requested counts them)
+ * and kicks them; each one reads its registers into cpus[index], marks
+ * itself paused and waits on resume until the last hold is dropped. */
 struct machine_pause {
 	pthread_mutex_t lock;
 	pthread_cond_t paused;    /* the main thread waits: a vCPU paused or its thread ended */
 	pthread_cond_t resume;    /* the vCPUs wait: requested was cleared */
-	bool requested;           /* changed under lock, read atomically after each EINTR */
+	int requested;            /* holds; changed under lock, read atomically after each EINTR */
 	struct vmcore_cpu *cpus;  /* one per vCPU, with --dump; also for the dump at the end */
 	struct error err;         /* the first vCPU that could not read its registers */
 };
@@ -153,6 +154,8 @@ struct machine {
 	struct console_tail tail;
 	struct run_report report;
 	bool report_on;
+	/* --gdb (gdb_stub.h); NULL without it. */
+	struct gdb_stub *gdb;
 };
 
 /* Reads and checks the images, creates the VM, loads and builds everything
@@ -244,6 +247,14 @@ void vcpu_mmio_exit(struct io_bus *bus, struct kvm_run *run);
  * Both print one line on stderr when the dump is written; a failure is
  * printed by the first and returned in err by the second. */
 int machine_pause_init(struct machine_pause *p, int ncpus);
+/* Takes a hold and waits until every running vCPU has paused (who names
+ * the pauser in an error); machine_resume_vcpus drops the hold, and must
+ * follow even on failure.  machine_pause_hold takes a hold without kicking
+ * or waiting: a vCPU thread about to pause itself (gdb's debug exits), or
+ * vCPUs not started yet (--gdb-wait). */
+int machine_pause_vcpus(struct machine *m, const char *who, struct error *err);
+void machine_resume_vcpus(struct machine *m);
+void machine_pause_hold(struct machine *m);
 void machine_pause_destroy(struct machine_pause *p);
 void machine_dump_running(struct machine *m);
 int machine_dump_at_end(struct machine *m, struct error *err);

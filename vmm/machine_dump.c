@@ -44,17 +44,16 @@ void machine_pause_destroy(struct machine_pause *p)
  * their registers in m->pause.cpus.  Gives up when the VM stops meanwhile
  * (the stop wins: the vCPU that stopped it will never pause) or after
  * MACHINE_PAUSE_WAIT_SEC.  Either way machine_resume_vcpus must follow. */
-static int machine_pause_vcpus(struct machine *m, struct error *err)
+int machine_pause_vcpus(struct machine *m, const char *path, struct error *err)
 {
 	struct machine_pause *p = &m->pause;
-	const char *path = m->cfg->dump_path;
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += MACHINE_PAUSE_WAIT_SEC;
 
 	pthread_mutex_lock(&p->lock);
 	p->err.msg[0] = '\0';
-	__atomic_store_n(&p->requested, true, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->requested, p->requested + 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; i < m->nvcpus; i++)
 		if (m->vcpus[i].running)
@@ -81,12 +80,22 @@ static int machine_pause_vcpus(struct machine *m, struct error *err)
 	return rc;
 }
 
-static void machine_resume_vcpus(struct machine *m)
+void machine_resume_vcpus(struct machine *m)
 {
 	struct machine_pause *p = &m->pause;
 	pthread_mutex_lock(&p->lock);
-	__atomic_store_n(&p->requested, false, __ATOMIC_SEQ_CST);
-	pthread_cond_broadcast(&p->resume);
+	if (p->requested > 0)
+		__atomic_store_n(&p->requested, p->requested - 1, __ATOMIC_SEQ_CST);
+	if (p->requested == 0)
+		pthread_cond_broadcast(&p->resume);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void machine_pause_hold(struct machine *m)
+{
+	struct machine_pause *p = &m->pause;
+	pthread_mutex_lock(&p->lock);
+	__atomic_store_n(&p->requested, p->requested + 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -125,7 +134,7 @@ void machine_dump_running(struct machine *m)
 		return;
 	}
 	struct error err = { 0 };
-	int rc = machine_pause_vcpus(m, &err);
+	int rc = machine_pause_vcpus(m, m->cfg->dump_path, &err);
 	if (rc == 0)
 		rc = machine_dump_write(m, &err);
 	machine_resume_vcpus(m);

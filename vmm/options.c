@@ -66,6 +66,12 @@ static const char options_help[] =
 	"  --dump-on LIST       with --dump: also dump when the run ends as LIST says,\n"
 	"                       comma-separated: crash (4), timeout (124), exit (the\n"
 	"                       guest ended on its own: 0, odd, 6)\n"
+	"  --gdb tcp:PORT|unix:PATH\n"
+	"                       serve the GDB remote protocol on 127.0.0.1:PORT or a\n"
+	"                       Unix socket: vCPUs are threads; breakpoints, watchpoints,\n"
+	"                       single steps, Ctrl-C; --timeout stops while gdb holds\n"
+	"                       the guest; a port in use exits 2\n"
+	"  --gdb-wait           with --gdb: hold the first instruction until gdb attaches\n"
 	"  --boot PROTOCOL      auto (default: PVH when the ELF has the note), linux64, pvh\n"
 	"  --kernel-addr ADDR   load the kernel at ADDR (rounded up to the alignment)\n"
 	"  --kernel-align N     alignment for --kernel-addr (default: the image's own)\n"
@@ -402,7 +408,8 @@ enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIME
        OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_BOOT, OPT_KERNEL_ADDR, OPT_KERNEL_ALIGN,
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
        OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT, OPT_DISK, OPT_NO_RNG,
-       OPT_CONSOLE_DEVICE, OPT_SHARE, OPT_MODULES, OPT_FAIL_ON };
+       OPT_CONSOLE_DEVICE, OPT_SHARE, OPT_MODULES, OPT_FAIL_ON,
+       OPT_GDB, OPT_GDB_WAIT };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -425,6 +432,8 @@ static const struct option options_long[] = {
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "dump-on", required_argument, NULL, OPT_DUMP_ON },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
@@ -475,6 +484,12 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 		return 0;
 	case OPT_DUMP_ON: return options_set_dump_on(cfg, optarg, err);
 	case OPT_FAIL_ON: return options_set_fail_on(cfg, optarg, err);
+	case OPT_GDB:
+		if (strncmp(optarg, "tcp:", 4) != 0 && strncmp(optarg, "unix:", 5) != 0)
+			return error_set(err, "--gdb '%s': expected tcp:PORT or unix:PATH", optarg);
+		cfg->gdb_addr = optarg;
+		return 0;
+	case OPT_GDB_WAIT: cfg->gdb_wait = true; return 0;
 	case OPT_DISK: return options_add_disk(cfg, optarg, err);
 	case OPT_NO_RNG: cfg->rng = false; return 0;
 	case OPT_CONSOLE_DEVICE: return options_set_console_device(cfg, optarg, err);
@@ -554,6 +569,8 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 		return error_set(err, "--initrd-align needs --initrd-addr"), OPTIONS_ERROR;
 	if (cfg->kernel_req.alignment && !cfg->kernel_req.load_address)
 		return error_set(err, "--kernel-align needs --kernel-addr"), OPTIONS_ERROR;
+	if (cfg->gdb_wait && !cfg->gdb_addr)
+		return error_set(err, "--gdb-wait needs --gdb tcp:PORT or unix:PATH: who would attach?"), OPTIONS_ERROR;
 	if (cfg->dump_on && !cfg->dump_path)
 		return error_set(err, "--dump-on needs --dump PATH: where would the dump go?"), OPTIONS_ERROR;
 	if (options_check_stdin(cfg, err) < 0 || options_finish_command(cfg, err) < 0)

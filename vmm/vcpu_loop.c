@@ -94,6 +94,8 @@ static void vcpu_crash(struct machine_vcpu *v, const char *what, const char *det
 		kvm_vcpu_dump(&v->vcpu, stderr);
 }
 
+static void vcpu_pause(struct machine_vcpu *v);
+
 /* Returns false when the loop must end. */
 static bool vcpu_handle_exit(struct machine_vcpu *v, struct kvm_run *run)
 {
@@ -113,6 +115,15 @@ static bool vcpu_handle_exit(struct machine_vcpu *v, struct kvm_run *run)
 		return true;
 	case KVM_EXIT_INTR:
 		return true;
+	case KVM_EXIT_DEBUG:
+		/* A breakpoint, watchpoint or step of gdb's (api.rst 5,
+		 * KVM_EXIT_DEBUG); without --gdb, KVM never exits so. */
+		if (m->gdb) {
+			if (gdb_stub_debug_exit(m->gdb, v->vcpu.index, &run->debug.arch))
+				vcpu_pause(v);
+			return true;
+		}
+		__attribute__((fallthrough));
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_crash(v, "guest crashed", "triple fault (KVM_EXIT_SHUTDOWN)");
 		return false;
@@ -195,6 +206,9 @@ void *vcpu_loop(void *arg)
 	 * (as near as userspace can tell). */
 	if (v->vcpu.index == 0)
 		run_timeline_mark(m->timeline, RUN_EVENT_FIRST_INSTRUCTION);
+	/* --gdb-wait holds the vCPUs before their first instruction. */
+	if (__atomic_load_n(&m->pause.requested, __ATOMIC_SEQ_CST))
+		vcpu_pause(v);
 	bool access_pending = false;   /* the last exit was a port or MMIO access */
 	while (!vm_stop_requested(&m->stop)) {
 		access_pending = false;

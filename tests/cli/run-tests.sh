@@ -415,6 +415,28 @@ if needs_check dump-on-without-dump; then
 	expect_error dump-on-without-dump -F '--dump-on needs --dump' --kernel "$CHECK" --dump-on crash
 fi
 # NAME LIST ITEM: the item named as wrong ('_' stands for a space, '-' for nothing).
+# --gdb: the address's form, --gdb-wait without it, and a port or socket
+# path in use (checked before /dev/kvm, so these read the same everywhere).
+if needs_check gdb-bad-address; then
+	expect_error gdb-bad-address -F "--gdb 'udp:1': expected tcp:PORT or unix:PATH" --kernel "$CHECK" --gdb udp:1
+	expect_error gdb-bad-port -F "--gdb 'tcp:70000': expected tcp:PORT (1-65535)" --kernel "$CHECK" --gdb tcp:70000
+	expect_error gdb-wait-without-gdb -F '--gdb-wait needs --gdb' --kernel "$CHECK" --gdb-wait
+	: >"$tmp/gdb.sock"
+	expect_error gdb-unix-path-in-use -F "$tmp/gdb.sock is in use" --kernel "$CHECK" --gdb "unix:$tmp/gdb.sock"
+	[ -e "$tmp/gdb.sock" ] || fail gdb-unix-path-kept "minivmm removed a file it did not make"
+fi
+if needs_check gdb-port-in-use && command -v python3 >/dev/null; then
+	# A listener of our own on a free port; minivmm must name that port.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); sys.stdout.close(); time.sleep(30)' >"$tmp/port" &
+	listener=$!
+	for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+	port=$(cat "$tmp/port")
+	expect_error gdb-port-in-use -F "--gdb tcp:$port: port $port is in use" --kernel "$CHECK" --gdb "tcp:$port"
+	kill "$listener" 2>/dev/null
+	wait "$listener" 2>/dev/null
+fi
 for c in "unknown crash,boom boom" "upper-case CRASH CRASH" "empty-item crash,,exit -" \
 	 "trailing-comma exit, -" "empty - -" "spaces crash,_timeout _timeout"; do
 	read -r cname cval citem <<<"$c"
@@ -585,7 +607,7 @@ for s in 0 2 4 10 124; do
 done
 grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
 for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align --share --modules \
-	--load --fw-cfg --print-images --dump --dump-on --fail-on; do
+	--load --fw-cfg --print-images --dump --dump-on --fail-on --gdb --gdb-wait; do
 	grep -q -- "  $opt" "$tmp/out" || why+="$opt not described; "
 done
 if [ -z "$why" ]; then ok help; else fail help "${why%; }"; fi

@@ -22,6 +22,8 @@
 #                         DMA at memory outside RAM, registers a vmcoreinfo
 #   virtio.bzimage        a hostile virtio driver: breaks the virtqueue and
 #                         PCI rules one at a time against virtio-rng
+#   gdb.bzimage           functions and globals for gdb (tests/box/gdb-tests.sh,
+#                         which reads gdb.elf's symbols)
 #   pattern.bzimage       fills 1 MiB of RAM with a pattern a dump must hold,
 #                         then exits, triple-faults or ticks for ever
 #   check-elf.elf         check.c as an ELF64 vmlinux-like kernel without a
@@ -79,7 +81,7 @@ GUEST_COMPRESS_none  := cat
 GUEST_PAYLOAD_LINK_ADDR := 0x1000000
 
 GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin flood panic reset smp acpi-off pvpanic \
-	fwcfg pattern virtio \
+	fwcfg pattern virtio gdb \
 	$(GUEST_PAYLOAD_FORMATS:%=payload-%) foreign
 GUEST_ELF_NAMES     := check-elf check-pvh
 GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
@@ -129,6 +131,9 @@ $(GUEST_OUT)/pvpanic.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pvpanic.o
 $(GUEST_OUT)/fwcfg.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/fwcfg.o
 $(GUEST_OUT)/pattern.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pattern.o
 $(GUEST_OUT)/virtio.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/virtio.o
+$(GUEST_OUT)/gdb.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/gdb.o
+# gdb.c's types for gdb: `print`, `watch`, `set var` need them.
+$(GUEST_OBJ)/gdb.o: GUEST_CFLAGS += -g
 
 # The payload bzImages: the setup header with payload fields (header.S
 # -DPAYLOAD), start.S's entries leading to outer.c, and the payload.

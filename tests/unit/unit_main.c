@@ -78,7 +78,11 @@
 	X(virtio_fs)       \
 	X(virtiofsd)       \
 	X(guest_command)   \
-	X(guest_run)
+	X(guest_run)       \
+	X(gdb_packet)      \
+	X(gdb_regs)        \
+	X(gdb_pagewalk)    \
+	X(gdb_breakpoints)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)
