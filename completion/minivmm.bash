@@ -8,12 +8,12 @@
 
 _minivmm_options='--kernel --initrd --cmdline --mem --cpus --console --console-device
 	--disk --no-rng --timeout --share --modules --expect --result-json --fail-on
-	--dump --dump-on --boot --kernel-addr --kernel-align --initrd-addr --initrd-align
-	--load --fw-cfg --print-images --trace-boot --verbose --help --version'
+	--dump --dump-on --gdb --gdb-wait --boot --kernel-addr --kernel-align --initrd-addr
+	--initrd-align --load --fw-cfg --print-images --trace-boot --verbose --help --version'
 
 # The options that take a value (the next word).
 _minivmm_valued=' --kernel --initrd --cmdline --mem --cpus --console --console-device --disk
-	--timeout --share --modules --expect --result-json --fail-on --dump --dump-on --boot
+	--timeout --share --modules --expect --result-json --fail-on --dump --dump-on --gdb --boot
 	--kernel-addr --kernel-align --initrd-addr --initrd-align --load --fw-cfg '
 _minivmm_valued=${_minivmm_valued//[[:space:]]/ }
 
