@@ -376,9 +376,10 @@ START_TEST(fail_on_kinds)
 		ck_assert_uint_eq(cfg.fail_on, 1u << k);
 		options_free(&cfg);
 	}
-	/* with a command too */
-	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--fail-on", "panic", "--", "true"), &cfg, &err),
-			 OPTIONS_RUN);
+	/* with a command too (cfg.command points into argv, which must outlive
+	 * the checks, as main's does) */
+	char **cmd_argv = ARGV("--kernel", "k", "--fail-on", "panic", "--", "true");
+	ck_assert_int_eq(parse(cmd_argv, &cfg, &err), OPTIONS_RUN);
 	ck_assert_uint_eq(cfg.fail_on, 1u << CONSOLE_WATCH_PANIC);
 	ck_assert_str_eq(cfg.command[0], "true");
 	options_free(&cfg);
