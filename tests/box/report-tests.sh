@@ -161,7 +161,12 @@ box_tests() {
 	# SOFTLOCKUP spins with preemption off for ever: on one vCPU of two,
 	# in the background, while the command sleeps on the other.  A soft
 	# lockup is reported after 2 * watchdog_thresh s (kernel/watchdog.c).
-	local spin="$DEBUGFS && { sh -c 'echo SOFTLOCKUP > \$D' & } && sleep 8"
+	# The spinner is pinned to CPU 1, the command and minivmm-init (PID 1,
+	# which reports the status) to CPU 0: a task left on the spinning CPU's
+	# run queue waits for a migration that may never come (a run once
+	# timed out so).
+	local spin="$DEBUGFS && taskset -p -c 0 1 >/dev/null && taskset -p -c 0 \$\$ >/dev/null &&
+		{ taskset -c 1 sh -c 'echo SOFTLOCKUP > \$D' & } && sleep 8"
 	id=softlockup
 	run "$id" "${K[@]}" --cpus 2 --cmdline watchdog_thresh=1 -- sh -c "$spin"
 	why=$(why_rc 0)
