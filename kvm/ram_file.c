@@ -45,7 +45,7 @@
  * parent only looks for a descriptor. */
 static void ram_file_child(int sock, uint64_t size)
 {
-	/* Room for the file and a huge page more: a huge page that would
+	/* Room for the file and two huge pages more: a huge page that would
 	 * reach past the end falls back to small ones, never to ENOSPC. */
 	char opts[64];
 	snprintf(opts, sizeof(opts), "huge=always,mode=0700,size=%llu",

@@ -41,8 +41,6 @@ static int vm_map_shared(uint8_t *host, uint64_t ram_size, int *fd_out, bool *hu
 		close(fd);
 		return -1;
 	}
-	/* For a memfd where shmem_enabled says "advise"; advice only. */
-	madvise(host, ram_size, MADV_HUGEPAGE);
 	*fd_out = fd;
 	return 0;
 }
@@ -72,12 +70,14 @@ int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct er
 		munmap(raw, (size_t)(host - raw));
 	if (host < raw + slack)
 		munmap(host + cfg->ram_size, (size_t)(raw + slack - host));
-	/* Transparent huge pages asked for, as QEMU does for guest RAM: a host
-	 * whose THP setting is "madvise" gives them only so. */
-	madvise(host, cfg->ram_size, MADV_HUGEPAGE);
 	int fd = -1;
-	if ((cfg->shared && vm_map_shared(host, cfg->ram_size, &fd, &vm->ram_huge, err) < 0) ||
-	    guest_memory_init(&vm->mem, host, cfg->ram_size, cfg->mmio_hole_start,
+	int rc = cfg->shared ? vm_map_shared(host, cfg->ram_size, &fd, &vm->ram_huge, err) : 0;
+	/* Transparent huge pages asked for on the final mapping, as QEMU does
+	 * for guest RAM: a host whose THP setting is "madvise" (or, for a
+	 * memfd, shmem_enabled "advise") gives them only so.  Advice only. */
+	if (rc == 0)
+		madvise(host, cfg->ram_size, MADV_HUGEPAGE);
+	if (rc < 0 || guest_memory_init(&vm->mem, host, cfg->ram_size, cfg->mmio_hole_start,
 			      cfg->mmio_hole_end, err) < 0) {
 		munmap(host, cfg->ram_size);
 		if (fd >= 0)

@@ -17,8 +17,9 @@
  * depmod(8) and modules.dep(5): "MODULE: DEP DEP..." paths relative to the
  * folder), otherwise from each module's own .modinfo "depends=" (Debian's
  * packages ship no modules.dep: their postinst runs depmod), with names
- * mapped to files by modules.order for kernel/ and a walk of the rest.  Module names treat '-' and '_' as
- * the same (kmod's modname normalisation); modules.builtin lists the ones
+ * mapped to files by modules.order for kernel/ and a walk of the rest.
+ * Module names treat '-' and '_' as the same (kmod's modname
+ * normalisation); modules.builtin lists the ones
  * built into the kernel, which need no file.  Compressed modules (.ko.xz,
  * .ko.zst, .ko.gz) are decompressed only to read their .modinfo
  * (kernel_module_file.c) and go to the guest as they are: it loads them
