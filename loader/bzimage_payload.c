@@ -28,6 +28,7 @@
 #include <zstd_errors.h>
 
 #include "common/byteorder.h"
+#include "common/prefault.h"
 #include "loader/loader.h"
 
 /* boot.rst "payload_offset": "Protocol: 2.08+". */
@@ -396,15 +397,15 @@ int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *da
 				 "bytes, more than minivmm unpacks here (0x%" PRIx64 ": 1 GiB at "
 				 "most, and no more than guest RAM) " BZIMAGE_PAYLOAD_HINT, name,
 				 fmt, declared, max_size);
-	/* Its own mapping, with transparent huge pages asked for (a host with
-	 * THP "madvise" gives them only so): tens of MiB written once, where
-	 * a fault for every 4 KiB costs more than the decompression. */
+	/* Its own mapping, faulted in at once: tens of MiB written once,
+	 * where a fault for every 4 KiB costs more than the decompression
+	 * (prefault.h). */
 	uint8_t *buf = mmap(NULL, declared, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			    -1, 0);
 	if (buf == MAP_FAILED)
 		return error_set_host(err, "%s: out of memory for the 0x%x bytes of the bzImage's %s "
 				 "payload", name, declared, fmt);
-	madvise(buf, declared, MADV_HUGEPAGE);
+	prefault_buffer(buf, declared);
 	struct bzimage_payload_why why = { { 0 } };
 	if (bzimage_payload_run(span.format, in, in_len, buf, declared, &why) < 0) {
 		munmap(buf, declared);

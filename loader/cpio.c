@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/prefault.h"
 #include "loader/loader.h"
 
 #define CPIO_NEWC_MAGIC "070701"
@@ -50,6 +51,8 @@ static int cpio_reserve(struct cpio_writer *w, size_t more, struct error *err)
 		return error_set_host(err, "cpio archive: out of memory for %zu bytes", cap);
 	w->data = data;
 	w->capacity = cap;
+	/* Written from end to end but the last half, at most. */
+	prefault_buffer(w->data + w->size, cap - w->size);
 	return 0;
 }
 

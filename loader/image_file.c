@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/interrupt.h"
+#include "common/prefault.h"
 #include "loader/loader.h"
 
 /* First buffer when the size is unknown (pipes); it doubles from there. */
@@ -125,6 +126,11 @@ static int image_file_pull_data(struct image_file *file, struct image_source *sr
 					 capacity);
 		file->data = data;
 		size_t want = capacity - file->size;
+		/* The first read of a file of known size fills the buffer,
+		 * so it is faulted in at once (prefault.h); a pipe's doubling
+		 * growth is not: it may stay empty. */
+		if (file->size == 0)
+			prefault_buffer(file->data, want);
 		ssize_t n = src->read(src, file->data + file->size, want, err);
 		if (n < 0)
 			return -1;

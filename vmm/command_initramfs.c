@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/prefault.h"
 #include "vmm/command_initramfs.h"
 
 #define COMMAND_MODULES_DIR "/minivmm/modules"
@@ -185,6 +186,7 @@ int command_initramfs_append(uint8_t **data, size_t *size, const uint8_t *layer,
 	uint8_t *grown = realloc(*data, total ? total : 1);
 	if (!grown)
 		return error_set_host(err, "-- CMD: out of memory for a %zu-byte initrd", total);
+	prefault_buffer(grown + *size, total - *size);
 	memset(grown + *size, 0, pad);
 	memcpy(grown + *size + pad, layer, layer_size);
 	*data = grown;

@@ -29,6 +29,7 @@
 	X(guest_memory)  \
 	X(shared_ram)    \
 	X(image_file)    \
+	X(prefault)      \
 	X(images)        \
 	X(bzimage)       \
 	X(bzimage_payload) \
