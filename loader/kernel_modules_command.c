@@ -18,9 +18,10 @@ int kernel_has_builtin_virtiofs(const struct image_file *kernel, bool *builtin,
 {
 	*builtin = false;
 	const struct bzimage_payload *kept = bzimage_vmlinux_payload(kernel);
-	if (kept) {
-		*builtin = memmem(kept->data, kept->size, BUILTIN_MARKER,
-				  sizeof(BUILTIN_MARKER) - 1) != NULL;
+	if (kept || kernel_is_vmlinux(kernel)) {
+		const uint8_t *data = kept ? kept->data : kernel->data;
+		size_t size = kept ? kept->size : kernel->size;
+		*builtin = memmem(data, size, BUILTIN_MARKER, sizeof(BUILTIN_MARKER) - 1) != NULL;
 		return 0;
 	}
 	struct guest_kernel_image k;
@@ -61,7 +62,7 @@ int kernel_modules_for_command(const struct image_file *kernel, const char *modu
 {
 	memset(out, 0, sizeof(*out));
 	char *release = NULL;
-	if (bzimage_kernel_release(kernel->data, kernel->size, kernel->path, &release, err) < 0)
+	if (kernel_release(kernel, &release, err) < 0)
 		return -1;
 	struct kernel_module_places places;
 	int rc = -1;

@@ -212,7 +212,7 @@ int bzimage_load(struct guest_memory *mem, struct image_list *list,
 		 const struct image_file *file, const struct load_request *req,
 		 struct guest_kernel_image *out, struct error *err);
 
-/* ---- The kernel release of a bzImage (bzimage_release.c) ---------------- */
+/* ---- The kernel release of a bzImage or vmlinux (kernel_release.c) ------- */
 
 /* __NEW_UTS_LEN: the longest release `uname -r` can print. */
 #define KERNEL_RELEASE_MAX 64
@@ -223,6 +223,19 @@ int bzimage_load(struct guest_memory *mem, struct image_list *list,
  * `name`. */
 int bzimage_kernel_release(const uint8_t *data, size_t size, const char *name, char **release,
 			   struct error *err);
+/* The same from an ELF vmlinux: the first word after its first "Linux
+ * version " banner that starts with a digit. */
+int vmlinux_kernel_release(const uint8_t *data, size_t size, const char *name, char **release,
+			   struct error *err);
+/* An ELF file (its magic), which the kernel's release and modules are
+ * looked for in as a vmlinux. */
+bool kernel_is_vmlinux(const struct image_file *kernel);
+/* The release of a bzImage or a vmlinux. */
+int kernel_release(const struct image_file *kernel, char **release, struct error *err);
+/* str[0..len) checked as a release (bounded, printable, no '/', not "." or
+ * ".."; `where` says where it was found) and copied to *release. */
+int kernel_release_copy(const uint8_t *str, size_t len, const char *name, const char *where,
+			char **release, struct error *err);
 
 /* ---- A bzImage's payload (bzimage_payload.c) --------------------------- */
 

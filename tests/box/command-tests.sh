@@ -5,7 +5,9 @@
 # each kernel, Debian's cloud kernel given alone (no --initrd: minivmm packs
 # minivmm-init and the virtio modules itself) and the project's minimal
 # kernel (drivers built in; images/minimal-kernel.sh, or
-# MINIVMM_MINIMAL_KERNEL=PATH), in ONE box run:
+# MINIVMM_MINIMAL_KERNEL=PATH), as its bzImage (minimal) and as the ELF
+# vmlinux beside it (vmlinux: booted through its PVH note, its release read
+# from its banner), in ONE box run:
 #
 #   KERNEL: exit statuses      -- true, false, sh -c 'exit 42',
 #                              sh -c 'kill -9 $$' give 0, 1, 42, 137
@@ -38,7 +40,7 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-KERNELS=(cloud minimal)
+KERNELS=(cloud minimal vmlinux)
 TESTS=(
 	"status exit statuses: true, false, exit 42, kill -9 give 0, 1, 42, 137"
 	"notfound a missing command gives 127 and the shell's line"
@@ -207,6 +209,8 @@ in_box() {
 	fi
 	box_kernel cloud "$CLOUD_KERNEL" "$CLOUD_RELEASE"
 	[ -n "${MINIMAL_KERNEL:-}" ] && box_kernel minimal "$MINIMAL_KERNEL" "$MINIMAL_RELEASE"
+	[ -n "${MINIMAL_KERNEL:-}" ] && box_kernel vmlinux "$(dirname "$MINIMAL_KERNEL")/vmlinux" \
+		"$MINIMAL_RELEASE"
 	echo "CT-DONE"
 }
 

@@ -465,6 +465,17 @@ START_TEST(test_modules_for_command)
 	ck_assert_int_eq(kernel_modules_for_command(&kernel, NULL, &list, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, " or /lib/modules/" RELEASE " (give --modules DIR)"));
 
+	/* An ELF vmlinux: its release from its banner, and virtio-fs looked
+	 * for in the file itself when no folder is found. */
+	static const char elf_text[] = "\177ELF....Linux version " RELEASE " (t@t) #1\0"
+				       "register_filesystem virtiofs";
+	struct image_file vmlinux = { .path = kpath, .data = (uint8_t *)elf_text,
+				      .size = sizeof(elf_text) - 1 };
+	ck_assert_msg(kernel_modules_for_command(&vmlinux, NULL, &list, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_uint_eq(list.count, 0);
+	kernel_module_list_free(&list);
+
 	/* Beside the kernel, as Debian's package unpacks. */
 	put_debian_like();
 	ck_assert_msg(kernel_modules_for_command(&kernel, NULL, &list, &err) == 0, "%s",
@@ -473,6 +484,12 @@ START_TEST(test_modules_for_command)
 	char *dir = at("%s", MODDIR);
 	ck_assert_str_eq(list.dir, dir);
 	free(dir);
+	kernel_module_list_free(&list);
+
+	/* The vmlinux's folder, found as the bzImage's. */
+	ck_assert_msg(kernel_modules_for_command(&vmlinux, NULL, &list, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_uint_eq(list.count, 7);
 	kernel_module_list_free(&list);
 
 	/* A folder found but lacking a module: the error names the kernel. */

@@ -33,7 +33,7 @@
 	X(images)        \
 	X(bzimage)       \
 	X(bzimage_payload) \
-	X(bzimage_release) \
+	X(kernel_release)  \
 	X(elf)           \
 	X(elf_load)      \
 	X(pvh_note)      \

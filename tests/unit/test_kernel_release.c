@@ -1,5 +1,6 @@
-/* loader/bzimage_release.c: the release from boot.rst's kernel_version
+/* loader/kernel_release.c: the release from boot.rst's kernel_version
  * field, and every way a hostile header can break it. */
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +90,7 @@ START_TEST(test_release_hostile_headers)
 	memset(long_release, 'a', 65);
 	long_release[65] = 0;
 	make_with(&img, long_release);
-	expect_refusal(&img, "is 65 bytes long");
+	expect_refusal(&img, "is longer than a release can be (64 bytes at most)");
 	long_release[64] = 0;
 	make_with(&img, long_release);
 	struct error err = { 0 };
@@ -140,13 +141,79 @@ START_TEST(test_release_truncated)
 }
 END_TEST
 
-Suite *bzimage_release_suite(void)
+/* A vmlinux-like file: ELF magic, then text with the banners given. */
+static struct image_file vmlinux_of(const char *text, size_t len)
 {
-	Suite *s = suite_create("bzimage_release");
+	uint8_t *data = malloc(64 + len);
+	ck_assert_ptr_nonnull(data);
+	memset(data, 0, 64);
+	memcpy(data, ELFMAG, SELFMAG);
+	memcpy(data + 64, text, len);
+	return (struct image_file){ .path = (char *)"vmlinux", .data = data, .size = 64 + len };
+}
+
+/* The text's own size, NULs inside it included. */
+#define vmlinux_with(text) vmlinux_of((text), sizeof(text) - 1)
+#define expect_vmlinux_release(text, want) expect_vmlinux_release_of(vmlinux_with(text), (want))
+#define expect_vmlinux_refusal(text, fragment) \
+	expect_vmlinux_refusal_of(vmlinux_with(text), (fragment))
+
+static void expect_vmlinux_release_of(struct image_file f, const char *want)
+{
+	struct error err = { 0 };
+	char *release = NULL;
+	ck_assert_int_eq(kernel_release(&f, &release, &err), 0);
+	ck_assert_str_eq(release, want);
+	free(release);
+	free(f.data);
+}
+
+static void expect_vmlinux_refusal_of(struct image_file f, const char *fragment)
+{
+	struct error err = { 0 };
+	char *release = (char *)"untouched";
+	ck_assert_int_eq(kernel_release(&f, &release, &err), -1);
+	ck_assert_ptr_null(release);
+	test_assert_error(err.msg, "vmlinux: ", fragment);
+	free(f.data);
+}
+
+/* A vmlinux's release comes from linux_banner ("Linux version " UTS_RELEASE
+ * " (" ...), the first one followed by a digit. */
+START_TEST(test_release_of_vmlinux)
+{
+	expect_vmlinux_release("xx\0Linux version 6.1.0-57-cloud-amd64 (debian-kernel@lists) #1",
+			       "6.1.0-57-cloud-amd64");
+	expect_vmlinux_release("Linux version %s\0Linux version 6.1.192 (minivmm@minivmm)",
+			       "6.1.192");
+	/* At the very end of the file: bounded by it. */
+	expect_vmlinux_release("Linux version 6.1", "6.1");
+	expect_vmlinux_refusal("no banner here", "no \"Linux version \" banner");
+	expect_vmlinux_refusal("Linux version %s only", "no \"Linux version \" banner");
+	expect_vmlinux_refusal("Linux version 6.1/../../x (y)", "holds a byte 0x2f");
+	char text[200] = "Linux version 6";
+	memset(text + strlen(text), '1', 80);
+	expect_vmlinux_refusal_of(vmlinux_of(text, strlen(text)), "longer than a release can be");
+	/* Without the ELF magic it is read as a bzImage. */
+	struct image_file f = vmlinux_with("Linux version 6.1.192 (x)");
+	f.data[0] = 'M';
+	struct error err = { 0 };
+	char *release = NULL;
+	ck_assert_int_eq(kernel_release(&f, &release, &err), -1);
+	test_assert_error(err.msg, "vmlinux: ", "too short for a bzImage");
+	free(f.data);
+}
+END_TEST
+
+Suite *kernel_release_suite(void)
+
+{
+	Suite *s = suite_create("kernel_release");
 	TCase *tc = tcase_create("kernel_version");
 	tcase_add_test(tc, test_release_first_word);
 	tcase_add_test(tc, test_release_hostile_headers);
 	tcase_add_test(tc, test_release_truncated);
+	tcase_add_test(tc, test_release_of_vmlinux);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,4 +1,5 @@
-/* The kernel release ("6.1.0-57-cloud-amd64", what `uname -r` prints) of a
+/* The kernel release ("6.1.0-57-cloud-amd64", what `uname -r` prints), which
+ * names lib/modules/RELEASE: of a vmlinux, from its banner (below); of a
  * bzImage, from the setup header's kernel_version field
  * (Documentation/arch/x86/boot.rst, "Details of header fields",
  * kernel_version, protocol 2.00+): "If set to a nonzero value, contains a
@@ -10,6 +11,9 @@
  * The file is hostile: the pointer must land inside the setup code as the
  * file holds it, the string must end there, and the release must be a
  * plausible path component, since it names lib/modules/RELEASE. */
+#define _GNU_SOURCE   /* memmem */
+#include <elf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,25 +67,74 @@ int bzimage_kernel_release(const uint8_t *data, size_t size, const char *name, c
 	size_t len = 0;
 	while (str + len < nul && str[len] != ' ')
 		len++;
+	char where[32];
+	snprintf(where, sizeof(where), "at 0x%zx", start);
+	return kernel_release_copy(str, len, name, where, release, err);
+}
+
+/* Linux's banner, "Linux version " UTS_RELEASE " (" ... (init/version-
+ * timestamp.c, linux_banner, 6.1; init/version.c before), which `dmesg`
+ * shows first and every vmlinux holds in .rodata. */
+#define RELEASE_BANNER "Linux version "
+
+int vmlinux_kernel_release(const uint8_t *data, size_t size, const char *name, char **release,
+			   struct error *err)
+{
+	*release = NULL;
+	const size_t prefix = sizeof(RELEASE_BANNER) - 1;
+	const uint8_t *at = data ? memmem(data, size, RELEASE_BANNER, prefix) : NULL;
+	/* The first banner followed by a digit: the release always starts
+	 * with the version number (Makefile: KERNELRELEASE). */
+	while (at && !((size_t)(at - data) + prefix < size && at[prefix] >= '0' && at[prefix] <= '9')) {
+		size_t next = (size_t)(at - data) + 1;
+		at = memmem(data + next, size - next, RELEASE_BANNER, prefix);
+	}
+	if (!at)
+		return error_set(err, "%s: no \"" RELEASE_BANNER "\" banner in the vmlinux: cannot "
+				 "read its kernel release", name);
+	const uint8_t *str = at + prefix;
+	size_t room = size - (size_t)(str - data), len = 0;
+	while (len < room && len <= KERNEL_RELEASE_MAX && str[len] != ' ')
+		len++;
+	char where[48];
+	snprintf(where, sizeof(where), "in its banner at 0x%zx", (size_t)(str - data));
+	return kernel_release_copy(str, len, name, where, release, err);
+}
+
+int kernel_release_copy(const uint8_t *str, size_t len, const char *name, const char *where,
+			char **release, struct error *err)
+{
 	if (len == 0)
-		return error_set(err, "%s: the kernel version string at 0x%zx is empty", name,
-				 start);
+		return error_set(err, "%s: the kernel release %s is empty", name, where);
 	/* __NEW_UTS_LEN: the release never exceeds 64 bytes. */
 	if (len > KERNEL_RELEASE_MAX)
-		return error_set(err, "%s: the kernel release at 0x%zx is %zu bytes long; a "
-				 "release has at most %d", name, start, len, KERNEL_RELEASE_MAX);
+		return error_set(err, "%s: the kernel release %s is longer than a release can be "
+				 "(%d bytes at most)", name, where, KERNEL_RELEASE_MAX);
 	for (size_t i = 0; i < len; i++) {
 		/* Printable, and never a path separator: it names a folder. */
 		if (str[i] <= ' ' || str[i] >= 0x7f || str[i] == '/')
-			return error_set(err, "%s: the kernel release at 0x%zx holds a byte 0x%02x "
-					 "that no release has", name, start, str[i]);
+			return error_set(err, "%s: the kernel release %s holds a byte 0x%02x that no "
+					 "release has", name, where, str[i]);
 	}
 	if ((len == 1 && str[0] == '.') || (len == 2 && str[0] == '.' && str[1] == '.'))
-		return error_set(err, "%s: the kernel release at 0x%zx is '%.*s'", name, start,
-				 (int)len, (const char *)str);
+		return error_set(err, "%s: the kernel release %s is '%.*s'", name, where, (int)len,
+				 (const char *)str);
 	char *copy = strndup((const char *)str, len);
 	if (!copy)
 		return error_set_host(err, "%s: out of memory", name);
 	*release = copy;
 	return 0;
+}
+
+bool kernel_is_vmlinux(const struct image_file *kernel)
+{
+	return kernel->size >= SELFMAG && memcmp(kernel->data, ELFMAG, SELFMAG) == 0;
+}
+
+int kernel_release(const struct image_file *kernel, char **release, struct error *err)
+{
+	if (kernel_is_vmlinux(kernel))
+		return vmlinux_kernel_release(kernel->data, kernel->size, kernel->path, release,
+					      err);
+	return bzimage_kernel_release(kernel->data, kernel->size, kernel->path, release, err);
 }
