@@ -143,6 +143,22 @@ START_TEST(test_real_minimal_kernel)
 		kernel_module_list_free(&list);
 	}
 	free(host);
+	/* The vmlinux beside it (images/minimal-kernel.sh keeps it): the same
+	 * release from its banner, and virtio-fs found in it. */
+	char *vpath = NULL;
+	ck_assert_int_ge(asprintf(&vpath, "%.*s/vmlinux", (int)(strrchr(path, '/') - path), path),
+			 0);
+	struct image_file vmlinux = { 0 };
+	ck_assert_msg(image_file_read(&vmlinux, vpath, &err) == 0, "%s", err.msg);
+	char *vrelease = NULL;
+	ck_assert_msg(kernel_release(&vmlinux, &vrelease, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(vrelease, release);
+	builtin = false;
+	ck_assert_msg(kernel_has_builtin_virtiofs(&vmlinux, &builtin, &err) == 0, "%s", err.msg);
+	ck_assert_msg(builtin, "%s: virtio-fs is built in", vpath);
+	free(vrelease);
+	image_file_free(&vmlinux);
+	free(vpath);
 	free(release);
 	image_file_free(&kernel);
 }
