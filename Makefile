@@ -30,7 +30,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
-.PHONY: all test unit-test acpi-test cli-test guest-test box-test asan run clean
+.PHONY: all test unit-test acpi-test cli-test guest-test box-test asan soak run clean
 all: $(BUILD)/minivmm
 
 $(BUILD)/%.o: %.c
@@ -200,10 +200,18 @@ deb:
 	scripts/package-deb.sh $(CURDIR)/$(BUILD)/deb
 
 # The unit, bad-input and guest tests again under AddressSanitizer and UBSan.
-asan:
-	$(MAKE) BUILD=build-asan STATIC= \
+ASAN_MAKE = $(MAKE) BUILD=build-asan STATIC= \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" unit-test cli-test guest-test
+	  LDFLAGS="-fsanitize=address,undefined"
+asan:
+	$(ASAN_MAKE) unit-test cli-test guest-test
+
+# Not part of `make test`: SOAK_RUNS (default 200) boots in the KVM box with
+# faults injected, every SOAK_ASAN_EVERY-th (10) with the ASan build
+# (scripts/soak.sh; README "Reliability").
+soak: $(BUILD)/minivmm
+	$(ASAN_MAKE) build-asan/minivmm
+	scripts/soak.sh $(BUILD)/minivmm build-asan/minivmm
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/minivmm
