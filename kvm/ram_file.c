@@ -41,6 +41,27 @@
 #define RAM_FILE_MOUNT_POINT "/tmp"
 #define RAM_FILE_HUGE_PAGE (2ULL << 20)
 
+/* One byte carrying one descriptor (SCM_RIGHTS, unix(7)), as the child
+ * sends it and the parent receives it. */
+struct fd_message {
+	char byte;
+	struct iovec iov;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr msg;
+};
+
+static void fd_message_init(struct fd_message *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov = (struct iovec){ .iov_base = &m->byte, .iov_len = 1 };
+	m->msg = (struct msghdr){ .msg_iov = &m->iov, .msg_iovlen = 1,
+				  .msg_control = m->control.buf,
+				  .msg_controllen = sizeof(m->control.buf) };
+}
+
 /* In the child: mount, open, send; the exit status says nothing, the
  * parent only looks for a descriptor. */
 static void ram_file_child(int sock, uint64_t size)
@@ -58,23 +79,14 @@ static void ram_file_child(int sock, uint64_t size)
 	int fd = open(RAM_FILE_MOUNT_POINT, O_TMPFILE | O_RDWR, 0600);
 	if (fd < 0)
 		_exit(1);
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	memset(&control, 0, sizeof(control));
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct fd_message m;
+	fd_message_init(&m);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	_exit(sendmsg(sock, &msg, 0) == 1 ? 0 : 1);
+	_exit(sendmsg(sock, &m.msg, 0) == 1 ? 0 : 1);
 }
 
 /* The huge-page tmpfs file, or -1. */
@@ -91,19 +103,11 @@ static int ram_file_huge(uint64_t size)
 	close(sv[1]);
 	int fd = -1;
 	if (pid > 0) {
-		char byte;
-		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-		union {
-			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} control;
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-		};
+		struct fd_message m;
+		fd_message_init(&m);
 		/* The child's exit closes its end: an empty read then. */
-		if (recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC) == 1) {
-			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		if (recvmsg(sv[0], &m.msg, MSG_CMSG_CLOEXEC) == 1) {
+			struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
 			if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 			    c->cmsg_len == CMSG_LEN(sizeof(int)))
 				memcpy(&fd, CMSG_DATA(c), sizeof(int));
