@@ -341,6 +341,19 @@ static char *table_read_text(const struct mod_table *t, const char *file, bool *
 	return text;
 }
 
+/* The line at *cursor in a NUL-terminated text, without its newline: its
+ * start, its length in *len, and *cursor moved past it; NULL at the end. */
+static char *text_next_line(char **cursor, size_t *len)
+{
+	char *line = *cursor;
+	if (!*line)
+		return NULL;
+	char *end = strchrnul(line, '\n');
+	*len = (size_t)(end - line);
+	*cursor = *end ? end + 1 : end;
+	return line;
+}
+
 /* modules.builtin: one path per line ("kernel/drivers/virtio/virtio.ko"). */
 static int table_read_builtin(struct mod_table *t, struct error *err)
 {
@@ -348,11 +361,8 @@ static int table_read_builtin(struct mod_table *t, struct error *err)
 	char *text = table_read_text(t, "modules.builtin", &missing, err);
 	if (!text)
 		return missing ? 0 : -1;
-	for (char *line = text, *next; *line; line = next) {
-		next = strchrnul(line, '\n');
-		size_t len = (size_t)(next - line);
-		if (*next)
-			next++;
+	size_t len;
+	for (char *cursor = text, *line; (line = text_next_line(&cursor, &len));) {
 		char *name = len ? modules_name(line, len, true) : NULL;
 		if (!name)
 			continue;
@@ -388,12 +398,9 @@ static int table_read_dep(struct mod_table *t, struct error *err)
 	if (!text)
 		return missing ? 0 : -1;
 	int rc = 1;
-	for (char *line = text, *next; *line && rc == 1; line = next) {
-		next = strchrnul(line, '\n');
-		char *end = next;
-		if (*next)
-			next++;
-		char *colon = memchr(line, ':', (size_t)(end - line));
+	size_t len;
+	for (char *cursor = text, *line; rc == 1 && (line = text_next_line(&cursor, &len));) {
+		char *colon = memchr(line, ':', len), *end = line + len;
 		if (!colon)
 			continue;
 		char *name = modules_name(line, (size_t)(colon - line), true);
@@ -447,11 +454,8 @@ static int table_read_order(struct mod_table *t, struct error *err)
 	if (!text)
 		return missing ? 0 : -1;
 	int rc = 1;
-	for (char *line = text, *next; *line && rc == 1; line = next) {
-		next = strchrnul(line, '\n');
-		size_t len = (size_t)(next - line);
-		if (*next)
-			next++;
+	size_t len;
+	for (char *cursor = text, *line; rc == 1 && (line = text_next_line(&cursor, &len));) {
 		char *name = len ? modules_name(line, len, true) : NULL;
 		char *path = name ? table_host_path(t, line, len) : NULL;
 		if (!path) {
