@@ -51,8 +51,8 @@
 # fresh box; tests the box's own failure kept from a result print
 # `BOX FAILURE NAME: the box failed: ...` and the run ends with the box's
 # status (90-95) unless a test failed (1).  Skipped, never passed: the
-# minimal kernel's tests while images/minimal-kernel.sh is not in the tree,
-# and all of them while MINIVMM has no --disk; under CI=true a skip fails.
+# minimal kernel's tests while images/minimal-kernel.sh is not in the tree;
+# under CI=true a skip fails.
 # V=1 echoes the whole box console as it goes.
 set -uo pipefail
 
@@ -354,12 +354,6 @@ if [ ! -x /bin/busybox ] || LC_ALL=C ldd /bin/busybox >/dev/null 2>&1; then
 fi
 [ ${#missing[@]} -eq 0 ] || fail_all "missing ${missing[*]} (run scripts/install-deps.sh)"
 [ -x "$minivmm" ] || fail_all "$minivmm is not an executable (build it with make)"
-if ! "$minivmm" --help 2>/dev/null | grep -q -- '--disk'; then
-	for k in "${KERNELS[@]}"; do
-		each_test "$k" skip "$minivmm has no --disk option yet (its --help does not name it)"
-	done
-	finish
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-virtio-tests.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
