@@ -46,11 +46,12 @@
 struct fd_message {
 	char byte;
 	struct iovec iov;
+	struct msghdr msg;
+	/* Last: clang counts CMSG_SPACE as a variable size. */
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} control;
-	struct msghdr msg;
 };
 
 static void fd_message_init(struct fd_message *m)
