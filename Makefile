@@ -151,6 +151,7 @@ script-test:
 cli-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(GUEST_IMAGES)
 	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 	tests/cli/disk-tests.sh $(BUILD)/minivmm $(BUILD)/guests
+	tests/cli/dtb-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 	tests/cli/command-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
