@@ -2,6 +2,7 @@
  * libfdt, node by node; a user's tree given minivmm's /chosen; broken trees
  * refused with their file's name; the SETUP_DTB node linked into
  * boot_params; kernel_reads_dtb's marker. */
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -531,6 +532,41 @@ START_TEST(test_kernel_reads_dtb)
 }
 END_TEST
 
+/* With section headers only .rodata is searched, where a vmlinux keeps its
+ * strings: the marker elsewhere does not count. */
+START_TEST(test_kernel_reads_dtb_rodata)
+{
+	static const char marker[] = "No valid device tree found, continuing without";
+	static const char names[] = "\0.rodata\0.shstrtab";
+	static uint8_t elf[8192];
+	memset(elf, 0, sizeof(elf));
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)elf;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_shoff = 4096;
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	eh->e_shnum = 3;
+	eh->e_shstrndx = 2;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(elf + 4096);
+	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_offset = 1024,
+			      .sh_size = 1024 };
+	sh[2] = (Elf64_Shdr){ .sh_name = 9, .sh_type = SHT_STRTAB, .sh_offset = 3072,
+			      .sh_size = sizeof(names) };
+	memcpy(elf + 3072, names, sizeof(names));
+	struct image_file k = { .path = "vmlinux", .data = elf, .size = sizeof(elf) };
+	memcpy(elf + 2500, marker, sizeof(marker));     /* after .rodata */
+	ck_assert(!kernel_reads_dtb(&k));
+	memcpy(elf + 1500, marker, sizeof(marker));     /* inside it */
+	ck_assert(kernel_reads_dtb(&k));
+	/* A .rodata said to run past the file: the whole file is searched. */
+	sh[1].sh_size = 1 << 20;
+	memset(elf + 1500, 0, sizeof(marker));
+	ck_assert(kernel_reads_dtb(&k));
+	sh[1].sh_size = 1024;
+	ck_assert(!kernel_reads_dtb(&k));
+}
+END_TEST
+
 Suite *dtb_suite(void)
 {
 	Suite *s = suite_create("dtb");
@@ -557,6 +593,7 @@ Suite *dtb_suite(void)
 	tcase_add_test(tc, test_setup_data_old_protocol);
 	tcase_add_test(tc, test_acpi_without_madt);
 	tcase_add_test(tc, test_kernel_reads_dtb);
+	tcase_add_test(tc, test_kernel_reads_dtb_rodata);
 	suite_add_tcase(s, tc);
 	return s;
 }
