@@ -38,6 +38,10 @@ const char *machine_input_file(const struct vm_config *cfg, size_t i, const char
 		*what = "the --disk";
 		return cfg->disks[i].path;
 	}
+	if (i - cfg->ndisks == 0 && cfg->dtb_path) {
+		*what = "the --dtb file";
+		return cfg->dtb_path;
+	}
 	*what = NULL;
 	return NULL;
 }
@@ -423,6 +427,8 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		m->report_on = true;
 	}
 	if ((cfg->dump_path && machine_check_dump_path(cfg, err) < 0) ||
+	    (cfg->dump_dtb_path &&
+	     machine_check_output_path(cfg, "--dump-dtb", cfg->dump_dtb_path, "tree", err) < 0) ||
 	    machine_read_images(m, err) < 0 ||
 	    (cfg->command && machine_command_prepare(m, err) < 0) ||
 	    machine_open_disks(m, err) < 0 ||

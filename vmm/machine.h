@@ -191,7 +191,7 @@ int machine_dtb_build(struct machine *m, struct error *err);
 int machine_dtb_write_dump(struct machine *m, struct error *err);
 
 /* The user's input files (machine.c), for the rule that no file of a run
- * is two of them: the i-th (kernel, initrd, --load, --fw-cfg, --disk),
+ * is two of them: the i-th (kernel, initrd, --load, --fw-cfg, --disk, --dtb),
  * with *what saying which option it is ("the --kernel image"); NULL with
  * *what set for an option not given, NULL with *what NULL past the last.
  * machine_is_file: path names the file st is ("-" never does). */

@@ -19,6 +19,8 @@
 #                     one line naming the file and what is wrong
 #   dtb-pvh           --dtb FILE for a kernel that boots through PVH: exit 2
 #   dump-dtb-off      --dump-dtb with --dtb off: exit 2
+#   dump-dtb-over-*   --dump-dtb naming the kernel or the --dtb FILE: exit 2,
+#                     the file unchanged
 #
 # Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed".
 set -u
@@ -149,6 +151,15 @@ expect_error dtb-pvh "the kernel boots through the PVH entry" \
 	--kernel "$PVH" --dtb "$tmp/user.dtb"
 expect_error dump-dtb-off "--dump-dtb with --dtb off" \
 	--kernel "$CHECK" --dtb off --dump-dtb "$tmp/x.dtb"
+# The dump replaces its path: never over an image, nor the --dtb FILE.
+cp "$CHECK" "$tmp/kernel.bzimage"
+cp "$tmp/user.dtb" "$tmp/user-copy.dtb"
+expect_error dump-dtb-over-kernel "--dump-dtb $tmp/kernel.bzimage: that is the image" \
+	--kernel "$tmp/kernel.bzimage" --dump-dtb "$tmp/kernel.bzimage"
+cmp -s "$CHECK" "$tmp/kernel.bzimage" || { echo "FAIL dump-dtb-over-kernel: the kernel changed"; failed=$((failed + 1)); }
+expect_error dump-dtb-over-dtb "--dump-dtb $tmp/user.dtb: that is the image" \
+	--kernel "$CHECK" --dtb "$tmp/user.dtb" --dump-dtb "$tmp/user.dtb"
+cmp -s "$tmp/user.dtb" "$tmp/user-copy.dtb" || { echo "FAIL dump-dtb-over-dtb: the --dtb file changed"; failed=$((failed + 1)); }
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
