@@ -45,10 +45,17 @@ static void dtb_call(struct dtb_writer *w, int rc)
 		w->rc = rc;
 }
 
+/* A property of n big-endian cells (the longest here is the PCI ranges
+ * entry, 7). */
+#define DTB_MAX_CELLS 8
 static void dtb_cells(struct dtb_writer *w, const char *name, const uint32_t *cells, size_t n)
 {
-	fdt32_t be[16];
-	for (size_t i = 0; i < n && i < 16; i++)
+	fdt32_t be[DTB_MAX_CELLS];
+	if (n > DTB_MAX_CELLS) {
+		dtb_call(w, -FDT_ERR_INTERNAL);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
 		be[i] = cpu_to_fdt32(cells[i]);
 	dtb_call(w, fdt_property(w->fdt, name, be, (int)(n * sizeof(fdt32_t))));
 }

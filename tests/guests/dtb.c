@@ -109,7 +109,7 @@ static void check_chosen(const void *fdt, uint64_t bp)
 	const fdt64_t *start = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
 	if (!image) {
 		if (start)
-			fail("an initrd range without an initrd:", fdt64_to_cpu(*start));
+			fail("an initrd range without an initrd:", fdt64_ld(start));
 		puts_("dtb: no initrd\n");
 		return;
 	}
@@ -119,13 +119,13 @@ static void check_chosen(const void *fdt, uint64_t bp)
 	if (len != 8)
 		fail("linux,initrd-end not 64-bit, length", (uint64_t)len);
 	puts_("dtb: initrd ");
-	put_hex(fdt64_to_cpu(*start));
+	put_hex(fdt64_ld(start));
 	puts_("-");
-	put_hex(fdt64_to_cpu(*end));
+	put_hex(fdt64_ld(end));
 	puts_("\n");
-	if (fdt64_to_cpu(*start) != image)
+	if (fdt64_ld(start) != image)
 		fail("linux,initrd-start is not ramdisk_image", image);
-	if (fdt64_to_cpu(*end) != image + size)
+	if (fdt64_ld(end) != image + size)
 		fail("linux,initrd-end is not ramdisk_image + ramdisk_size", image + size);
 }
 
@@ -149,7 +149,7 @@ static void check_memory(const void *fdt, uint64_t bp)
 			continue;
 		if (k >= nreg)
 			fail("/memory@0 lacks the e820 RAM range at", rd64(e));
-		uint64_t addr = fdt64_to_cpu(reg[2 * k]), size = fdt64_to_cpu(reg[2 * k + 1]);
+		uint64_t addr = fdt64_ld(&reg[2 * k]), size = fdt64_ld(&reg[2 * k + 1]);
 		puts_("dtb: memory ");
 		put_hex(addr);
 		puts_(" size ");

@@ -93,7 +93,7 @@ static uint64_t get_u64(const void *fdt, const char *path, const char *name)
 	int len;
 	const fdt64_t *v = prop(fdt, path, name, &len);
 	ck_assert_int_eq(len, 8);
-	return fdt64_to_cpu(*v);
+	return fdt64_ld(v);
 }
 
 START_TEST(test_root_and_chosen)
@@ -148,8 +148,8 @@ static void check_memory(uint64_t ram_size)
 		if (e820[i].type != E820_TYPE_RAM)
 			continue;
 		ck_assert_int_ge(len, (k + 1) * 16);
-		ck_assert_uint_eq(fdt64_to_cpu(reg[2 * k]), e820[i].addr);
-		ck_assert_uint_eq(fdt64_to_cpu(reg[2 * k + 1]), e820[i].size);
+		ck_assert_uint_eq(fdt64_ld(&reg[2 * k]), e820[i].addr);
+		ck_assert_uint_eq(fdt64_ld(&reg[2 * k + 1]), e820[i].size);
 		k++;
 	}
 	ck_assert_int_eq(len, k * 16);
@@ -166,10 +166,10 @@ START_TEST(test_memory_low)
 	int len;
 	const fdt64_t *reg = prop(f.buf, "/memory@0", "reg", &len);
 	ck_assert_int_eq(len, 2 * 16);
-	ck_assert_uint_eq(fdt64_to_cpu(reg[0]), 0);
-	ck_assert_uint_eq(fdt64_to_cpu(reg[1]), LAYOUT_EBDA_START);
-	ck_assert_uint_eq(fdt64_to_cpu(reg[2]), LAYOUT_HIGH_MEMORY);
-	ck_assert_uint_eq(fdt64_to_cpu(reg[3]), 64 * MiB - LAYOUT_HIGH_MEMORY);
+	ck_assert_uint_eq(fdt64_ld(&reg[0]), 0);
+	ck_assert_uint_eq(fdt64_ld(&reg[1]), LAYOUT_EBDA_START);
+	ck_assert_uint_eq(fdt64_ld(&reg[2]), LAYOUT_HIGH_MEMORY);
+	ck_assert_uint_eq(fdt64_ld(&reg[3]), 64 * MiB - LAYOUT_HIGH_MEMORY);
 	fixture_free(&f);
 }
 END_TEST
