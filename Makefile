@@ -14,6 +14,9 @@ PAYLOAD_PKGS   := zlib liblzma libzstd liblz4
 PAYLOAD_CFLAGS := $(shell pkg-config --cflags $(PAYLOAD_PKGS) 2>/dev/null)
 PAYLOAD_LIBS   := $(shell pkg-config --libs $(PAYLOAD_PKGS) 2>/dev/null || echo -lz -llzma -lzstd -llz4) -lbz2
 LDLIBS  += $(PAYLOAD_LIBS)
+# Device trees (boot/dtb*.c) are written and read with Debian's libfdt
+# (libfdt-dev ships no .pc).
+LDLIBS  += -lfdt
 
 # The release number lives in the file VERSION alone; scripts/version.sh
 # adds git's description to a build that is not the release tag's
@@ -148,6 +151,7 @@ script-test:
 cli-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(GUEST_IMAGES)
 	tests/cli/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 	tests/cli/disk-tests.sh $(BUILD)/minivmm $(BUILD)/guests
+	tests/cli/dtb-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 	tests/cli/command-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)

@@ -254,7 +254,7 @@ _Static_assert(sizeof(struct acpi_mcfg) == 60, "§4.1.2: 44 bytes and one alloca
 #define ACPI_XSDT_SIZE(entries) (sizeof(struct acpi_header) + (entries) * sizeof(uint64_t))
 
 /* The whole area is generous: the largest MADT with the fixed tables takes
- * under 3 KiB, which leaves the DSDT about 125 KiB. */
+ * under 3 KiB, which leaves the DSDT about 61 KiB. */
 _Static_assert(LAYOUT_ACPI_TABLES % ACPI_ALIGN == 0, "§5.2.5.1: the RSDP is 16-byte aligned");
 _Static_assert(LAYOUT_ACPI_END <= 0x100000 && LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES >=
 	       sizeof(struct acpi_rsdp) + ACPI_XSDT_SIZE(ACPI_XSDT_MAX_ENTRIES) +
@@ -307,7 +307,7 @@ static int acpi_table_write(struct guest_memory *mem, uint64_t paddr, void *tabl
  * LAYOUT_ACPI_TABLES; all must end by LAYOUT_ACPI_END. */
 struct acpi_layout {
 	uint64_t next;
-	uint64_t rsdp, xsdt, fadt, madt, mcfg, dsdt;   /* mcfg 0: none */
+	uint64_t rsdp, xsdt, fadt, madt, mcfg, dsdt;   /* madt, mcfg 0: none */
 	int xsdt_entries;
 };
 
@@ -347,7 +347,14 @@ static int acpi_write_xsdt(struct guest_memory *mem, const struct acpi_layout *l
 			   struct error *err)
 {
 	uint8_t xsdt[ACPI_XSDT_SIZE(ACPI_XSDT_MAX_ENTRIES)];
-	uint64_t entries[ACPI_XSDT_MAX_ENTRIES] = { l->fadt, l->madt, l->mcfg };
+	/* The tables present, in order: the FADT, the MADT, the MCFG. */
+	uint64_t entries[ACPI_XSDT_MAX_ENTRIES];
+	int n = 0;
+	entries[n++] = l->fadt;
+	if (l->madt)
+		entries[n++] = l->madt;
+	if (l->mcfg)
+		entries[n++] = l->mcfg;
 	size_t size = ACPI_XSDT_SIZE(l->xsdt_entries);
 	acpi_header_init((struct acpi_header *)xsdt, "XSDT", size, ACPI_XSDT_REVISION);
 	memcpy(xsdt + sizeof(struct acpi_header), entries,
@@ -486,6 +493,12 @@ static int acpi_dsdt_build(struct aml_buf *dsdt, bool pci, struct error *err)
 int acpi_tables_build(struct guest_memory *mem, int ncpus, bool pci, uint64_t *rsdp_paddr,
 		      struct error *err)
 {
+	return acpi_tables_build_madt(mem, ncpus, pci, true, rsdp_paddr, err);
+}
+
+int acpi_tables_build_madt(struct guest_memory *mem, int ncpus, bool pci, bool madt,
+			   uint64_t *rsdp_paddr, struct error *err)
+{
 	if (ncpus < 1 || ncpus > ACPI_MAX_CPUS)
 		return error_set(err, "ACPI tables: %d vCPUs, the MADT describes 1 to %d",
 				 ncpus, ACPI_MAX_CPUS);
@@ -495,17 +508,18 @@ int acpi_tables_build(struct guest_memory *mem, int ncpus, bool pci, uint64_t *r
 		return -1;
 	}
 
-	struct acpi_layout l = { .next = LAYOUT_ACPI_TABLES, .xsdt_entries = pci ? 3 : 2 };
+	struct acpi_layout l = { .next = LAYOUT_ACPI_TABLES, .xsdt_entries = 1 + madt + pci };
 	int rc = -1;
 	if (acpi_place(&l, &l.rsdp, sizeof(struct acpi_rsdp), "RSDP", err) < 0 ||
 	    acpi_place(&l, &l.xsdt, ACPI_XSDT_SIZE(l.xsdt_entries), "XSDT", err) < 0 ||
 	    acpi_place(&l, &l.fadt, sizeof(struct acpi_fadt), "FADT", err) < 0 ||
-	    acpi_place(&l, &l.madt, acpi_madt_size(ncpus), "MADT", err) < 0 ||
+	    (madt && acpi_place(&l, &l.madt, acpi_madt_size(ncpus), "MADT", err) < 0) ||
 	    (pci && acpi_place(&l, &l.mcfg, sizeof(struct acpi_mcfg), "MCFG", err) < 0) ||
 	    acpi_place(&l, &l.dsdt, dsdt.len, "DSDT", err) < 0)
 		goto out;
 	if (acpi_write_rsdp(mem, &l, err) < 0 || acpi_write_xsdt(mem, &l, err) < 0 ||
-	    acpi_write_fadt(mem, &l, err) < 0 || acpi_write_madt(mem, &l, ncpus, err) < 0 ||
+	    acpi_write_fadt(mem, &l, err) < 0 ||
+	    (madt && acpi_write_madt(mem, &l, ncpus, err) < 0) ||
 	    (pci && acpi_write_mcfg(mem, &l, err) < 0) ||
 	    acpi_table_write(mem, l.dsdt, dsdt.data, err) < 0)
 		goto out;

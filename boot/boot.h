@@ -219,6 +219,64 @@ void boot_vcpu_state_pvh(struct kvm_regs *regs, struct kvm_sregs *sregs, uint64_
  * boot_reserve_images. */
 int acpi_tables_build(struct guest_memory *mem, int ncpus, bool pci, uint64_t *rsdp_paddr,
 		      struct error *err);
+/* The same, and without the MADT when madt is false: a guest handed a
+ * device tree finds its CPUs and IOAPIC there, and Linux registers both
+ * descriptions when both exist (arch/x86/kernel/devicetree.c registers
+ * every cpu node and IOAPIC after acpi_boot_init has taken the MADT's), so
+ * such a guest gets one. */
+int acpi_tables_build_madt(struct guest_memory *mem, int ncpus, bool pci, bool madt,
+			   uint64_t *rsdp_paddr, struct error *err);
+
+/* ---- The device tree (dtb.c, dtb_chosen.c, dtb_file.c, setup_data.c) ---
+ *
+ * A flattened device tree (Devicetree Specification v0.4) handed to the
+ * kernel through boot_params' setup_data as SETUP_DTB (boot.rst), built
+ * with libfdt.  64-bit Linux boot protocol only: PVH's start info has no
+ * place for one. */
+
+/* What the tree describes. */
+struct dtb_machine {
+	const struct guest_memory *mem;   /* its e820 RAM ranges become /memory */
+	int ncpus;                        /* cpu@0..ncpus-1, reg = APIC ID */
+	bool pci;                         /* the PCI host bridge node */
+	const char *cmdline;              /* /chosen bootargs */
+	const struct guest_image *initrd; /* /chosen linux,initrd-*; NULL: none */
+};
+
+/* The most a tree may take: the area from LAYOUT_DTB less the setup_data
+ * header before it. */
+#define DTB_MAX_SIZE (LAYOUT_DTB_END - LAYOUT_DTB - sizeof(struct setup_data))
+
+/* Writes minivmm's tree into buf (bufsize bytes; DTB_MAX_SIZE is enough
+ * for 255 vCPUs): the root (#address-cells and #size-cells 2), /chosen,
+ * /memory@0 with every e820 RAM range, /cpus with cpu@N (reg = APIC ID =
+ * N), the local APIC and IOAPIC nodes Linux's x86 code reads
+ * (intel,ce4100-lapic, intel,ce4100-ioapic), /isa/serial@i3f8 (ns16550a:
+ * reg-shift, clock-frequency, interrupts on the IOAPIC), and with m->pci
+ * /pci@e0000000 (pci-host-ecam-generic: ECAM reg, bus-range, the memory
+ * window in ranges).  The result is packed. */
+int dtb_build(const struct dtb_machine *m, void *buf, size_t bufsize, struct error *err);
+
+/* Sets /chosen (created when missing) in the read-write tree fdt: bootargs
+ * = m->cmdline, and linux,initrd-start/-end (64-bit, end exclusive) from
+ * m->initrd, or removes both without one; then packs the tree. */
+int dtb_chosen_fill(void *fdt, const struct dtb_machine *m, struct error *err);
+
+/* A user's tree of size bytes at data (the file `name`): checked whole
+ * (header, bounds, structure: fdt_check_full), copied into buf and given
+ * minivmm's /chosen.  Anything wrong is one error naming `name` and what is
+ * wrong. */
+int dtb_from_file(const void *data, size_t size, const char *name, const struct dtb_machine *m,
+		  void *buf, size_t bufsize, struct error *err);
+
+/* Whether the kernel's boot protocol has setup_data (2.09 and later). */
+bool setup_data_supported(const struct setup_header *hdr);
+
+/* Writes fdt as a SETUP_DTB node at LAYOUT_DTB and links it first into the
+ * setup_data list of the boot_params at LAYOUT_ZERO_PAGE, which
+ * boot_params_build must have written.  Errors: protocol before 2.09, a
+ * tree larger than DTB_MAX_SIZE. */
+int setup_data_add_dtb(struct guest_memory *mem, const void *fdt, struct error *err);
 
 /* Records the structures boot/ generates (zero page or PVH start info,
  * command line, page tables, GDT and IDT) in the image list, so that no

@@ -4,8 +4,9 @@
  * message naming what it would overwrite, and --print-images shows them.
  * Each record covers exactly what the builders for that protocol write
  * (gdt.c, boot_params.c, page_tables.c, cmdline.c, pvh_start_info.c), plus
- * the 64-bit entry's initial stack, which the guest writes, and the whole
- * ACPI area (acpi_tables.c), whose use grows with the vCPU count. */
+ * the 64-bit entry's initial stack, which the guest writes, the whole
+ * ACPI area (acpi_tables.c), whose use grows with the vCPU count, and for
+ * the 64-bit entry the device tree's area (setup_data.c). */
 #include <stdbool.h>
 
 #include "boot/boot.h"
@@ -82,6 +83,11 @@ int boot_reserve_images(struct image_list *list, enum kernel_boot_protocol proto
 	 * the e820 map reserves them (e820.c). */
 	if (boot_images_add(list, "acpi-tables", LAYOUT_ACPI_TABLES,
 			    LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES, 16, err) < 0)
+		return -1;
+	/* The device tree's setup_data node (setup_data.c), whether or not
+	 * this boot passes one: the area is the BIOS's, reserved in e820. */
+	if (linux64 && boot_images_add(list, "device-tree", LAYOUT_DTB,
+				       LAYOUT_DTB_END - LAYOUT_DTB, 8, err) < 0)
 		return -1;
 	/* The string and its NUL (cmdline_write). */
 	return boot_images_add(list, "cmdline", LAYOUT_CMDLINE, (uint64_t)cmdline_len + 1, 1, err);

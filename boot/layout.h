@@ -26,7 +26,14 @@
  * 6.4 §5.2.5.1); boot_params.acpi_rsdp_addr and PVH's rsdp_paddr point here
  * too.  The tables follow it, up to LAYOUT_ACPI_END. */
 #define LAYOUT_ACPI_TABLES    0xe0000ULL
-#define LAYOUT_ACPI_END       0x100000ULL
+#define LAYOUT_ACPI_END       0xf0000ULL
+/* The flattened device tree (--dtb), as a SETUP_DTB node of boot_params'
+ * setup_data list (boot.rst "Details of Header Fields", setup_data): the
+ * 16-byte struct setup_data, then the blob.  It lies in the e820-reserved
+ * BIOS area after the ACPI tables, so the guest's memory map is the same
+ * with and without a tree; Linux reserves every setup_data node anyway. */
+#define LAYOUT_DTB            0xf0000ULL
+#define LAYOUT_DTB_END        0x100000ULL
 
 /* 32-bit MMIO hole [3 GiB, 4 GiB): IOAPIC, LAPIC, KVM's TSS and identity map
  * live here; RAM beyond 3 GiB continues at 4 GiB (as QEMU microvm and

@@ -8,13 +8,14 @@
 
 _minivmm_options='--kernel --initrd --cmdline --mem --cpus --console --console-device
 	--disk --no-rng --timeout --share --modules --expect --result-json --fail-on
-	--dump --dump-on --gdb --gdb-wait --boot --kernel-addr --kernel-align --initrd-addr
-	--initrd-align --load --fw-cfg --print-images --trace-boot --verbose --help --version'
+	--dump --dump-on --gdb --gdb-wait --dtb --dump-dtb --boot --kernel-addr --kernel-align
+	--initrd-addr --initrd-align --load --fw-cfg --print-images --trace-boot --verbose --help
+	--version'
 
 # The options that take a value (the next word).
 _minivmm_valued=' --kernel --initrd --cmdline --mem --cpus --console --console-device --disk
 	--timeout --share --modules --expect --result-json --fail-on --dump --dump-on --gdb --boot
-	--kernel-addr --kernel-align --initrd-addr --initrd-align --load --fw-cfg '
+	--dtb --dump-dtb --kernel-addr --kernel-align --initrd-addr --initrd-align --load --fw-cfg '
 _minivmm_valued=${_minivmm_valued//[[:space:]]/ }
 
 # _minivmm_list CUR WORDS...: complete the last item of a comma-separated
@@ -67,7 +68,7 @@ _minivmm()
 
 	COMPREPLY=()
 	case $prev in
-	--kernel | --initrd | --result-json | --dump | --disk | --load)
+	--kernel | --initrd | --result-json | --dump | --disk | --load | --dump-dtb)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	--modules | --share)
@@ -75,6 +76,9 @@ _minivmm()
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
 	--boot)
 		mapfile -t COMPREPLY < <(compgen -W 'auto linux64 pvh' -- "$cur") ;;
+	--dtb)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W 'auto off' -- "$cur"; compgen -f -- "$cur") ;;
 	--console)
 		if [[ $cur == file:* ]]; then
 			mapfile -t COMPREPLY < <(compgen -P file: -f -- "${cur#file:}")

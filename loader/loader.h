@@ -511,6 +511,13 @@ int kernel_modules_resolve(const char *dir, const char *release, const char *con
 int kernel_has_builtin_virtiofs(const struct image_file *kernel, bool *builtin,
 				struct error *err);
 
+/* Whether the kernel reads a device tree from setup_data: true when the
+ * vmlinux minivmm can see (an ELF kernel, or the payload kernel_parse kept
+ * from a bzImage) holds the warning only CONFIG_OF_EARLY_FLATTREE compiles
+ * in (kernel_dtb.c); false otherwise, also when minivmm cannot tell (a
+ * bzImage booted as it is).  Call it between kernel_parse and kernel_load. */
+bool kernel_reads_dtb(const struct image_file *kernel);
+
 /* All of it for -- CMD: the kernel's release, the places, the modules of the
  * first folder found (out->dir set); with no folder anywhere, an empty list
  * when the drivers are built in, otherwise an error naming the kernel, its

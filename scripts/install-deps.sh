@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential clang pkg-config linux-libc-dev   # compilers, kvm.h, bootparam.h
 	check libfdt-dev                                   # unit tests, device trees
+	device-tree-compiler                               # dtc: the --dump-dtb tests decompile the tree
 	qemu-system-x86 busybox-static cpio kmod           # the KVM box and test initramfs
 	xz-utils zstd lz4 gzip bzip2                       # payload compressors: test guests, extract-vmlinux
 	zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev  # minivmm decompresses a bzImage's payload

@@ -54,6 +54,13 @@ struct share_option {
 };
 #define VM_SHARES_MAX 8
 
+/* --dtb: whether the guest gets a device tree (boot/dtb.c). */
+enum dtb_mode {
+	DTB_AUTO,   /* minivmm's tree, when the kernel reads one (kernel_reads_dtb) */
+	DTB_OFF,    /* none */
+	DTB_FILE,   /* the user's tree (dtb_path), /chosen filled in */
+};
+
 /* --console-device: which device carries the guest's console. */
 enum console_device { CONSOLE_DEVICE_SERIAL, CONSOLE_DEVICE_VIRTIO };
 
@@ -97,6 +104,9 @@ struct vm_config {
 	const char *modules_dir;     /* --modules: where the guest's modules are */
 	const char *gdb_addr;        /* --gdb tcp:PORT or unix:PATH; NULL: no stub */
 	bool gdb_wait;               /* --gdb-wait: hold the first instruction for gdb */
+	enum dtb_mode dtb;           /* --dtb auto|off|FILE */
+	const char *dtb_path;        /* DTB_FILE */
+	const char *dump_dtb_path;   /* --dump-dtb: write the tree there and exit */
 };
 
 /* Whether the machine has a PCI device (a virtio one): then the host

@@ -38,6 +38,10 @@ const char *machine_input_file(const struct vm_config *cfg, size_t i, const char
 		*what = "the --disk";
 		return cfg->disks[i].path;
 	}
+	if (i - cfg->ndisks == 0 && cfg->dtb_path) {
+		*what = "the --dtb file";
+		return cfg->dtb_path;
+	}
 	*what = NULL;
 	return NULL;
 }
@@ -133,7 +137,8 @@ static int machine_read_images(struct machine *m, struct error *err)
 {
 	const struct vm_config *cfg = m->cfg;
 	if (image_file_read(&m->kernel_file, cfg->kernel_path, err) < 0 ||
-	    kernel_parse(&m->kernel_file, &cfg->kernel_req, &m->kernel, err) < 0)
+	    kernel_parse(&m->kernel_file, &cfg->kernel_req, &m->kernel, err) < 0 ||
+	    machine_dtb_decide(m, err) < 0)
 		return -1;
 	if (cfg->initrd_path) {
 		if (image_file_read(&m->initrd_file, cfg->initrd_path, err) < 0)
@@ -328,13 +333,17 @@ static int machine_boot_data(struct machine *m, struct error *err)
 	struct guest_memory *mem = &m->vm.mem;
 	const struct guest_image *initrd = m->initrd_file.data ? &m->initrd : NULL;
 	uint64_t rsdp = 0;
-	if (gdt_build(mem, err) < 0 ||
-	    acpi_tables_build(mem, m->cfg->ncpus, vm_config_has_pci(m->cfg), &rsdp, err) < 0)
+	/* A guest handed a device tree gets no MADT: Linux would register
+	 * its CPUs and IOAPIC twice (acpi_tables_build_madt says why). */
+	if (gdt_build(mem, err) < 0 || machine_dtb_build(m, err) < 0 ||
+	    acpi_tables_build_madt(mem, m->cfg->ncpus, vm_config_has_pci(m->cfg), !m->dtb_pass,
+				   &rsdp, err) < 0)
 		return -1;
 	if (m->kernel.protocol == KERNEL_BOOT_PVH)
 		return pvh_start_info_build(mem, initrd, m->cmdline,
 					    cmdline_limit(&m->kernel.setup_header), rsdp, err);
 	if (boot_params_build(mem, &m->kernel, initrd, m->cmdline, rsdp, err) < 0 ||
+	    (m->dtb_pass && setup_data_add_dtb(mem, m->dtb, err) < 0) ||
 	    page_tables_build(mem, err) < 0)
 		return -1;
 	return 0;
@@ -418,6 +427,8 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		m->report_on = true;
 	}
 	if ((cfg->dump_path && machine_check_dump_path(cfg, err) < 0) ||
+	    (cfg->dump_dtb_path &&
+	     machine_check_output_path(cfg, "--dump-dtb", cfg->dump_dtb_path, "tree", err) < 0) ||
 	    machine_read_images(m, err) < 0 ||
 	    (cfg->command && machine_command_prepare(m, err) < 0) ||
 	    machine_open_disks(m, err) < 0 ||
@@ -442,8 +453,12 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 	 * first; /dev/kvm only then. */
 	if (kvm_vm_map_ram(&m->vm, &vm_cfg, err) < 0 ||
 	    machine_load(m, err) < 0 ||
-	    machine_boot_data(m, err) < 0 ||
-	    (run_timeline_mark(timeline, RUN_EVENT_IMAGES_LOADED), 0) ||
+	    machine_boot_data(m, err) < 0)
+		return -1;
+	/* --dump-dtb: the tree is all this run makes; /dev/kvm is not needed. */
+	if (cfg->dump_dtb_path)
+		return machine_dtb_write_dump(m, err) < 0 ? -1 : 1;
+	if ((run_timeline_mark(timeline, RUN_EVENT_IMAGES_LOADED), 0) ||
 	    kvm_system_open(&m->sys, cfg->kvm_path, err) < 0 ||
 	    kvm_system_check_vcpus(&m->sys, cfg->ncpus, err) < 0 ||
 	    kvm_vm_create(&m->vm, &m->sys, &vm_cfg, err) < 0 ||
@@ -754,6 +769,9 @@ void machine_teardown(struct machine *m)
 	kvm_system_close(&m->sys);
 	image_file_free(&m->kernel_file);
 	image_file_free(&m->initrd_file);
+	image_file_free(&m->dtb_file);
+	free(m->dtb);
+	m->dtb = NULL;
 	for (size_t i = 0; m->raw_files && i < m->cfg->nraw_loads; i++)
 		image_file_free(&m->raw_files[i]);
 	free(m->raw_files);

@@ -100,6 +100,12 @@ struct machine {
 	struct guest_kernel_image kernel;
 	struct guest_image initrd;
 	struct image_list images;         /* everything placed in guest RAM */
+	/* The device tree (machine_dtb.c): the --dtb FILE as read, the tree
+	 * built for this boot (DTB_MAX_SIZE bytes, NULL: none), and whether
+	 * the guest gets it. */
+	struct image_file dtb_file;
+	void *dtb;
+	bool dtb_pass;
 
 	struct kvm_system sys;
 	struct kvm_vm vm;
@@ -160,7 +166,8 @@ struct machine {
 
 /* Reads and checks the images, creates the VM, loads and builds everything
  * the guest needs, marking the stages in timeline.  Every failure is a
- * setup error (exit status 2). */
+ * setup error (exit status 2).  Returns 1 when --dump-dtb has written the
+ * tree: then no VM exists and the guest must not run. */
 int machine_setup(struct machine *m, const struct vm_config *cfg,
 		  struct run_timeline *timeline, struct error *err);
 
@@ -175,8 +182,16 @@ int machine_report(struct machine *m, int status, const char *reason, struct err
 
 void machine_teardown(struct machine *m);
 
+/* The device tree of a boot (machine_dtb.c).  decide: after kernel_parse,
+ * reads the --dtb FILE and sets m->dtb_pass (auto: the kernel reads a tree
+ * and boots through the 64-bit entry).  build: once the images are placed,
+ * the tree when it is passed or dumped.  write_dump: --dump-dtb. */
+int machine_dtb_decide(struct machine *m, struct error *err);
+int machine_dtb_build(struct machine *m, struct error *err);
+int machine_dtb_write_dump(struct machine *m, struct error *err);
+
 /* The user's input files (machine.c), for the rule that no file of a run
- * is two of them: the i-th (kernel, initrd, --load, --fw-cfg, --disk),
+ * is two of them: the i-th (kernel, initrd, --load, --fw-cfg, --disk, --dtb),
  * with *what saying which option it is ("the --kernel image"); NULL with
  * *what set for an option not given, NULL with *what NULL past the last.
  * machine_is_file: path names the file st is ("-" never does). */

@@ -77,6 +77,13 @@ int main(int argc, char **argv)
 		status = main_setup_status(&err);
 		reason = err.msg;
 		fprintf(stderr, "minivmm: %s\n", reason);
+	} else if (setup > 0) {
+		/* --dump-dtb wrote the tree, as QEMU's dumpdtb does. */
+		status = EXIT_GUEST_OFF;
+		reason = "--dump-dtb: the device tree was written";
+		console_close(&m.console);
+		if (cfg.verbose)
+			fprintf(stderr, "minivmm: %s to %s\n", reason, cfg.dump_dtb_path);
 	} else {
 		status = machine_run(&m);
 		reason = m.stop.reason;

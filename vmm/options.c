@@ -72,6 +72,14 @@ static const char options_help[] =
 	"                       single steps, Ctrl-C; --timeout stops while gdb holds\n"
 	"                       the guest; a port in use exits 2\n"
 	"  --gdb-wait           with --gdb: hold the first instruction until gdb attaches\n"
+	"  --dtb auto|off|FILE  a device tree for the kernel (boot_params setup_data,\n"
+	"                       64-bit boot only): auto (default) builds one when the\n"
+	"                       kernel reads it (CONFIG_OF_EARLY_FLATTREE, seen in the\n"
+	"                       vmlinux minivmm loads), off never, FILE passes FILE with\n"
+	"                       /chosen filled in (./auto for a file named auto).  With\n"
+	"                       a tree the ACPI tables have no MADT\n"
+	"  --dump-dtb FILE      write the device tree this boot would pass to FILE and\n"
+	"                       exit 0 (the guest does not run)\n"
 	"  --boot PROTOCOL      auto (default: PVH when the ELF has the note), linux64, pvh\n"
 	"  --kernel-addr ADDR   load the kernel at ADDR (rounded up to the alignment)\n"
 	"  --kernel-align N     alignment for --kernel-addr (default: the image's own)\n"
@@ -382,6 +390,7 @@ static int options_check_stdin(struct vm_config *cfg, struct error *err)
 		n += strcmp(cfg->raw_loads[i].path, "-") == 0;
 	for (size_t i = 0; i < cfg->nfw_cfg_files; i++)
 		n += cfg->fw_cfg_files[i].path && strcmp(cfg->fw_cfg_files[i].path, "-") == 0;
+	n += cfg->dtb_path && strcmp(cfg->dtb_path, "-") == 0;
 	if (n > 1)
 		return error_set(err, "stdin ('-') can feed only one image, not %d", n);
 	cfg->stdin_is_image = n == 1;
@@ -409,7 +418,7 @@ enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIME
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
        OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT, OPT_DISK, OPT_NO_RNG,
        OPT_CONSOLE_DEVICE, OPT_SHARE, OPT_MODULES, OPT_FAIL_ON,
-       OPT_GDB, OPT_GDB_WAIT };
+       OPT_GDB, OPT_GDB_WAIT, OPT_DTB, OPT_DUMP_DTB };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -434,6 +443,8 @@ static const struct option options_long[] = {
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+	{ "dtb", required_argument, NULL, OPT_DTB },
+	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
@@ -490,6 +501,18 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 		cfg->gdb_addr = optarg;
 		return 0;
 	case OPT_GDB_WAIT: cfg->gdb_wait = true; return 0;
+	case OPT_DTB:
+		if (optarg[0] == '\0')
+			return error_set(err, "--dtb: expected auto, off or a file");
+		cfg->dtb = strcmp(optarg, "auto") == 0 ? DTB_AUTO
+			 : strcmp(optarg, "off") == 0 ? DTB_OFF : DTB_FILE;
+		cfg->dtb_path = cfg->dtb == DTB_FILE ? optarg : NULL;
+		return 0;
+	case OPT_DUMP_DTB:
+		if (optarg[0] == '\0')
+			return error_set(err, "--dump-dtb: the path must not be empty");
+		cfg->dump_dtb_path = optarg;
+		return 0;
 	case OPT_DISK: return options_add_disk(cfg, optarg, err);
 	case OPT_NO_RNG: cfg->rng = false; return 0;
 	case OPT_CONSOLE_DEVICE: return options_set_console_device(cfg, optarg, err);
@@ -573,6 +596,10 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 		return error_set(err, "--gdb-wait needs --gdb tcp:PORT or unix:PATH: who would attach?"), OPTIONS_ERROR;
 	if (cfg->dump_on && !cfg->dump_path)
 		return error_set(err, "--dump-on needs --dump PATH: where would the dump go?"), OPTIONS_ERROR;
+	if (cfg->dump_dtb_path && cfg->dtb == DTB_OFF)
+		return error_set(err, "--dump-dtb with --dtb off: there is no tree to write"), OPTIONS_ERROR;
+	if (cfg->dump_dtb_path && cfg->command)
+		return error_set(err, "--dump-dtb describes a boot, not a command: leave out -- CMD"), OPTIONS_ERROR;
 	if (options_check_stdin(cfg, err) < 0 || options_finish_command(cfg, err) < 0)
 		return OPTIONS_ERROR;
 	return OPTIONS_RUN;

@@ -607,7 +607,7 @@ for s in 0 2 4 10 124; do
 done
 grep -qE '^[[:space:]]*odd[[:space:]].*debug-exit' "$tmp/out" || why+="no line for the odd debug-exit statuses; "
 for opt in --kernel --initrd --boot --kernel-addr --kernel-align --initrd-addr --initrd-align --share --modules \
-	--load --fw-cfg --print-images --dump --dump-on --fail-on --gdb --gdb-wait; do
+	--load --fw-cfg --print-images --dump --dump-on --fail-on --gdb --gdb-wait --dtb --dump-dtb; do
 	grep -q -- "  $opt" "$tmp/out" || why+="$opt not described; "
 done
 if [ -z "$why" ]; then ok help; else fail help "${why%; }"; fi

@@ -65,5 +65,7 @@
 #define GUEST_EXIT_FWCFG_PASS  0x2a        /* fwcfg.c: every check passed: 85 */
 #define GUEST_EXIT_OUTER_ENTRY 0x7b        /* a payload bzImage's own entry ran: 247 */
 #define GUEST_EXIT_VIRTIO_PASS 0x29        /* virtio.c: every check passed: 83 */
+#define GUEST_EXIT_DTB_PASS    0x28        /* dtb.c: the tree matched: 81 */
+#define GUEST_EXIT_DTB_NONE    0x27        /* dtb.c: no tree in setup_data: 79 */
 
 #endif

@@ -38,6 +38,11 @@
 #                         format minivmm does not know) with the size
 #                         appended; its own code (outer.c) only exits with
 #                         status 247
+#   dtb.elf               an ELF kernel (linked like check-elf.elf) that walks
+#                         the device tree of setup_data with libfdt, built
+#                         freestanding from the sources in Debian's
+#                         linux-source-6.1 (scripts/dtc/libfdt), and checks it
+#                         against boot_params
 #   foreign.bzimage       a kernel that only implements the Linux boot
 #                         protocol, as memtest86+ is: not relocatable, its
 #                         payload gzip data that is no ELF, its file 15
@@ -83,7 +88,7 @@ GUEST_PAYLOAD_LINK_ADDR := 0x1000000
 GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin flood panic reset smp acpi-off pvpanic \
 	fwcfg pattern virtio gdb \
 	$(GUEST_PAYLOAD_FORMATS:%=payload-%) foreign
-GUEST_ELF_NAMES     := check-elf check-pvh
+GUEST_ELF_NAMES     := check-elf check-pvh dtb
 GUEST_NAMES  := $(GUEST_BZIMAGE_NAMES) $(GUEST_ELF_NAMES)
 GUEST_IMAGES := $(GUEST_BZIMAGE_NAMES:%=$(GUEST_OUT)/%.bzimage) \
 	$(GUEST_ELF_NAMES:%=$(GUEST_OUT)/%.elf)
@@ -220,3 +225,28 @@ $(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_
   $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OBJ)/payload-blob-%.o) \
   $(GUEST_OBJ)/header-foreign.o $(GUEST_OBJ)/foreign-payload.gz $(GUEST_OBJ)/payload-blob-foreign.o \
   $(GUEST_OBJ)/foreign-tail.o
+
+# libfdt for dtb.elf: Debian ships only the built library (libfdt-dev), no
+# sources, but linux-source-6.1 (already needed for the minimal kernel)
+# carries libfdt's in scripts/dtc/libfdt (GPL-2.0-or-later OR BSD-2-Clause).
+# fdt.c and fdt_ro.c, the read-only part, are built with the guests' own
+# flags; fdt-libc.c gives them the few C library functions they call.
+GUEST_LIBFDT_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
+GUEST_LIBFDT := $(GUEST_OBJ)/libfdt
+GUEST_LIBFDT_FILES := fdt.c fdt_ro.c fdt.h libfdt.h libfdt_env.h libfdt_internal.h
+$(GUEST_LIBFDT)/.unpacked:
+	@[ -r $(GUEST_LIBFDT_TARBALL) ] || { echo "$(GUEST_LIBFDT_TARBALL) not found: install linux-source-6.1 (scripts/install-deps.sh)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	tar -xJf $(GUEST_LIBFDT_TARBALL) -C $(dir $@) --strip-components=4 \
+	  $(GUEST_LIBFDT_FILES:%=linux-source-6.1/scripts/dtc/libfdt/%)
+	@touch $@
+$(GUEST_OBJ)/libfdt-%.o: $(GUEST_LIBFDT)/.unpacked
+	$(GUEST_CC) $(GUEST_CFLAGS) -I$(GUEST_LIBFDT) -c -o $@ $(GUEST_LIBFDT)/$*.c
+$(GUEST_OBJ)/dtb.o: $(GUEST_LIBFDT)/.unpacked
+$(GUEST_OBJ)/dtb.o: GUEST_CFLAGS += -I$(GUEST_LIBFDT)
+$(GUEST_OUT)/dtb.elf: $(GUEST_COMMON_OBJS) $(GUEST_OBJ)/form-elf.o $(GUEST_OBJ)/dtb.o \
+		$(GUEST_OBJ)/fdt-libc.o $(GUEST_OBJ)/libfdt-fdt.o $(GUEST_OBJ)/libfdt-fdt_ro.o \
+		$(GUEST_SRC)/guest-elf.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_ELF_LDFLAGS) \
+	  -Wl,--defsym=GUEST_LINK_BASE=$(GUEST_ELF_LINK_ADDR) -Wl,-e,startup_64 \
+	  -o $@ $(filter %.o,$^)

@@ -31,7 +31,7 @@ for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage flood.bz
 	 smp.bzimage acpi-off.bzimage pvpanic.bzimage fwcfg.bzimage pattern.bzimage virtio.bzimage \
 	 check-elf.elf check-pvh.elf payload-gzip.bzimage payload-bzip2.bzimage \
 	 payload-lzma.bzimage payload-xz.bzimage payload-lz4.bzimage payload-zstd.bzimage \
-	 payload-none.bzimage; do
+	 payload-none.bzimage dtb.elf; do
 	if [ ! -f "$GUESTDIR/$g" ]; then
 		echo "$0: $GUESTDIR/$g is missing (make guests)" >&2
 		exit 2
@@ -82,6 +82,8 @@ fi
 . "$here/cases-fwcfg.sh"
 # shellcheck source=tests/guests/cases-virtio.sh
 . "$here/cases-virtio.sh"
+# shellcheck source=tests/guests/cases-dtb.sh
+. "$here/cases-dtb.sh"
 # shellcheck source=tests/guests/cases-dump.sh
 . "$here/cases-dump.sh"
 # shellcheck source=tests/guests/cases-trace.sh

@@ -348,6 +348,41 @@ START_TEST(dump_options)
 }
 END_TEST
 
+/* --dtb auto|off|FILE (auto by default) and --dump-dtb FILE. */
+START_TEST(dtb_options)
+{
+	struct vm_config cfg;
+	struct error err;
+	ck_assert_int_eq(parse(ARGV("--kernel", "k"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.dtb, DTB_AUTO);
+	ck_assert_ptr_null(cfg.dtb_path);
+	ck_assert_ptr_null(cfg.dump_dtb_path);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dtb", "off"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.dtb, DTB_OFF);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dtb", "board.dtb", "--dump-dtb", "out.dtb"),
+			       &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.dtb, DTB_FILE);
+	ck_assert_str_eq(cfg.dtb_path, "board.dtb");
+	ck_assert_str_eq(cfg.dump_dtb_path, "out.dtb");
+	/* The last one counts; ./auto is a file. */
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dtb", "x.dtb", "--dtb", "auto"), &cfg, &err),
+			 OPTIONS_RUN);
+	ck_assert_int_eq(cfg.dtb, DTB_AUTO);
+	ck_assert_ptr_null(cfg.dtb_path);
+	ck_assert_int_eq(parse(ARGV("--kernel", "k", "--dtb", "./auto"), &cfg, &err), OPTIONS_RUN);
+	ck_assert_int_eq(cfg.dtb, DTB_FILE);
+
+	expect_error(ARGV("--kernel", "k", "--dtb", ""), "--dtb: expected auto, off or a file");
+	expect_error(ARGV("--kernel", "k", "--dtb"), "'--dtb' needs a value");
+	expect_error(ARGV("--kernel", "k", "--dump-dtb", ""), "--dump-dtb: the path must not be empty");
+	expect_error(ARGV("--kernel", "k", "--dtb", "off", "--dump-dtb", "t.dtb"),
+		     "--dump-dtb with --dtb off: there is no tree to write");
+	expect_error(ARGV("--kernel", "k", "--dump-dtb", "t.dtb", "--", "true"),
+		     "--dump-dtb describes a boot, not a command");
+	expect_error(ARGV("--kernel", "-", "--dtb", "-"), "stdin ('-') can feed only one image, not 2");
+}
+END_TEST
+
 /* --fail-on: kind names in any order, or all; anything else is a usage
  * error in one line that lists the kinds. */
 START_TEST(fail_on_kinds)
@@ -598,6 +633,7 @@ Suite *options_suite(void)
 	tcase_add_test(t, placement_options);
 	tcase_add_test(t, fw_cfg_files);
 	tcase_add_test(t, dump_options);
+	tcase_add_test(t, dtb_options);
 	tcase_add_test(t, device_options);
 	tcase_add_test(t, command_options);
 	tcase_add_test(t, dump_wanted_by_status);

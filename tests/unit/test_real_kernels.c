@@ -89,6 +89,12 @@ START_TEST(test_real_cloud_kernel)
 	bool builtin = true;
 	ck_assert_msg(kernel_has_builtin_virtiofs(&kernel, &builtin, &err) == 0, "%s", err.msg);
 	ck_assert_msg(!builtin, "%s: the cloud kernel's virtio-fs is a module", path);
+	/* Debian's kernels have no CONFIG_OF: --dtb auto passes them no tree. */
+	struct guest_kernel_image parsed;
+	struct load_request req = { 0 };
+	ck_assert_msg(kernel_parse(&kernel, &req, &parsed, &err) == 0, "%s", err.msg);
+	ck_assert_msg(!kernel_reads_dtb(&kernel), "%s: the cloud kernel reads no device tree", path);
+	bzimage_vmlinux_release(&kernel);
 
 	/* Beside the kernel, as the package unpacks. */
 	struct kernel_module_list list;
@@ -130,6 +136,16 @@ START_TEST(test_real_minimal_kernel)
 	bool builtin = false;
 	ck_assert_msg(kernel_has_builtin_virtiofs(&kernel, &builtin, &err) == 0, "%s", err.msg);
 	ck_assert_msg(builtin, "%s: the minimal kernel has virtio-fs built in", path);
+	/* images/minimal-kernel.config has no CONFIG_OF: --dtb auto passes it
+	 * no tree, so every test that boots it sees the machine it always
+	 * did (tests/box/dtb-tests.sh says why a CONFIG_OF build is not the
+	 * shared one). */
+	struct guest_kernel_image parsed;
+	struct load_request req = { 0 };
+	ck_assert_msg(kernel_parse(&kernel, &req, &parsed, &err) == 0, "%s", err.msg);
+	ck_assert_msg(!kernel_reads_dtb(&kernel), "%s: the minimal kernel reads a device tree",
+		      path);
+	bzimage_vmlinux_release(&kernel);
 	/* Unless the host happens to have its release's modules, no folder is
 	 * found and none is needed. */
 	char *host = NULL;

@@ -280,10 +280,11 @@ START_TEST(test_reserve_linux64)
 {
 	struct image_list list;
 	reserve(&list, KERNEL_BOOT_LINUX64);
-	ck_assert_uint_eq(list.count, 6);
+	ck_assert_uint_eq(list.count, 7);
 	assert_records_sane(&list);
 	assert_record(&list, "gdt+idt", LAYOUT_GDT, LAYOUT_IDT + 8 - LAYOUT_GDT);
 	assert_record(&list, "acpi-tables", LAYOUT_ACPI_TABLES, LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES);
+	assert_record(&list, "device-tree", LAYOUT_DTB, LAYOUT_DTB_END - LAYOUT_DTB);
 	assert_record(&list, "zero-page", LAYOUT_ZERO_PAGE, 0x1000);
 	assert_record(&list, "boot-stack", 0x8000, 0x1000);
 	assert_record(&list, "page-tables", LAYOUT_PML4, (2 + LAYOUT_PD_COUNT) * 0x1000);
@@ -315,8 +316,10 @@ START_TEST(test_reserve_pvh)
 	assert_record(&list, "acpi-tables", LAYOUT_ACPI_TABLES, LAYOUT_ACPI_END - LAYOUT_ACPI_TABLES);
 	assert_record(&list, "pvh-start-info", LAYOUT_PVH_START_INFO, 0x1000);
 	assert_record(&list, "cmdline", LAYOUT_CMDLINE, CMDLINE_LEN + 1);
-	/* No zero page, stack or page tables: the PVH entry uses none. */
+	/* No zero page, stack or page tables: the PVH entry uses none; nor
+	 * a device tree, which only boot_params' setup_data carries. */
 	ck_assert_ptr_null(find_record(&list, "zero-page"));
+	ck_assert_ptr_null(find_record(&list, "device-tree"));
 	ck_assert_ptr_null(find_record(&list, "boot-stack"));
 	ck_assert_ptr_null(find_record(&list, "page-tables"));
 	ck_assert_ptr_null(image_list_overlap(&list, LAYOUT_ZERO_PAGE, LAYOUT_CMDLINE));

@@ -46,6 +46,7 @@
 	X(cmdline)       \
 	X(e820)          \
 	X(boot_params)   \
+	X(dtb)           \
 	X(page_tables)   \
 	X(gdt)           \
 	X(vcpu_state)    \
