@@ -1,8 +1,8 @@
-/* Writes small seed inputs for the ELF, PVH-note, virtqueue and PCI fuzz
- * targets (built with the host compiler by tests/fuzz/fuzz.mk, no
- * sanitizers):
+/* Writes small seed inputs for the ELF, PVH-note, virtqueue, PCI, port
+ * I/O and fw_cfg fuzz targets (built with the host compiler by
+ * tests/fuzz/fuzz.mk, no sanitizers):
  *
- *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR
+ *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR
  *
  * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
  * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
@@ -14,7 +14,11 @@
  * buffer across the hole in its RAM (input layout: fuzz_virtq.h).
  * PCI_DIR gets a driver bringing fuzz_pci.c's virtio device up (virtio
  * 1.2 §3.1.1 over §4.1) and using a queue, with and without the ring
- * features, and a few plain config accesses (layout: fuzz_pci.c). */
+ * features, and a few plain config accesses (layout: fuzz_pci.c).
+ * PORTIO_DIR gets the port I/O a Linux boot does to each device (the
+ * 8250 probe and console, the i8042 probe, rtc_cmos, PCI conf1, fw_cfg's
+ * signature and DMA reads, the ACPI sleep registers) and the ways it ends;
+ * FW_CFG_DIR the fw_cfg part alone (layout: fuzz_portio.h). */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +33,9 @@
 
 #include "boot/layout.h"
 #include "loader/loader.h"
+#include "tests/fuzz/fuzz_portio.h"
 #include "tests/fuzz/fuzz_virtq.h"
+#include "vmm/devices/fw_cfg.h"
 
 static unsigned char buf[1024];
 
@@ -329,10 +335,161 @@ static void pci_seeds(const char *dir)
 	write_file(dir, "seed-config.pci", pci, PCI_SEED_RAM + 15 * pci_ops);
 }
 
+/* ---- Port I/O seeds: 512 bytes of RAM, then 7-byte operations
+ * {port le16, flags, value le32} (fuzz_portio.h) ---- */
+
+static unsigned char pio[FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * 128];
+static size_t pio_ops;
+
+static void pio_op(uint16_t port, uint8_t flags, uint32_t value)
+{
+	size_t at = FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * pio_ops++;
+	pio[at] = (unsigned char)port;
+	pio[at + 1] = (unsigned char)(port >> 8);
+	pio[at + 2] = flags;
+	for (int i = 0; i < 4; i++)
+		pio[at + 3 + i] = (unsigned char)(value >> (8 * i));
+}
+
+static void pio_out8(uint16_t port, uint8_t v) { pio_op(port, FUZZ_PORTIO_WRITE, v); }
+static void pio_in8(uint16_t port) { pio_op(port, 0, 0); }
+
+static void pio_ram_be(size_t off, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pio[off + i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+}
+
+static void pio_write(const char *dir, const char *name)
+{
+	write_file(dir, name, pio, FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * pio_ops);
+	memset(pio, 0, sizeof(pio));
+	pio_ops = 0;
+}
+
+/* fw_cfg (QEMU docs/specs/fw_cfg.rst), as Linux's qemu_fw_cfg driver and
+ * its kdump registration use it: the signature and ID through the
+ * selector and data ports, the DMA signature, then DMA reads of the file
+ * directory and a file, and a DMA write of etc/vmcoreinfo (key 0x20, the
+ * first file by name in fuzz_portio.c).  Descriptors at 0x100, 0x120 and
+ * 0x140; buffers at 0x180 and up. */
+static void pio_fw_cfg(void)
+{
+	const uint16_t base = LAYOUT_PORT_FW_CFG;
+	pio_op(base + FW_CFG_PORT_SELECTOR, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE2, FW_CFG_SIGNATURE);
+	pio_op(base + FW_CFG_PORT_DATA, FUZZ_PORTIO_COUNT(4), 0);            /* rep insb */
+	pio_op(base + FW_CFG_PORT_SELECTOR, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE2, FW_CFG_ID);
+	pio_op(base + FW_CFG_PORT_DATA, FUZZ_PORTIO_COUNT(4), 0);
+	pio_op(base + FW_CFG_PORT_DMA_HIGH, FUZZ_PORTIO_SIZE4, 0);
+	pio_op(base + FW_CFG_PORT_DMA_LOW, FUZZ_PORTIO_SIZE4, 0);
+	pio_ram_be(0x100, (uint32_t)FW_CFG_FILE_DIR << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ, 4);
+	pio_ram_be(0x104, 4 + 3 * FW_CFG_DIR_ENTRY_SIZE, 4);
+	pio_ram_be(0x108, 0x180, 8);
+	pio_ram_be(0x120, (uint32_t)0x22 << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ, 4);
+	pio_ram_be(0x124, 32, 4);
+	pio_ram_be(0x128, 0x1c0, 8);
+	pio_ram_be(0x140, (uint32_t)0x20 << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_WRITE, 4);
+	pio_ram_be(0x144, FW_CFG_VMCOREINFO_SIZE, 4);
+	pio_ram_be(0x148, 0x1e0, 8);
+	/* { le16 host_format, le16 guest_format ELF, le32 size, le64 paddr } */
+	pio[0x1e2] = FW_CFG_VMCOREINFO_FORMAT_ELF;
+	pio[0x1e5] = 0x10;
+	pio[0x1e9] = 0x10;
+	for (uint32_t d = 0x100; d <= 0x140; d += 0x20) {
+		pio_op(base + FW_CFG_PORT_DMA_HIGH, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4, 0);
+		pio_op(base + FW_CFG_PORT_DMA_LOW, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4,
+		       __builtin_bswap32(d));
+	}
+}
+
+static void portio_seeds(const char *dir, const char *fw_cfg_dir)
+{
+	/* Linux's 8250 probe and set-up (drivers/tty/serial/8250/8250_port.c
+	 * autoconfig, over the PC16550D registers): IER scratch test, the
+	 * loopback test through MCR and MSR, the FIFO test through FCR and
+	 * IIR, the divisor latch for 115200 8n1, the interrupts on, a line
+	 * written polling LSR, the input read, the IIR read. */
+	const uint16_t com = LAYOUT_PORT_COM1;
+	pio_in8(com + 1);
+	pio_out8(com + 1, 0);
+	pio_in8(com + 1);
+	pio_out8(com + 1, 0x0f);
+	pio_in8(com + 1);
+	pio_out8(com + 7, 0xa5);
+	pio_in8(com + 7);
+	pio_out8(com + 4, 0x10 | 0x0a);         /* loopback, OUT2, RTS */
+	pio_in8(com + 6);
+	pio_out8(com + 4, 0x0b);
+	pio_out8(com + 2, 0x07);                /* FIFO on, both cleared */
+	pio_in8(com + 2);
+	pio_out8(com + 3, 0x80);                /* DLAB */
+	pio_out8(com + 0, 0x01);
+	pio_out8(com + 1, 0x00);
+	pio_out8(com + 3, 0x03);                /* 8n1 */
+	pio_out8(com + 1, 0x03);                /* RDI, THRI */
+	pio_in8(com + 2);
+	for (const char *c = "Linux\r\n"; *c; c++) {
+		pio_in8(com + 5);
+		pio_out8(com + 0, (uint8_t)*c);
+	}
+	pio_op(com + 0, FUZZ_PORTIO_COUNT(6), 0);
+	pio_in8(com + 5);
+	pio_in8(com + 2);
+	/* The i8042 probe Linux's i8042 driver does: status, the CTR read and
+	 * written back, the controller self test. */
+	pio_in8(LAYOUT_PORT_I8042_COMMAND);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0x20);
+	pio_in8(LAYOUT_PORT_I8042_DATA);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0x60);
+	pio_out8(LAYOUT_PORT_I8042_DATA, 0x45);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0xaa);
+	pio_in8(LAYOUT_PORT_I8042_DATA);
+	/* rtc_cmos: register A (update in progress?), B, the time, and a
+	 * CMOS byte written and read back (MC146818 data sheet). */
+	static const uint8_t rtc_regs[] = { 0x0a, 0x0b, 0x00, 0x02, 0x04, 0x07, 0x08, 0x09, 0x0d };
+	for (size_t i = 0; i < sizeof(rtc_regs); i++) {
+		pio_out8(LAYOUT_PORT_RTC, rtc_regs[i]);
+		pio_in8(LAYOUT_PORT_RTC + 1);
+	}
+	pio_out8(LAYOUT_PORT_RTC, 0x0b);
+	pio_out8(LAYOUT_PORT_RTC + 1, 0x02);
+	pio_out8(LAYOUT_PORT_RTC, 0x40);
+	pio_out8(LAYOUT_PORT_RTC + 1, 0x99);
+	pio_in8(LAYOUT_PORT_RTC + 1);
+	/* PCI conf1: the host bridge's ID, then an empty slot. */
+	pio_op(LAYOUT_PORT_PCI_CONFIG, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4, 0x80000000u);
+	pio_op(LAYOUT_PORT_PCI_CONFIG + 4, FUZZ_PORTIO_SIZE4, 0);
+	pio_op(LAYOUT_PORT_PCI_CONFIG, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4, 0x80000800u);
+	pio_op(LAYOUT_PORT_PCI_CONFIG + 6, FUZZ_PORTIO_SIZE2, 0);
+	pio_fw_cfg();
+	/* pvpanic's events read; ACPI (6.4 §4.8.3.7): WAK_STS cleared, a
+	 * sleep to S3 (answered by a wake), then S5 soft off. */
+	pio_in8(LAYOUT_PORT_PVPANIC);
+	pio_out8(LAYOUT_PORT_ACPI_SLEEP_STATUS, 0x80);
+	pio_out8(LAYOUT_PORT_ACPI_SLEEP_CONTROL, 3 << 2 | 1 << 5);
+	pio_in8(LAYOUT_PORT_ACPI_SLEEP_STATUS);
+	pio_out8(LAYOUT_PORT_ACPI_SLEEP_CONTROL, 5 << 2 | 1 << 5);
+	pio_write(dir, "seed-boot.portio");
+
+	/* The ends: a panic reported, a reset through the i8042 and ACPI, a
+	 * debug exit. */
+	pio_out8(LAYOUT_PORT_PVPANIC, 1);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0xfe);
+	pio_out8(LAYOUT_PORT_ACPI_RESET, 0x0e);
+	pio_out8(LAYOUT_PORT_DEBUG_EXIT, 0x21);
+	pio_write(dir, "seed-ends.portio");
+
+	pio_fw_cfg();
+	pio_write(fw_cfg_dir, "seed-dma.fw_cfg");
+	pio_fw_cfg();
+	pio_write(dir, "seed-fw_cfg.portio");
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR\n", argv[0]);
+	if (argc != 7) {
+		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR\n",
+			argv[0]);
 		return 2;
 	}
 	static const struct seed_seg vmlinux[] = {
@@ -350,5 +507,6 @@ int main(int argc, char **argv)
 	write_file(argv[2], "seed-linux-xen.note", buf, linux_notes(0, 0x1000010));
 	virtq_seeds(argv[3]);
 	pci_seeds(argv[4]);
+	portio_seeds(argv[5], argv[6]);
 	return 0;
 }
