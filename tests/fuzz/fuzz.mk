@@ -25,7 +25,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := bzimage elf pvh_note virtq pci portio fw_cfg payload
+FUZZ_NAMES   := bzimage elf pvh_note virtq pci portio fw_cfg payload modules
 FUZZ_OUT     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
@@ -35,7 +35,7 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror 
 # transport (whose init names the I/O thread it may be watched by).
 FUZZ_LIB_SRCS := $(wildcard common/*.c loader/*.c vmm/pci/*.c vmm/devices/*.c) kvm/guest_memory.c \
 	vmm/devices/virtio/virtq.c vmm/devices/virtio/virtio_pci.c vmm/io_thread.c vmm/io_bus.c \
-	vmm/stop.c
+	vmm/stop.c vmm/command_initramfs.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZ_BINS     := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
@@ -54,7 +54,8 @@ $(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
 
 # The seed writer runs on the host: plain compiler, no sanitizers.
 $(FUZZ_OUT)/fuzz_seeds: tests/fuzz/fuzz_seeds.c loader/loader.h tests/fuzz/fuzz_virtq.h \
-		       tests/fuzz/fuzz_portio.h vmm/devices/fw_cfg.h boot/layout.h
+		       tests/fuzz/fuzz_portio.h tests/fuzz/fuzz_modules.h vmm/devices/fw_cfg.h \
+		       boot/layout.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -Wall -Wextra -Werror -I. -o $@ $<
 
@@ -83,7 +84,7 @@ $(FUZZ_OUT)/seeds.stamp: $(FUZZ_OUT)/fuzz_seeds $(GUEST_IMAGES) $(FUZZ_PAYLOAD_S
 	@mkdir -p $(FUZZ_NAMES:%=$(FUZZ_OUT)/corpus-%)
 	$(FUZZ_OUT)/fuzz_seeds $(FUZZ_OUT)/corpus-elf $(FUZZ_OUT)/corpus-pvh_note \
 	  $(FUZZ_OUT)/corpus-virtq $(FUZZ_OUT)/corpus-pci $(FUZZ_OUT)/corpus-portio \
-	  $(FUZZ_OUT)/corpus-fw_cfg
+	  $(FUZZ_OUT)/corpus-fw_cfg $(FUZZ_OUT)/corpus-modules
 	cp $(filter %.bzimage,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-bzimage/
 	cp $(filter %.elf,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-elf/
 	for f in $(FUZZ_PAYLOAD_SEEDS); do cp $$f $(FUZZ_OUT)/corpus-payload/seed-$${f##*/}; done

@@ -1,8 +1,8 @@
 /* Writes small seed inputs for the ELF, PVH-note, virtqueue, PCI, port
- * I/O and fw_cfg fuzz targets (built with the host compiler by
+ * I/O, fw_cfg and modules fuzz targets (built with the host compiler by
  * tests/fuzz/fuzz.mk, no sanitizers):
  *
- *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR
+ *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR MODULES_DIR
  *
  * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
  * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
@@ -18,7 +18,10 @@
  * PORTIO_DIR gets the port I/O a Linux boot does to each device (the
  * 8250 probe and console, the i8042 probe, rtc_cmos, PCI conf1, fw_cfg's
  * signature and DMA reads, the ACPI sleep registers) and the ways it ends;
- * FW_CFG_DIR the fw_cfg part alone (layout: fuzz_portio.h). */
+ * FW_CFG_DIR the fw_cfg part alone (layout: fuzz_portio.h).  MODULES_DIR
+ * gets modules folders as -- CMD finds them (modules.order or
+ * modules.dep, modules built in, a gzip-compressed module) and a command
+ * (layout: fuzz_modules.h). */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +36,7 @@
 
 #include "boot/layout.h"
 #include "loader/loader.h"
+#include "tests/fuzz/fuzz_modules.h"
 #include "tests/fuzz/fuzz_portio.h"
 #include "tests/fuzz/fuzz_virtq.h"
 #include "vmm/devices/fw_cfg.h"
@@ -485,11 +489,149 @@ static void portio_seeds(const char *dir, const char *fw_cfg_dir)
 	pio_write(dir, "seed-fw_cfg.portio");
 }
 
+/* ---- Modules seeds: a modules folder and a command (fuzz_modules.h) ---- */
+
+static unsigned char mods[8192];
+static size_t mods_len;
+
+static void mods_part(const void *data, size_t len)
+{
+	if (mods_len)
+		mods_len += (size_t)sprintf((char *)mods + mods_len, "%s", FUZZ_MODULES_SEP);
+	memcpy(mods + mods_len, data, len);
+	mods_len += len;
+}
+
+static void mods_text(const char *text) { mods_part(text, strlen(text)); }
+
+/* A kernel module as modpost and the linker leave it, reduced: an ET_REL
+ * x86-64 ELF64 with sections null, .modinfo ("key=value" strings with
+ * their NULs, include/linux/moduleparam.h MODULE_INFO) and .shstrtab. */
+static size_t ko(unsigned char *out, const char *name, const char *depends)
+{
+	static const char shstrtab[] = "\0.modinfo\0.shstrtab";
+	char info[256];
+	int n = snprintf(info, sizeof(info), "license=GPL%cdepends=%s%cretpoline=Y%cname=%s%c"
+			 "vermagic=6.1.0-fuzz-amd64 SMP preempt mod_unload modversions %c", 0,
+			 depends, 0, 0, name, 0, 0);
+	size_t info_off = sizeof(Elf64_Ehdr), str_off = info_off + (size_t)n;
+	size_t shoff = (str_off + sizeof(shstrtab) + 7) & ~(size_t)7;
+	memset(out, 0, shoff + 3 * sizeof(Elf64_Shdr));
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+			     EV_CURRENT, ELFOSABI_SYSV },
+		.e_type = ET_REL, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+		.e_shoff = shoff, .e_ehsize = sizeof(Elf64_Ehdr),
+		.e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 3, .e_shstrndx = 2,
+	};
+	Elf64_Shdr sh[3] = {
+		{ 0 },
+		{ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+		  .sh_offset = info_off, .sh_size = (uint64_t)n, .sh_addralign = 1 },
+		{ .sh_name = 10, .sh_type = SHT_STRTAB, .sh_offset = str_off,
+		  .sh_size = sizeof(shstrtab), .sh_addralign = 1 },
+	};
+	memcpy(out, &eh, sizeof(eh));
+	memcpy(out + info_off, info, (size_t)n);
+	memcpy(out + str_off, shstrtab, sizeof(shstrtab));
+	memcpy(out + shoff, sh, sizeof(sh));
+	return shoff + sizeof(sh);
+}
+
+static void mods_ko(const char *name, const char *depends)
+{
+	unsigned char k[1024];
+	mods_part(k, ko(k, name, depends));
+}
+
+static uint32_t crc32(const unsigned char *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int b = 0; b < 8; b++)
+			c = c >> 1 ^ (0xedb88320u & -(c & 1));
+	}
+	return ~c;
+}
+
+/* fuse.ko.gz as gzip -n writes a member (RFC 1952), its deflate data one
+ * stored block (RFC 1951 3.2.4), enough for zlib's inflate. */
+static void mods_ko_gz(const char *name, const char *depends)
+{
+	unsigned char k[1024], gz[1100];
+	size_t n = ko(k, name, depends), g = 0;
+	static const unsigned char head[] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	memcpy(gz, head, sizeof(head));
+	g = sizeof(head);
+	gz[g++] = 1;   /* BFINAL, stored */
+	gz[g++] = (unsigned char)n;
+	gz[g++] = (unsigned char)(n >> 8);
+	gz[g++] = (unsigned char)~n;
+	gz[g++] = (unsigned char)(~n >> 8);
+	memcpy(gz + g, k, n);
+	g += n;
+	uint32_t crc = crc32(k, n);
+	for (int i = 0; i < 4; i++)
+		gz[g++] = (unsigned char)(crc >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		gz[g++] = (unsigned char)(n >> (8 * i));
+	mods_part(gz, g);
+}
+
+static void modules_seeds(const char *dir)
+{
+	static const char order[] = "kernel/drivers/virtio_pci.ko\nkernel/drivers/virtio_console.ko\n"
+		"kernel/fs/virtiofs.ko\nkernel/fs/overlay.ko\nkernel/fs/fuse.ko\n";
+	static const char command[] = "sh\n-c\necho hello; ls /mnt\ncwd=/home/user\n"
+		"env=PATH=/usr/bin:/bin\nenv=TERM=dumb\nshare=minivmm-share0,/mnt";
+
+	/* Debian's cloud kernel, roughly: the virtio core built in, the rest
+	 * modules found through modules.order, fuse compressed; depends= in
+	 * .modinfo gives virtiofs -> fuse. */
+	mods_len = 0;
+	mods_text("kernel/drivers/virtio/virtio.ko\nkernel/drivers/virtio/virtio_ring.ko\n"
+		  "kernel/drivers/virtio/virtio_pci_modern_dev.ko\n");
+	mods_text("");
+	mods_text(order);
+	mods_ko("virtio_pci", "virtio_pci_modern_dev");
+	mods_ko("virtio_console", "");
+	mods_ko("virtiofs", "fuse");
+	mods_ko("overlay", "");
+	mods_ko_gz("fuse", "");
+	mods_text(command);
+	write_file(dir, "seed-order.modules", mods, mods_len);
+
+	/* modules.dep(5) instead, virtio_pci_modern_dev built in. */
+	mods_len = 0;
+	mods_text("kernel/drivers/virtio/virtio_pci_modern_dev.ko\n");
+	mods_text("kernel/drivers/virtio_pci.ko:\nkernel/drivers/virtio_console.ko:\n"
+		  "kernel/fs/virtiofs.ko: kernel/fs/fuse.ko.gz\nkernel/fs/overlay.ko:\n"
+		  "kernel/fs/fuse.ko.gz:\n");
+	mods_text(order);
+	mods_ko("virtio_pci", "virtio_pci_modern_dev");
+	mods_ko("virtio_console", "");
+	mods_ko("virtiofs", "fuse");
+	mods_ko("overlay", "");
+	mods_ko_gz("fuse", "");
+	mods_text("true");
+	write_file(dir, "seed-dep.modules", mods, mods_len);
+
+	/* Everything built in: no module at all. */
+	mods_len = 0;
+	mods_text("kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/char/virtio_console.ko\n"
+		  "kernel/fs/fuse/virtiofs.ko\nkernel/fs/overlayfs/overlay.ko\n");
+	for (int i = 1; i < FUZZ_MODULES_COMMAND; i++)
+		mods_text("");
+	mods_text(command);
+	write_file(dir, "seed-builtin.modules", mods, mods_len);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 7) {
-		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR\n",
-			argv[0]);
+	if (argc != 8) {
+		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR "
+			"MODULES_DIR\n", argv[0]);
 		return 2;
 	}
 	static const struct seed_seg vmlinux[] = {
@@ -508,5 +650,6 @@ int main(int argc, char **argv)
 	virtq_seeds(argv[3]);
 	pci_seeds(argv[4]);
 	portio_seeds(argv[5], argv[6]);
+	modules_seeds(argv[7]);
 	return 0;
 }
