@@ -11,6 +11,7 @@
 #define FUZZ_PORTIO_SIZE2    0x01
 #define FUZZ_PORTIO_SIZE4    0x02
 #define FUZZ_PORTIO_WRITE    0x04
+#define FUZZ_PORTIO_COALESCED 0x40   /* a write left in KVM's coalesced ring */
 #define FUZZ_PORTIO_COUNT(n) ((((n) - 1) & 7) << 3)   /* rep count 1-8 */
 
 #endif

@@ -436,6 +436,10 @@ static void portio_seeds(const char *dir, const char *fw_cfg_dir)
 		pio_in8(com + 5);
 		pio_out8(com + 0, (uint8_t)*c);
 	}
+	/* THRI off: the console's writes wait in KVM's coalesced ring. */
+	pio_out8(com + 1, 0x01);
+	for (const char *c = "[    0.000000] Linux version 6.1.0\r\n"; *c; c++)
+		pio_op(com + 0, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_COALESCED, (uint8_t)*c);
 	pio_op(com + 0, FUZZ_PORTIO_COUNT(6), 0);
 	pio_in8(com + 5);
 	pio_in8(com + 2);
