@@ -157,14 +157,34 @@ static void fuzz_command(const char *dir, const struct kernel_module_list *mods,
 	free(buf);
 }
 
+static char fuzz_dir[] = "/tmp/minivmm-fuzz-modules-XXXXXX";
+
+/* The scratch folder goes when libFuzzer exits (it calls exit). */
+static void fuzz_remove_dir(void)
+{
+	char path[4096];
+	for (size_t i = 0; i < sizeof(fuzz_modules_files) / sizeof(fuzz_modules_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", fuzz_dir, fuzz_modules_files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/init", fuzz_dir);
+	unlink(path);
+	for (size_t i = sizeof(fuzz_modules_dirs) / sizeof(fuzz_modules_dirs[0]); i-- > 0;) {
+		snprintf(path, sizeof(path), "%s/%s", fuzz_dir, fuzz_modules_dirs[i]);
+		rmdir(path);
+	}
+	rmdir(fuzz_dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[] = "/tmp/minivmm-fuzz-modules-XXXXXX";
+	char *dir = fuzz_dir;
 	static bool made;
 	if (!made) {
 		char sub[4096];
 		if (!mkdtemp(dir))
 			__builtin_trap();
+		atexit(fuzz_remove_dir);
 		for (size_t i = 0; i < sizeof(fuzz_modules_dirs) / sizeof(fuzz_modules_dirs[0]); i++) {
 			snprintf(sub, sizeof(sub), "%s/%s", dir, fuzz_modules_dirs[i]);
 			if (mkdir(sub, 0755) != 0)
