@@ -80,6 +80,11 @@ static int cpio_add(struct cpio_writer *w, const char *path, uint32_t mode, uint
 	size_t namelen = strlen(path);
 	if (namelen == 0)
 		return error_set(err, "cpio archive: an entry has an empty name");
+	/* The unpacker stops at the first entry of that name
+	 * (buffer-format.rst): only cpio_finish may write it. */
+	if (mode != 0 && strcmp(path, CPIO_TRAILER) == 0)
+		return error_set(err, "cpio archive: an entry named " CPIO_TRAILER " would end "
+				 "the archive");
 	/* namesize and filesize are 32-bit fields (8 hex digits). */
 	if (namelen + 1 > UINT32_MAX)
 		return error_set(err, "cpio archive: name too long");

@@ -426,7 +426,8 @@ void cpio_writer_free(struct cpio_writer *w);
 /* A directory or a regular file (perm: the permission bits, e.g. 0755),
  * owned by root, mtime 0.  A leading '/' in path is dropped; parents must
  * be added first, as the kernel's unpacker creates no missing ones.
- * Errors: a file over 4 GiB - 1, an empty name, out of memory. */
+ * Errors: a file over 4 GiB - 1, an empty name, the name "TRAILER!!!"
+ * (which would end the archive), out of memory. */
 int cpio_add_dir(struct cpio_writer *w, const char *path, uint32_t perm, struct error *err);
 int cpio_add_file(struct cpio_writer *w, const char *path, uint32_t perm, const void *data,
 		  size_t size, struct error *err);

@@ -1,8 +1,8 @@
-/* Writes small seed inputs for the ELF, PVH-note, virtqueue and PCI fuzz
- * targets (built with the host compiler by tests/fuzz/fuzz.mk, no
- * sanitizers):
+/* Writes small seed inputs for the ELF, PVH-note, virtqueue, PCI, port
+ * I/O, fw_cfg and modules fuzz targets (built with the host compiler by
+ * tests/fuzz/fuzz.mk, no sanitizers):
  *
- *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR
+ *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR MODULES_DIR
  *
  * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
  * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
@@ -14,7 +14,14 @@
  * buffer across the hole in its RAM (input layout: fuzz_virtq.h).
  * PCI_DIR gets a driver bringing fuzz_pci.c's virtio device up (virtio
  * 1.2 §3.1.1 over §4.1) and using a queue, with and without the ring
- * features, and a few plain config accesses (layout: fuzz_pci.c). */
+ * features, and a few plain config accesses (layout: fuzz_pci.c).
+ * PORTIO_DIR gets the port I/O a Linux boot does to each device (the
+ * 8250 probe and console, the i8042 probe, rtc_cmos, PCI conf1, fw_cfg's
+ * signature and DMA reads, the ACPI sleep registers) and the ways it ends;
+ * FW_CFG_DIR the fw_cfg part alone (layout: fuzz_portio.h).  MODULES_DIR
+ * gets modules folders as -- CMD finds them (modules.order or
+ * modules.dep, modules built in, a gzip-compressed module) and a command
+ * (layout: fuzz_modules.h). */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +36,10 @@
 
 #include "boot/layout.h"
 #include "loader/loader.h"
+#include "tests/fuzz/fuzz_modules.h"
+#include "tests/fuzz/fuzz_portio.h"
 #include "tests/fuzz/fuzz_virtq.h"
+#include "vmm/devices/fw_cfg.h"
 
 static unsigned char buf[1024];
 
@@ -329,10 +339,303 @@ static void pci_seeds(const char *dir)
 	write_file(dir, "seed-config.pci", pci, PCI_SEED_RAM + 15 * pci_ops);
 }
 
+/* ---- Port I/O seeds: 512 bytes of RAM, then 7-byte operations
+ * {port le16, flags, value le32} (fuzz_portio.h) ---- */
+
+static unsigned char pio[FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * 128];
+static size_t pio_ops;
+
+static void pio_op(uint16_t port, uint8_t flags, uint32_t value)
+{
+	size_t at = FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * pio_ops++;
+	pio[at] = (unsigned char)port;
+	pio[at + 1] = (unsigned char)(port >> 8);
+	pio[at + 2] = flags;
+	for (int i = 0; i < 4; i++)
+		pio[at + 3 + i] = (unsigned char)(value >> (8 * i));
+}
+
+static void pio_out8(uint16_t port, uint8_t v) { pio_op(port, FUZZ_PORTIO_WRITE, v); }
+static void pio_in8(uint16_t port) { pio_op(port, 0, 0); }
+
+static void pio_ram_be(size_t off, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pio[off + i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+}
+
+static void pio_write(const char *dir, const char *name)
+{
+	write_file(dir, name, pio, FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * pio_ops);
+	memset(pio, 0, sizeof(pio));
+	pio_ops = 0;
+}
+
+/* fw_cfg (QEMU docs/specs/fw_cfg.rst), as Linux's qemu_fw_cfg driver and
+ * its kdump registration use it: the signature and ID through the
+ * selector and data ports, the DMA signature, then DMA reads of the file
+ * directory and a file, and a DMA write of etc/vmcoreinfo (key 0x20, the
+ * first file by name in fuzz_portio.c).  Descriptors at 0x100, 0x120 and
+ * 0x140; buffers at 0x180 and up. */
+static void pio_fw_cfg(void)
+{
+	const uint16_t base = LAYOUT_PORT_FW_CFG;
+	pio_op(base + FW_CFG_PORT_SELECTOR, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE2, FW_CFG_SIGNATURE);
+	pio_op(base + FW_CFG_PORT_DATA, FUZZ_PORTIO_COUNT(4), 0);            /* rep insb */
+	pio_op(base + FW_CFG_PORT_SELECTOR, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE2, FW_CFG_ID);
+	pio_op(base + FW_CFG_PORT_DATA, FUZZ_PORTIO_COUNT(4), 0);
+	pio_op(base + FW_CFG_PORT_DMA_HIGH, FUZZ_PORTIO_SIZE4, 0);
+	pio_op(base + FW_CFG_PORT_DMA_LOW, FUZZ_PORTIO_SIZE4, 0);
+	pio_ram_be(0x100, (uint32_t)FW_CFG_FILE_DIR << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ, 4);
+	pio_ram_be(0x104, 4 + 3 * FW_CFG_DIR_ENTRY_SIZE, 4);
+	pio_ram_be(0x108, 0x180, 8);
+	pio_ram_be(0x120, (uint32_t)0x22 << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ, 4);
+	pio_ram_be(0x124, 32, 4);
+	pio_ram_be(0x128, 0x1c0, 8);
+	pio_ram_be(0x140, (uint32_t)0x20 << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_WRITE, 4);
+	pio_ram_be(0x144, FW_CFG_VMCOREINFO_SIZE, 4);
+	pio_ram_be(0x148, 0x1e0, 8);
+	/* { le16 host_format, le16 guest_format ELF, le32 size, le64 paddr } */
+	pio[0x1e2] = FW_CFG_VMCOREINFO_FORMAT_ELF;
+	pio[0x1e5] = 0x10;
+	pio[0x1e9] = 0x10;
+	for (uint32_t d = 0x100; d <= 0x140; d += 0x20) {
+		pio_op(base + FW_CFG_PORT_DMA_HIGH, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4, 0);
+		pio_op(base + FW_CFG_PORT_DMA_LOW, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4,
+		       __builtin_bswap32(d));
+	}
+}
+
+static void portio_seeds(const char *dir, const char *fw_cfg_dir)
+{
+	/* Linux's 8250 probe and set-up (drivers/tty/serial/8250/8250_port.c
+	 * autoconfig, over the PC16550D registers): IER scratch test, the
+	 * loopback test through MCR and MSR, the FIFO test through FCR and
+	 * IIR, the divisor latch for 115200 8n1, the interrupts on, a line
+	 * written polling LSR, the input read, the IIR read. */
+	const uint16_t com = LAYOUT_PORT_COM1;
+	pio_in8(com + 1);
+	pio_out8(com + 1, 0);
+	pio_in8(com + 1);
+	pio_out8(com + 1, 0x0f);
+	pio_in8(com + 1);
+	pio_out8(com + 7, 0xa5);
+	pio_in8(com + 7);
+	pio_out8(com + 4, 0x10 | 0x0a);         /* loopback, OUT2, RTS */
+	pio_in8(com + 6);
+	pio_out8(com + 4, 0x0b);
+	pio_out8(com + 2, 0x07);                /* FIFO on, both cleared */
+	pio_in8(com + 2);
+	pio_out8(com + 3, 0x80);                /* DLAB */
+	pio_out8(com + 0, 0x01);
+	pio_out8(com + 1, 0x00);
+	pio_out8(com + 3, 0x03);                /* 8n1 */
+	pio_out8(com + 1, 0x03);                /* RDI, THRI */
+	pio_in8(com + 2);
+	for (const char *c = "Linux\r\n"; *c; c++) {
+		pio_in8(com + 5);
+		pio_out8(com + 0, (uint8_t)*c);
+	}
+	/* THRI off: the console's writes wait in KVM's coalesced ring. */
+	pio_out8(com + 1, 0x01);
+	for (const char *c = "[    0.000000] Linux version 6.1.0\r\n"; *c; c++)
+		pio_op(com + 0, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_COALESCED, (uint8_t)*c);
+	pio_op(com + 0, FUZZ_PORTIO_COUNT(6), 0);
+	pio_in8(com + 5);
+	pio_in8(com + 2);
+	/* The i8042 probe Linux's i8042 driver does: status, the CTR read and
+	 * written back, the controller self test. */
+	pio_in8(LAYOUT_PORT_I8042_COMMAND);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0x20);
+	pio_in8(LAYOUT_PORT_I8042_DATA);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0x60);
+	pio_out8(LAYOUT_PORT_I8042_DATA, 0x45);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0xaa);
+	pio_in8(LAYOUT_PORT_I8042_DATA);
+	/* rtc_cmos: register A (update in progress?), B, the time, and a
+	 * CMOS byte written and read back (MC146818 data sheet). */
+	static const uint8_t rtc_regs[] = { 0x0a, 0x0b, 0x00, 0x02, 0x04, 0x07, 0x08, 0x09, 0x0d };
+	for (size_t i = 0; i < sizeof(rtc_regs); i++) {
+		pio_out8(LAYOUT_PORT_RTC, rtc_regs[i]);
+		pio_in8(LAYOUT_PORT_RTC + 1);
+	}
+	pio_out8(LAYOUT_PORT_RTC, 0x0b);
+	pio_out8(LAYOUT_PORT_RTC + 1, 0x02);
+	pio_out8(LAYOUT_PORT_RTC, 0x40);
+	pio_out8(LAYOUT_PORT_RTC + 1, 0x99);
+	pio_in8(LAYOUT_PORT_RTC + 1);
+	/* PCI conf1: the host bridge's ID, then an empty slot. */
+	pio_op(LAYOUT_PORT_PCI_CONFIG, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4, 0x80000000u);
+	pio_op(LAYOUT_PORT_PCI_CONFIG + 4, FUZZ_PORTIO_SIZE4, 0);
+	pio_op(LAYOUT_PORT_PCI_CONFIG, FUZZ_PORTIO_WRITE | FUZZ_PORTIO_SIZE4, 0x80000800u);
+	pio_op(LAYOUT_PORT_PCI_CONFIG + 6, FUZZ_PORTIO_SIZE2, 0);
+	pio_fw_cfg();
+	/* pvpanic's events read; ACPI (6.4 §4.8.3.7): WAK_STS cleared, a
+	 * sleep to S3 (answered by a wake), then S5 soft off. */
+	pio_in8(LAYOUT_PORT_PVPANIC);
+	pio_out8(LAYOUT_PORT_ACPI_SLEEP_STATUS, 0x80);
+	pio_out8(LAYOUT_PORT_ACPI_SLEEP_CONTROL, 3 << 2 | 1 << 5);
+	pio_in8(LAYOUT_PORT_ACPI_SLEEP_STATUS);
+	pio_out8(LAYOUT_PORT_ACPI_SLEEP_CONTROL, 5 << 2 | 1 << 5);
+	pio_write(dir, "seed-boot.portio");
+
+	/* The ends: a panic reported, a reset through the i8042 and ACPI, a
+	 * debug exit. */
+	pio_out8(LAYOUT_PORT_PVPANIC, 1);
+	pio_out8(LAYOUT_PORT_I8042_COMMAND, 0xfe);
+	pio_out8(LAYOUT_PORT_ACPI_RESET, 0x0e);
+	pio_out8(LAYOUT_PORT_DEBUG_EXIT, 0x21);
+	pio_write(dir, "seed-ends.portio");
+
+	pio_fw_cfg();
+	pio_write(fw_cfg_dir, "seed-dma.fw_cfg");
+	pio_fw_cfg();
+	pio_write(dir, "seed-fw_cfg.portio");
+}
+
+/* ---- Modules seeds: a modules folder and a command (fuzz_modules.h) ---- */
+
+static unsigned char mods[8192];
+static size_t mods_len;
+
+static void mods_part(const void *data, size_t len)
+{
+	if (mods_len)
+		mods_len += (size_t)sprintf((char *)mods + mods_len, "%s", FUZZ_MODULES_SEP);
+	memcpy(mods + mods_len, data, len);
+	mods_len += len;
+}
+
+static void mods_text(const char *text) { mods_part(text, strlen(text)); }
+
+/* A kernel module as modpost and the linker leave it, reduced: an ET_REL
+ * x86-64 ELF64 with sections null, .modinfo ("key=value" strings with
+ * their NULs, include/linux/moduleparam.h MODULE_INFO) and .shstrtab. */
+static size_t ko(unsigned char *out, const char *name, const char *depends)
+{
+	static const char shstrtab[] = "\0.modinfo\0.shstrtab";
+	char info[256];
+	int n = snprintf(info, sizeof(info), "license=GPL%cdepends=%s%cretpoline=Y%cname=%s%c"
+			 "vermagic=6.1.0-fuzz-amd64 SMP preempt mod_unload modversions %c", 0,
+			 depends, 0, 0, name, 0, 0);
+	size_t info_off = sizeof(Elf64_Ehdr), str_off = info_off + (size_t)n;
+	size_t shoff = (str_off + sizeof(shstrtab) + 7) & ~(size_t)7;
+	memset(out, 0, shoff + 3 * sizeof(Elf64_Shdr));
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+			     EV_CURRENT, ELFOSABI_SYSV },
+		.e_type = ET_REL, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+		.e_shoff = shoff, .e_ehsize = sizeof(Elf64_Ehdr),
+		.e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 3, .e_shstrndx = 2,
+	};
+	Elf64_Shdr sh[3] = {
+		{ 0 },
+		{ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+		  .sh_offset = info_off, .sh_size = (uint64_t)n, .sh_addralign = 1 },
+		{ .sh_name = 10, .sh_type = SHT_STRTAB, .sh_offset = str_off,
+		  .sh_size = sizeof(shstrtab), .sh_addralign = 1 },
+	};
+	memcpy(out, &eh, sizeof(eh));
+	memcpy(out + info_off, info, (size_t)n);
+	memcpy(out + str_off, shstrtab, sizeof(shstrtab));
+	memcpy(out + shoff, sh, sizeof(sh));
+	return shoff + sizeof(sh);
+}
+
+static void mods_ko(const char *name, const char *depends)
+{
+	unsigned char k[1024];
+	mods_part(k, ko(k, name, depends));
+}
+
+static uint32_t crc32(const unsigned char *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int b = 0; b < 8; b++)
+			c = c >> 1 ^ (0xedb88320u & -(c & 1));
+	}
+	return ~c;
+}
+
+/* fuse.ko.gz as gzip -n writes a member (RFC 1952), its deflate data one
+ * stored block (RFC 1951 3.2.4), enough for zlib's inflate. */
+static void mods_ko_gz(const char *name, const char *depends)
+{
+	unsigned char k[1024], gz[1100];
+	size_t n = ko(k, name, depends), g = 0;
+	static const unsigned char head[] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	memcpy(gz, head, sizeof(head));
+	g = sizeof(head);
+	gz[g++] = 1;   /* BFINAL, stored */
+	gz[g++] = (unsigned char)n;
+	gz[g++] = (unsigned char)(n >> 8);
+	gz[g++] = (unsigned char)~n;
+	gz[g++] = (unsigned char)(~n >> 8);
+	memcpy(gz + g, k, n);
+	g += n;
+	uint32_t crc = crc32(k, n);
+	for (int i = 0; i < 4; i++)
+		gz[g++] = (unsigned char)(crc >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		gz[g++] = (unsigned char)(n >> (8 * i));
+	mods_part(gz, g);
+}
+
+static void modules_seeds(const char *dir)
+{
+	static const char order[] = "kernel/drivers/virtio_pci.ko\nkernel/drivers/virtio_console.ko\n"
+		"kernel/fs/virtiofs.ko\nkernel/fs/overlay.ko\nkernel/fs/fuse.ko\n";
+	static const char command[] = "sh\n-c\necho hello; ls /mnt\ncwd=/home/user\n"
+		"env=PATH=/usr/bin:/bin\nenv=TERM=dumb\nshare=minivmm-share0,/mnt";
+
+	/* Debian's cloud kernel, roughly: the virtio core built in, the rest
+	 * modules found through modules.order, fuse compressed; depends= in
+	 * .modinfo gives virtiofs -> fuse. */
+	mods_len = 0;
+	mods_text("kernel/drivers/virtio/virtio.ko\nkernel/drivers/virtio/virtio_ring.ko\n"
+		  "kernel/drivers/virtio/virtio_pci_modern_dev.ko\n");
+	mods_text("");
+	mods_text(order);
+	mods_ko("virtio_pci", "virtio_pci_modern_dev");
+	mods_ko("virtio_console", "");
+	mods_ko("virtiofs", "fuse");
+	mods_ko("overlay", "");
+	mods_ko_gz("fuse", "");
+	mods_text(command);
+	write_file(dir, "seed-order.modules", mods, mods_len);
+
+	/* modules.dep(5) instead, virtio_pci_modern_dev built in. */
+	mods_len = 0;
+	mods_text("kernel/drivers/virtio/virtio_pci_modern_dev.ko\n");
+	mods_text("kernel/drivers/virtio_pci.ko:\nkernel/drivers/virtio_console.ko:\n"
+		  "kernel/fs/virtiofs.ko: kernel/fs/fuse.ko.gz\nkernel/fs/overlay.ko:\n"
+		  "kernel/fs/fuse.ko.gz:\n");
+	mods_text(order);
+	mods_ko("virtio_pci", "virtio_pci_modern_dev");
+	mods_ko("virtio_console", "");
+	mods_ko("virtiofs", "fuse");
+	mods_ko("overlay", "");
+	mods_ko_gz("fuse", "");
+	mods_text("true");
+	write_file(dir, "seed-dep.modules", mods, mods_len);
+
+	/* Everything built in: no module at all. */
+	mods_len = 0;
+	mods_text("kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/char/virtio_console.ko\n"
+		  "kernel/fs/fuse/virtiofs.ko\nkernel/fs/overlayfs/overlay.ko\n");
+	for (int i = 1; i < FUZZ_MODULES_COMMAND; i++)
+		mods_text("");
+	mods_text(command);
+	write_file(dir, "seed-builtin.modules", mods, mods_len);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR\n", argv[0]);
+	if (argc != 8) {
+		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR "
+			"MODULES_DIR\n", argv[0]);
 		return 2;
 	}
 	static const struct seed_seg vmlinux[] = {
@@ -350,5 +653,7 @@ int main(int argc, char **argv)
 	write_file(argv[2], "seed-linux-xen.note", buf, linux_notes(0, 0x1000010));
 	virtq_seeds(argv[3]);
 	pci_seeds(argv[4]);
+	portio_seeds(argv[5], argv[6]);
+	modules_seeds(argv[7]);
 	return 0;
 }

@@ -103,6 +103,38 @@ START_TEST(test_cpio_refusals)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_modules.c: an entry named "TRAILER!!!" (with
+ * or without a leading '/') was written as it came, and the kernel's
+ * unpacker stops at the first entry of that name (buffer-format.rst: the
+ * archive "is terminated by" it; init/initramfs.c do_header), dropping
+ * every entry after it without a word.  The writer refuses the name, and
+ * what it wrote before stays whole. */
+START_TEST(test_cpio_refuses_trailer_name)
+{
+	struct cpio_writer w;
+	struct error err = { 0 };
+	cpio_writer_init(&w);
+	ck_assert_int_eq(cpio_add_file(&w, "a", 0644, "x", 1, &err), 0);
+	size_t before = w.size;
+	ck_assert_int_eq(cpio_add_file(&w, "TRAILER!!!", 0644, "x", 1, &err), -1);
+	test_assert_error(err.msg, "cpio archive: an entry named TRAILER!!! would end the archive");
+	ck_assert_int_eq(cpio_add_dir(&w, "/TRAILER!!!", 0755, &err), -1);
+	test_assert_error(err.msg, "cpio archive: an entry named TRAILER!!! would end the archive");
+	ck_assert_uint_eq(w.size, before);
+	ck_assert_int_eq(cpio_add_file(&w, "TRAILER!!!x", 0644, "x", 1, &err), 0);
+	ck_assert_int_eq(cpio_add_dir(&w, "d", 0755, &err), 0);
+	ck_assert_int_eq(cpio_add_file(&w, "d/TRAILER!!!", 0644, "x", 1, &err), 0);
+	ck_assert_int_eq(cpio_finish(&w, &err), 0);
+	struct test_cpio cpio;
+	test_cpio_parse(&cpio, w.data, w.size, 0);
+	ck_assert_uint_eq(cpio.count, 4);
+	ck_assert_str_eq(cpio.entries[3].name, "d/TRAILER!!!");
+	ck_assert_uint_eq(cpio.end, w.size);
+	test_cpio_free(&cpio);
+	cpio_writer_free(&w);
+}
+END_TEST
+
 /* GNU cpio lists what the writer wrote, with nothing left over. */
 START_TEST(test_cpio_gnu_cpio_reads_it)
 {
@@ -135,6 +167,7 @@ Suite *cpio_suite(void)
 	tcase_add_test(tc, test_cpio_roundtrip);
 	tcase_add_test(tc, test_cpio_empty_archive);
 	tcase_add_test(tc, test_cpio_refusals);
+	tcase_add_test(tc, test_cpio_refuses_trailer_name);
 	suite_add_tcase(s, tc);
 	/* The cpio tool is in the project's dependencies, but a check that
 	 * cannot run is not counted: it is left out, and said so. */
