@@ -18,7 +18,9 @@
 #               kernel's reads of it fail): 0
 #
 # Every run must end with its status within its deadline plus 5 s (the
-# deadline: --timeout 90, or the fault's own timeout), print no sanitizer
+# deadline: --timeout 90, or the fault's own timeout, which counts from the
+# guest's start, plus SETUP s for minivmm's setup before it: 10, the ASan
+# build's in a busy box), print no sanitizer
 # report, and, for the faults that stop the run (timeout, sigterm), the time
 # from the fault to minivmm's exit is kept: the table shows the slowest.
 # Every SOAK_ASAN_EVERY-th run (default 10) uses ASAN_MINIVMM (the `make
@@ -33,6 +35,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KINDS=(none stop dump stdout-closed stdout-stalled timeout sigterm disk)
 DEADLINE=90
+SETUP=10
 
 # ============================================================================
 # The box half: bash scripts/soak.sh --in-box DIR.  DIR/env sets MINIVMM,
@@ -111,8 +114,8 @@ soak_one() {
 	fi
 	[ "$late" = 1 ] && [ "$kind" != disk ] && want=0
 
-	# The watchdog: the deadline plus 5 s, then SIGKILL and a hang.
-	local limit=$((start + (deadline + 5) * 1000)) got hung=0
+	# The watchdog: setup, the deadline plus 5 s, then SIGKILL and a hang.
+	local limit=$((start + (SETUP + deadline + 5) * 1000)) got hung=0
 	while alive "$pid"; do
 		if [ "$(now_ms)" -gt "$limit" ]; then
 			kill -9 "$pid" 2>/dev/null
@@ -126,12 +129,13 @@ soak_one() {
 	local end
 	end=$(now_ms)
 	[ -n "$reader" ] && { kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null; rm -f "$work/fifo"; }
-	# The timeout's fault is the timer itself: its stop is measured from it.
+	# The timeout's fault is the timer itself: its stop is measured from
+	# where it would be with no setup at all (an upper bound).
 	[ "$kind" = timeout ] && fault_ms=$((start + deadline * 1000))
 	local stop_ms=-1
 	case $kind in timeout | sigterm) [ "$fault_ms" -gt 0 ] && stop_ms=$((end - fault_ms)) ;; esac
 
-	[ "$hung" = 1 ] && why+="still running $((deadline + 5)) s after its start: killed; "
+	[ "$hung" = 1 ] && why+="still running $((SETUP + deadline + 5)) s after its start: killed; "
 	[ "$got" = "$want" ] || why+="exit status $got, want $want ($(grep -v '^ *$' "$work/err" | tail -n 1 | cut -c1-160)); "
 	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$work/err"; then
 		why+="a sanitizer report: $(grep -m1 -E 'ERROR: |runtime error:' "$work/err" | cut -c1-160); "
@@ -144,6 +148,12 @@ soak_one() {
 	[ -n "$why" ] && verdict=FAIL
 	[ "$late" = 1 ] && [ "$kind" != disk ] && kind="$kind(late)"
 	echo "SOAK-RUN $i $kind $cpus $mem $bin $want $got $((end - start)) $stop_ms $verdict ${why%; }"
+	# A failure shows the end of the guest's console and of minivmm's
+	# stderr (the pipe kinds kept no console).
+	if [ "$verdict" = FAIL ]; then
+		tail -n 8 "$work/out" 2>/dev/null | tr -d '\r' | cut -c1-160 | sed "s/^/SOAK-TAIL $i console: /"
+		tail -n 4 "$work/err" | cut -c1-160 | sed "s/^/SOAK-TAIL $i stderr: /"
+	fi
 }
 
 # shellcheck disable=SC2153
@@ -209,6 +219,7 @@ tr -d '\r' <"$tmp/console" | grep -q '^SOAK-DONE' || echo "# the box did not fin
 awk '{ why = ""; for (f = 11; f <= NF; f++) why = why " " $f
 	printf "%s %3d %-22s cpus=%s mem=%-4s %-5s want %-3s got %-3s %6d ms%s\n",
 		($10 == "ok" ? "ok  " : "FAIL"), $1, $2, $3, $4, $5, $6, $7, $8, why }' "$tmp/runs"
+tr -d '\r' <"$tmp/console" | sed -n 's/^SOAK-TAIL /#   /p'
 echo
 echo "# kind                   runs   ok  failed  late   slowest run  slowest stop"
 for k in "${KINDS[@]}"; do
