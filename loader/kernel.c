@@ -8,7 +8,7 @@
 /* bzImage: "HdrS" at 0x202 (common/x86.h); ELF: "\x7fELF" at 0 (gABI
  * e_ident). */
 
-static bool kernel_is_elf(const struct image_file *file)
+bool kernel_is_elf(const struct image_file *file)
 {
 	return file->size >= 4 && memcmp(file->data, "\x7f" "ELF", 4) == 0;
 }

@@ -18,7 +18,7 @@ int kernel_has_builtin_virtiofs(const struct image_file *kernel, bool *builtin,
 {
 	*builtin = false;
 	const struct bzimage_payload *kept = bzimage_vmlinux_payload(kernel);
-	if (kept || kernel_is_vmlinux(kernel)) {
+	if (kept || kernel_is_elf(kernel)) {
 		const uint8_t *data = kept ? kept->data : kernel->data;
 		size_t size = kept ? kept->size : kernel->size;
 		*builtin = memmem(data, size, BUILTIN_MARKER, sizeof(BUILTIN_MARKER) - 1) != NULL;

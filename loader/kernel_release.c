@@ -12,7 +12,6 @@
  * file holds it, the string must end there, and the release must be a
  * plausible path component, since it names lib/modules/RELEASE. */
 #define _GNU_SOURCE   /* memmem */
-#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,14 +125,9 @@ int kernel_release_copy(const uint8_t *str, size_t len, const char *name, const 
 	return 0;
 }
 
-bool kernel_is_vmlinux(const struct image_file *kernel)
-{
-	return kernel->size >= SELFMAG && memcmp(kernel->data, ELFMAG, SELFMAG) == 0;
-}
-
 int kernel_release(const struct image_file *kernel, char **release, struct error *err)
 {
-	if (kernel_is_vmlinux(kernel))
+	if (kernel_is_elf(kernel))
 		return vmlinux_kernel_release(kernel->data, kernel->size, kernel->path, release,
 					      err);
 	return bzimage_kernel_release(kernel->data, kernel->size, kernel->path, release, err);

@@ -227,9 +227,10 @@ int bzimage_kernel_release(const uint8_t *data, size_t size, const char *name, c
  * version " banner that starts with a digit. */
 int vmlinux_kernel_release(const uint8_t *data, size_t size, const char *name, char **release,
 			   struct error *err);
-/* An ELF file (its magic), which the kernel's release and modules are
- * looked for in as a vmlinux. */
-bool kernel_is_vmlinux(const struct image_file *kernel);
+/* An ELF file (its magic), as kernel_parse and kernel_load tell it from a
+ * bzImage (kernel.c); the kernel's release and modules are then looked for
+ * in it as a vmlinux. */
+bool kernel_is_elf(const struct image_file *file);
 /* The release of a bzImage or a vmlinux. */
 int kernel_release(const struct image_file *kernel, char **release, struct error *err);
 /* str[0..len) checked as a release (bounded, printable, no '/', not "." or
