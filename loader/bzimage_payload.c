@@ -365,8 +365,8 @@ bool bzimage_payload_supported(enum bzimage_payload_format format)
 }
 
 int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *data, size_t size,
-			       const char *name, uint64_t max_size, struct bzimage_payload *out,
-			       struct error *err)
+			       const char *name, uint64_t max_size, uint8_t *room,
+			       size_t room_size, struct bzimage_payload *out, struct error *err)
 {
 	struct bzimage_payload_span span;
 	memset(out, 0, sizeof(*out));
@@ -397,31 +397,52 @@ int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *da
 				 "bytes, more than minivmm unpacks here (0x%" PRIx64 ": 1 GiB at "
 				 "most, and no more than guest RAM) " BZIMAGE_PAYLOAD_HINT, name,
 				 fmt, declared, max_size);
-	/* Its own mapping, faulted in at once: tens of MiB written once,
-	 * where a fault for every 4 KiB costs more than the decompression
-	 * (prefault.h). */
-	uint8_t *buf = mmap(NULL, declared, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
-	if (buf == MAP_FAILED)
-		return error_set_host(err, "%s: out of memory for the 0x%x bytes of the bzImage's %s "
-				 "payload", name, declared, fmt);
-	prefault_buffer(buf, declared);
+	uint8_t *buf = room;
+	if (room && declared <= room_size) {
+		out->borrowed = true;
+	} else {
+		/* Its own mapping, faulted in at once: tens of MiB written
+		 * once, where a fault for every 4 KiB costs more than the
+		 * decompression (prefault.h). */
+		buf = mmap(NULL, declared, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+		if (buf == MAP_FAILED)
+			return error_set_host(err, "%s: out of memory for the 0x%x bytes of the "
+					      "bzImage's %s payload", name, declared, fmt);
+		prefault_buffer(buf, declared);
+	}
 	struct bzimage_payload_why why = { { 0 } };
+	out->data = buf;
+	out->size = declared;
 	if (bzimage_payload_run(span.format, in, in_len, buf, declared, &why) < 0) {
-		munmap(buf, declared);
+		bzimage_payload_free(out);
 		return error_set(err, "%s: the bzImage's %s payload is corrupt: %s "
 				 BZIMAGE_PAYLOAD_HINT, name, fmt, why.text);
 	}
-	out->data = buf;
-	out->size = declared;
 	return 1;
+}
+
+int bzimage_payload_own(struct bzimage_payload *payload, const char *name, struct error *err)
+{
+	if (!payload->borrowed)
+		return 0;
+	uint8_t *buf = mmap(NULL, payload->size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return error_set_host(err, "%s: out of memory for the 0x%zx bytes of the bzImage's "
+				      "%s payload", name, payload->size,
+				      bzimage_payload_format_name(payload->format));
+	memcpy(buf, payload->data, payload->size);
+	payload->data = buf;
+	payload->borrowed = false;
+	return 0;
 }
 
 void bzimage_payload_free(struct bzimage_payload *payload)
 {
 	if (!payload)
 		return;
-	if (payload->data)
+	if (payload->data && !payload->borrowed)
 		munmap(payload->data, payload->size);
 	memset(payload, 0, sizeof(*payload));
 }

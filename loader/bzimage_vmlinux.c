@@ -72,9 +72,10 @@ static bool bzimage_vmlinux_is_x86_64_elf(const struct bzimage_payload *payload)
  * elsewhere, so the bzImage boots as it is (its decompressor relocates);
  * -1: an x86-64 ELF64 minivmm cannot load, which the kernel's own parse_elf
  * would not take either: a broken Linux kernel, refused here rather than
- * crashing in the guest. */
+ * crashing in the guest.  A payload decompressed into guest RAM whose
+ * segments cannot move in place there gets a mapping of its own. */
 static int bzimage_vmlinux_check(const struct setup_header *hdr,
-				 const struct bzimage_payload *payload, const char *name,
+				 struct bzimage_payload *payload, const char *name,
 				 struct error *err)
 {
 	if (!bzimage_vmlinux_is_x86_64_elf(payload))
@@ -86,10 +87,38 @@ static int bzimage_vmlinux_check(const struct setup_header *hdr,
 	struct error why;
 	if (elf_parse(payload->data, payload->size, label, &info, &why) < 0)
 		return error_set_as(err, why.kind, "%s " BZIMAGE_VMLINUX_HINT, why.msg);
-	return info.link_start == hdr->pref_address;
+	if (info.link_start != hdr->pref_address)
+		return 0;
+	if (payload->borrowed && !elf_moves_in_place(&info) &&
+	    bzimage_payload_own(payload, name, err) < 0)
+		return -1;
+	return 1;
 }
 
-int bzimage_vmlinux_prepare(struct image_file *file, uint64_t max_size, struct error *err)
+/* Guest RAM from pref_address up to init_size, as much of it as is RAM:
+ * where the kernel's own decompressor writes the vmlinux before it moves
+ * the segments into place (boot.rst "init_size": "the amount of linear
+ * contiguous memory starting at the kernel runtime start address that the
+ * kernel needs before it is capable of examining its memory map"), and
+ * where the payload is decompressed here too, so that loading is a move
+ * within RAM the kernel claims anyway instead of a copy from a buffer of
+ * tens of MiB that the host first zeroes.  NULL without guest RAM. */
+static uint8_t *bzimage_vmlinux_room(struct guest_memory *mem, const struct setup_header *hdr,
+				     size_t *size)
+{
+	uint64_t start = hdr->pref_address, end = guest_memory_low_end(mem);
+	*size = 0;
+	if (start >= end)
+		return NULL;
+	uint64_t len = end - start < hdr->init_size ? end - start : hdr->init_size;
+	uint8_t *room = guest_memory_ptr(mem, start, len);
+	if (room)
+		*size = (size_t)len;
+	return room;
+}
+
+int bzimage_vmlinux_prepare(struct image_file *file, struct guest_memory *mem, uint64_t max_size,
+			    struct error *err)
 {
 	const char *name = file->path;
 	struct bzimage_vmlinux *v = file->vmlinux;
@@ -109,8 +138,10 @@ int bzimage_vmlinux_prepare(struct image_file *file, uint64_t max_size, struct e
 		return -1;
 	if (!(v = calloc(1, sizeof(*v))))
 		return error_set_host(err, "%s: out of memory", name);
+	size_t room_size = 0;
+	uint8_t *room = mem ? bzimage_vmlinux_room(mem, &bz.setup_header, &room_size) : NULL;
 	int rc = bzimage_payload_decompress(&bz.setup_header, file->data, file->size, name,
-					    max_size, &v->payload, err);
+					    max_size, room, room_size, &v->payload, err);
 	if (rc > 0 && (rc = bzimage_vmlinux_check(&bz.setup_header, &v->payload, name, err)) <= 0)
 		bzimage_payload_free(&v->payload);
 	if (rc < 0) {

@@ -362,6 +362,32 @@ static int elf_check_room(const struct guest_memory *mem, const struct image_lis
 	return 0;
 }
 
+/* Where segment s goes in host memory (elf_check_room checked it is RAM). */
+static uint8_t *elf_segment_dest(struct guest_memory *mem, const struct elf_kernel_info *info,
+				 const struct guest_kernel_image *k, const struct elf_segment *s)
+{
+	return guest_memory_ptr(mem, k->image.load_paddr + (s->paddr - info->link_start),
+				s->memsz);
+}
+
+/* The file at link_start in guest RAM, as a bzImage's decompressor leaves
+ * it (arch/x86/boot/compressed/misc.c parse_elf moves the segments down in
+ * place): elf_load's moves, in program header order, are safe when no
+ * segment lands on the bytes of one that moves after it. */
+bool elf_moves_in_place(const struct elf_kernel_info *info)
+{
+	for (unsigned i = 0; i < info->nsegments; i++) {
+		const struct elf_segment *a = &info->segments[i];
+		uint64_t dest = a->paddr - info->link_start;
+		for (unsigned j = i + 1; j < info->nsegments; j++) {
+			const struct elf_segment *b = &info->segments[j];
+			if (dest < b->offset + b->filesz && b->offset < dest + a->filesz)
+				return false;
+		}
+	}
+	return true;
+}
+
 int elf_load(struct guest_memory *mem, struct image_list *list,
 	     const struct image_file *file, const struct load_request *req,
 	     struct guest_kernel_image *out, struct error *err)
@@ -373,15 +399,19 @@ int elf_load(struct guest_memory *mem, struct image_list *list,
 	    elf_check_room(mem, list, &info, &k, name, err) < 0)
 		return -1;
 
-	/* Guest RAM may be reused and dirty: the p_memsz tail is zeroed
-	 * explicitly (gABI: the bytes past p_filesz "are defined to hold the
-	 * value 0"). */
+	/* memmove, and the tails only once every segment has moved: the file
+	 * may lie in guest RAM itself (elf_moves_in_place).  Guest RAM may be
+	 * reused and dirty: the p_memsz tail is zeroed explicitly (gABI: the
+	 * bytes past p_filesz "are defined to hold the value 0"). */
 	for (unsigned i = 0; i < info.nsegments; i++) {
 		const struct elf_segment *s = &info.segments[i];
-		uint8_t *dst = guest_memory_ptr(mem, k.image.load_paddr +
-						(s->paddr - info.link_start), s->memsz);
-		memcpy(dst, file->data + s->offset, (size_t)s->filesz);
-		memset(dst + s->filesz, 0, (size_t)(s->memsz - s->filesz));
+		memmove(elf_segment_dest(mem, &info, &k, s), file->data + s->offset,
+			(size_t)s->filesz);
+	}
+	for (unsigned i = 0; i < info.nsegments; i++) {
+		const struct elf_segment *s = &info.segments[i];
+		memset(elf_segment_dest(mem, &info, &k, s) + s->filesz, 0,
+		       (size_t)(s->memsz - s->filesz));
 	}
 
 	if (list) {

@@ -75,7 +75,7 @@ bool kernel_wants_payload(const struct load_request *req)
 }
 
 int kernel_parse(struct image_file *file, const struct load_request *req,
-		 struct guest_kernel_image *out, struct error *err)
+		 struct guest_memory *mem, struct guest_kernel_image *out, struct error *err)
 {
 	if (kernel_is_elf(file)) {
 		if (elf_describe(file, req, out, err) < 0)
@@ -86,8 +86,8 @@ int kernel_parse(struct image_file *file, const struct load_request *req,
 	} else if (bzimage_parse(file->data, file->size, file->path, out, err) < 0) {
 		return -1;
 	} else if (kernel_wants_payload(req)) {
-		/* Guest RAM is not known yet: only the absolute cap applies. */
-		int rc = bzimage_vmlinux_prepare(file, BZIMAGE_PAYLOAD_MAX_SIZE, err);
+		/* kernel_load checks the size against guest RAM. */
+		int rc = bzimage_vmlinux_prepare(file, mem, BZIMAGE_PAYLOAD_MAX_SIZE, err);
 		if (rc < 0 || (rc > 0 && bzimage_vmlinux_describe(file, out, err) < 0))
 			return -1;
 	}
@@ -102,7 +102,8 @@ int kernel_load(struct guest_memory *mem, struct image_list *list,
 	if (kernel_is_elf(file)) {
 		rc = elf_load(mem, list, file, req, out, err);
 	} else if (kernel_wants_payload(req) && kernel_is_bzimage(file)) {
-		rc = bzimage_vmlinux_prepare(file, mem->ram_size, err);
+		/* Not into guest RAM here: the claim is checked only after. */
+		rc = bzimage_vmlinux_prepare(file, NULL, mem->ram_size, err);
 		if (rc >= 0)
 			rc = rc ? bzimage_vmlinux_load(mem, list, file, out, err)
 				: bzimage_load(mem, list, file, req, out, err);

@@ -29,7 +29,8 @@ int kernel_has_builtin_virtiofs(const struct image_file *kernel, bool *builtin,
 		return -1;
 	struct bzimage_payload payload = { 0 };
 	int rc = bzimage_payload_decompress(&k.setup_header, kernel->data, kernel->size,
-					    kernel->path, BZIMAGE_PAYLOAD_MAX_SIZE, &payload, err);
+					    kernel->path, BZIMAGE_PAYLOAD_MAX_SIZE, NULL, 0,
+					    &payload, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)

@@ -251,11 +251,13 @@ struct bzimage_payload_span {
 	uint32_t length;
 };
 
-/* A decompressed payload: `size` bytes at `data` (malloc'd). */
+/* A decompressed payload: `size` bytes at `data`, a mapping of its own, or
+ * when borrowed the caller's room (guest RAM: bzimage_vmlinux.c). */
 struct bzimage_payload {
 	enum bzimage_payload_format format;
 	uint8_t *data;
 	size_t size;
+	bool borrowed;
 };
 
 const char *bzimage_payload_format_name(enum bzimage_payload_format format);
@@ -276,10 +278,14 @@ int bzimage_payload_find(const struct setup_header *hdr, const uint8_t *data, si
  * decompress (no payload, LZO, an unknown magic; out->format says which),
  * and the guest must do it; -1 for a corrupt payload or a declared size
  * above max_size (capped at BZIMAGE_PAYLOAD_MAX_SIZE), with a message
- * naming `name` and the format. */
+ * naming `name` and the format.  The bytes go into room when it is given
+ * and they fit in its room_size bytes (out->borrowed), otherwise into a
+ * mapping of their own. */
 int bzimage_payload_decompress(const struct setup_header *hdr, const uint8_t *data, size_t size,
-			       const char *name, uint64_t max_size, struct bzimage_payload *out,
-			       struct error *err);
+			       const char *name, uint64_t max_size, uint8_t *room,
+			       size_t room_size, struct bzimage_payload *out, struct error *err);
+/* Copies a borrowed payload into a mapping of its own (0), or -1. */
+int bzimage_payload_own(struct bzimage_payload *payload, const char *name, struct error *err);
 void bzimage_payload_free(struct bzimage_payload *payload);
 
 /* ---- Booting a bzImage through the vmlinux inside it (bzimage_vmlinux.c) */
@@ -290,8 +296,12 @@ void bzimage_payload_free(struct bzimage_payload *payload);
  * the bzImage must boot as it is (no payload, a format minivmm does not
  * decompress, a payload that is no x86-64 ELF64, which a kernel other than
  * Linux may carry, an ELF linked elsewhere); -1 for a bad bzImage, a
- * corrupt payload or a broken x86-64 ELF64. */
-int bzimage_vmlinux_prepare(struct image_file *file, uint64_t max_size, struct error *err);
+ * corrupt payload or a broken x86-64 ELF64.  With mem, the bytes go into
+ * guest RAM from pref_address, where the kernel's own decompressor puts
+ * them, when they fit below pref_address + init_size: then nothing may
+ * write there until bzimage_vmlinux_load has moved the segments. */
+int bzimage_vmlinux_prepare(struct image_file *file, struct guest_memory *mem, uint64_t max_size,
+			    struct error *err);
 /* After a prepare that returned 1: what bzimage_vmlinux_load will do. */
 int bzimage_vmlinux_describe(const struct image_file *file, struct guest_kernel_image *out,
 			     struct error *err);
@@ -336,6 +346,10 @@ struct elf_kernel_info {
  * for a bad segment, its program header index. */
 int elf_parse(const uint8_t *data, size_t size, const char *name,
 	      struct elf_kernel_info *out, struct error *err);
+/* Whether elf_load can take the file lying in guest RAM at link_start,
+ * where its segments go: no segment's move overwrites the bytes of one
+ * moved after it. */
+bool elf_moves_in_place(const struct elf_kernel_info *info);
 
 /* Looks for the PVH entry note (Xen's docs/misc/pvh.pandoc: name "Xen",
  * type XEN_ELFNOTE_PHYS32_ENTRY 18, desc at least 4 bytes, little-endian
@@ -376,11 +390,12 @@ bool kernel_wants_payload(const struct load_request *req);
 
 /* Checks a kernel before any VM exists: format by magic (bzImage "HdrS" or
  * ELF "\x7fELF"), header, the payload when kernel_wants_payload (kept in
- * file->vmlinux for kernel_load), and the protocol choice.  Fills out as
- * for the placement req asks (an ELF; a bzImage at its own address or its
+ * file->vmlinux for kernel_load: in guest RAM when mem is given, see
+ * bzimage_vmlinux_prepare), and the protocol choice.  Fills out as for the
+ * placement req asks (an ELF; a bzImage at its own address or its
  * payload's vmlinux at its link address). */
 int kernel_parse(struct image_file *file, const struct load_request *req,
-		 struct guest_kernel_image *out, struct error *err);
+		 struct guest_memory *mem, struct guest_kernel_image *out, struct error *err);
 
 /* Dispatches to bzimage_vmlinux_load, bzimage_load or elf_load, then
  * kernel_choose_protocol.  The payload may decompress to no more than

@@ -137,7 +137,7 @@ static int machine_read_images(struct machine *m, struct error *err)
 {
 	const struct vm_config *cfg = m->cfg;
 	if (image_file_read(&m->kernel_file, cfg->kernel_path, err) < 0 ||
-	    kernel_parse(&m->kernel_file, &cfg->kernel_req, &m->kernel, err) < 0 ||
+	    kernel_parse(&m->kernel_file, &cfg->kernel_req, &m->vm.mem, &m->kernel, err) < 0 ||
 	    machine_dtb_decide(m, err) < 0)
 		return -1;
 	if (cfg->initrd_path) {
@@ -426,9 +426,20 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 			return -1;
 		m->report_on = true;
 	}
+	struct kvm_vm_config vm_cfg = {
+		.ram_size = cfg->mem_size,
+		.mmio_hole_start = LAYOUT_MMIO_HOLE_START,
+		.mmio_hole_end = LAYOUT_MMIO_HOLE_END,
+		.tss_addr = LAYOUT_TSS,
+		.identity_map_addr = LAYOUT_IDENTITY_MAP,
+		.shared = cfg->command != NULL,   /* virtiofsd maps it */
+	};
+	/* Guest RAM (a mapping, nothing of /dev/kvm yet) before the images:
+	 * a bzImage's payload is decompressed straight into it (kernel_parse). */
 	if ((cfg->dump_path && machine_check_dump_path(cfg, err) < 0) ||
 	    (cfg->dump_dtb_path &&
 	     machine_check_output_path(cfg, "--dump-dtb", cfg->dump_dtb_path, "tree", err) < 0) ||
+	    kvm_vm_map_ram(&m->vm, &vm_cfg, err) < 0 ||
 	    machine_read_images(m, err) < 0 ||
 	    (cfg->command && machine_command_prepare(m, err) < 0) ||
 	    machine_open_disks(m, err) < 0 ||
@@ -441,18 +452,9 @@ int machine_setup(struct machine *m, const struct vm_config *cfg,
 		m->expect_on = true;
 	}
 
-	struct kvm_vm_config vm_cfg = {
-		.ram_size = cfg->mem_size,
-		.mmio_hole_start = LAYOUT_MMIO_HOLE_START,
-		.mmio_hole_end = LAYOUT_MMIO_HOLE_END,
-		.tss_addr = LAYOUT_TSS,
-		.identity_map_addr = LAYOUT_IDENTITY_MAP,
-		.shared = cfg->command != NULL,   /* virtiofsd maps it */
-	};
 	/* Everything the user handed in is placed and checked in guest RAM
 	 * first; /dev/kvm only then. */
-	if (kvm_vm_map_ram(&m->vm, &vm_cfg, err) < 0 ||
-	    machine_load(m, err) < 0 ||
+	if (machine_load(m, err) < 0 ||
 	    machine_boot_data(m, err) < 0)
 		return -1;
 	/* --dump-dtb: the tree is all this run makes; /dev/kvm is not needed. */

@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(file + setup, data, size);
 	struct error err = { 0 };
 	struct bzimage_payload out;
-	int rc = bzimage_payload_decompress(&hdr, file, setup + size, "fuzz", FUZZ_PAYLOAD_MAX,
-					    &out, &err);
+	int rc = bzimage_payload_decompress(&hdr, file, setup + size, "fuzz", FUZZ_PAYLOAD_MAX, NULL,
+					    0, &out, &err);
 	if (rc < 0 && strncmp(err.msg, "fuzz: ", 6) != 0)
 		__builtin_trap();
 	if (rc > 0 && (out.size == 0 || out.size > FUZZ_PAYLOAD_MAX || out.size != (size_t)

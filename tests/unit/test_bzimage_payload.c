@@ -21,7 +21,7 @@ static int decompress(struct test_bzimage *img, uint64_t max_size, struct bzimag
 	struct guest_kernel_image k;
 	ck_assert_msg(bzimage_parse(img->data, img->size, "vmlinuz", &k, err) == 0, "%s", err->msg);
 	return bzimage_payload_decompress(&k.setup_header, img->data, img->size, "vmlinuz",
-					  max_size, out, err);
+					  max_size, NULL, 0, out, err);
 }
 
 /* What every format compresses: the vmlinux-shaped test ELF. */
@@ -155,7 +155,8 @@ START_TEST(test_no_payload_declared)
 	hdr.version = 0x0207;
 	ck_assert_int_eq(bzimage_payload_find(&hdr, img.data, img.size, "k", &span, &err), 0);
 	ck_assert_int_eq(bzimage_payload_decompress(&hdr, img.data, img.size, "k",
-						    BZIMAGE_PAYLOAD_MAX_SIZE, &out, &err), 0);
+						    BZIMAGE_PAYLOAD_MAX_SIZE, NULL, 0, &out,
+						    &err), 0);
 	hdr.version = 0x0208;
 	ck_assert_int_eq(bzimage_payload_find(&hdr, img.data, img.size, "k", &span, &err), 1);
 	ck_assert_int_eq(span.format, BZIMAGE_PAYLOAD_GZIP);

@@ -51,7 +51,7 @@ static void vm_test_free(struct vm_test *t)
 
 static int parse(struct vm_test *t, struct load_request req)
 {
-	return kernel_parse(&t->file, &req, &t->k, &t->err);
+	return kernel_parse(&t->file, &req, &t->ram.mem, &t->k, &t->err);
 }
 
 static int load(struct vm_test *t, struct load_request req)
@@ -89,7 +89,13 @@ START_TEST(test_parse_and_load_the_payload)
 	vm_test_init(&t, format);
 	ck_assert_msg(parse(&t, AUTO) == 0, "%s", t.err.msg);
 	expect_payload_kernel(&t, format);
-	ck_assert_ptr_nonnull(t.file.vmlinux);   /* kept for kernel_load */
+	/* Kept for kernel_load, in guest RAM where the kernel's own
+	 * decompressor would write it. */
+	const struct bzimage_payload *kept = bzimage_vmlinux_payload(&t.file);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert(kept->borrowed);
+	ck_assert_ptr_eq(kept->data, t.ram.host + TEST_PREF_ADDR);
+	ck_assert_mem_eq(kept->data, t.elf.data, t.elf.size);
 
 	memset(&t.k, 0, sizeof(t.k));
 	ck_assert_msg(load(&t, AUTO) == 0, "%s", t.err.msg);
@@ -230,7 +236,7 @@ static void expect_own_entry(struct vm_test *t)
 	/* The bzImage's own code, not the payload, is at the entry. */
 	ck_assert_uint_eq(t->ram.host[TEST_CODE32], test_payload_byte(0));
 	/* The verdict kept for the file: boot the bzImage as it is. */
-	ck_assert_int_eq(bzimage_vmlinux_prepare(&t->file, 64 * MiB, &t->err), 0);
+	ck_assert_int_eq(bzimage_vmlinux_prepare(&t->file, NULL, 64 * MiB, &t->err), 0);
 }
 
 START_TEST(test_foreign_payload_boots_its_own_entry)
@@ -384,12 +390,49 @@ START_TEST(test_file_free_releases_the_payload)
 	test_payload_bzimage_of(&img, BZIMAGE_PAYLOAD_XZ, elf.data, elf.size);
 	image_source_buffer(&src, "vmlinuz", img.data, img.size);
 	ck_assert_int_eq(image_file_pull(&file, &src, &err), 0);
-	ck_assert_msg(kernel_parse(&file, &AUTO, &k, &err) == 0, "%s", err.msg);
+	ck_assert_msg(kernel_parse(&file, &AUTO, NULL, &k, &err) == 0, "%s", err.msg);
 	ck_assert_ptr_nonnull(file.vmlinux);
 	image_file_free(&file);
 	ck_assert_ptr_null(file.vmlinux);
 	test_bzimage_free(&img);
 	test_elf_free(&elf);
+}
+END_TEST
+
+/* A vmlinux whose first segment, moved in place from where the payload was
+ * decompressed, would land on the bytes of the second before they move: the
+ * payload leaves guest RAM for a mapping of its own, and both segments
+ * arrive whole. */
+START_TEST(test_segments_that_cannot_move_in_place)
+{
+	static const struct test_elf_seg segs[] = {
+		{ PT_LOAD, TEST_PREF_ADDR + 0x2000, 0x1000, 0x1000, 0x1000, NULL },
+		{ PT_LOAD, TEST_PREF_ADDR, 0x1000, 0x2000, 0x1000, NULL },
+	};
+	struct vm_test t;
+	vm_test_init(&t, BZIMAGE_PAYLOAD_GZIP);
+	test_bzimage_free(&t.img);
+	test_elf_free(&t.elf);
+	test_elf_make(&t.elf, ET_EXEC, TEST_PREF_ADDR, segs, 2);
+	/* Segment 0 goes to 0x2000 and segment 1's bytes lie below 0x20b0. */
+	ck_assert_uint_gt(t.elf.data_off[1] + 0x1000, 0x2000);
+	test_payload_bzimage_of(&t.img, BZIMAGE_PAYLOAD_GZIP, t.elf.data, t.elf.size);
+	t.file.data = t.img.data;
+	t.file.size = t.img.size;
+
+	ck_assert_msg(parse(&t, AUTO) == 0, "%s", t.err.msg);
+	const struct bzimage_payload *kept = bzimage_vmlinux_payload(&t.file);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert(!kept->borrowed);
+	ck_assert_mem_eq(kept->data, t.elf.data, t.elf.size);
+	ck_assert_msg(load(&t, AUTO) == 0, "%s", t.err.msg);
+	const uint8_t *ram = t.ram.host + TEST_PREF_ADDR;
+	for (uint64_t i = 0; i < 0x1000; i++) {
+		ck_assert_uint_eq(ram[i], test_elf_seg_byte(1, i));
+		ck_assert_uint_eq(ram[0x1000 + i], 0);
+		ck_assert_uint_eq(ram[0x2000 + i], test_elf_seg_byte(0, i));
+	}
+	vm_test_free(&t);
 }
 END_TEST
 
@@ -406,5 +449,6 @@ TCase *bzimage_vmlinux_tcase(void)
 	tcase_add_test(tc, test_claim_must_be_ram_and_free);
 	tcase_add_test(tc, test_format_names);
 	tcase_add_test(tc, test_file_free_releases_the_payload);
+	tcase_add_test(tc, test_segments_that_cannot_move_in_place);
 	return tc;
 }

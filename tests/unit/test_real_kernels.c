@@ -75,6 +75,54 @@ static void check_cloud_list(const struct kernel_module_list *list)
 	}
 }
 
+/* A real kernel's payload decompressed into guest RAM and its segments
+ * moved in place there (what minivmm does) loads the same bytes as one
+ * decompressed into a mapping of its own and copied. */
+static void check_payload_in_place(const char *path)
+{
+	struct image_file file[2] = { { 0 } };
+	struct test_ram ram[2];
+	struct image_list list[2];
+	struct guest_kernel_image k[2];
+	struct load_request req = { 0 };
+	struct error err = { 0 };
+	struct elf_kernel_info info;
+	for (int i = 0; i < 2; i++) {
+		test_ram_init(&ram[i], 512 * MiB);
+		image_list_init(&list[i]);
+		ck_assert_msg(image_file_read(&file[i], path, &err) == 0, "%s", err.msg);
+		ck_assert_msg(kernel_parse(&file[i], &req, i ? NULL : &ram[i].mem, &k[i], &err) == 0,
+			      "%s", err.msg);
+		const struct bzimage_payload *kept = bzimage_vmlinux_payload(&file[i]);
+		ck_assert_ptr_nonnull(kept);
+		ck_assert_msg(kept->borrowed == !i, "%s: payload %s guest RAM", path,
+			      i ? "in" : "not in");
+		if (i) {
+			const struct bzimage_payload *in_ram = bzimage_vmlinux_payload(&file[0]);
+			ck_assert_uint_eq(kept->size, in_ram->size);
+			ck_assert(memcmp(kept->data, in_ram->data, kept->size) == 0);
+			ck_assert_msg(elf_parse(kept->data, kept->size, path, &info, &err) == 0, "%s",
+				      err.msg);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(kernel_load(&ram[i].mem, &list[i], &file[i], &req, &k[i], &err) == 0,
+			      "%s", err.msg);
+	ck_assert_uint_eq(k[0].entry, k[1].entry);
+	ck_assert_uint_eq(k[0].reserved_end, k[1].reserved_end);
+	ck_assert_uint_gt(info.nsegments, 1);
+	for (unsigned s = 0; s < info.nsegments; s++) {
+		const struct elf_segment *seg = &info.segments[s];
+		ck_assert_msg(memcmp(ram[0].host + seg->paddr, ram[1].host + seg->paddr,
+				     seg->memsz) == 0, "%s: segment %u differs", path, seg->index);
+	}
+	for (int i = 0; i < 2; i++) {
+		image_file_free(&file[i]);
+		image_list_free(&list[i]);
+		test_ram_free(&ram[i]);
+	}
+}
+
 START_TEST(test_real_cloud_kernel)
 {
 	char *path, *release, *got = NULL;
@@ -92,9 +140,10 @@ START_TEST(test_real_cloud_kernel)
 	/* Debian's kernels have no CONFIG_OF: --dtb auto passes them no tree. */
 	struct guest_kernel_image parsed;
 	struct load_request req = { 0 };
-	ck_assert_msg(kernel_parse(&kernel, &req, &parsed, &err) == 0, "%s", err.msg);
+	ck_assert_msg(kernel_parse(&kernel, &req, NULL, &parsed, &err) == 0, "%s", err.msg);
 	ck_assert_msg(!kernel_reads_dtb(&kernel), "%s: the cloud kernel reads no device tree", path);
 	bzimage_vmlinux_release(&kernel);
+	check_payload_in_place(path);
 
 	/* Beside the kernel, as the package unpacks. */
 	struct kernel_module_list list;
@@ -142,10 +191,11 @@ START_TEST(test_real_minimal_kernel)
 	 * shared one). */
 	struct guest_kernel_image parsed;
 	struct load_request req = { 0 };
-	ck_assert_msg(kernel_parse(&kernel, &req, &parsed, &err) == 0, "%s", err.msg);
+	ck_assert_msg(kernel_parse(&kernel, &req, NULL, &parsed, &err) == 0, "%s", err.msg);
 	ck_assert_msg(!kernel_reads_dtb(&kernel), "%s: the minimal kernel reads a device tree",
 		      path);
 	bzimage_vmlinux_release(&kernel);
+	check_payload_in_place(path);
 	/* Unless the host happens to have its release's modules, no folder is
 	 * found and none is needed. */
 	char *host = NULL;
