@@ -66,3 +66,58 @@ box_run_retried() {
 		return 0
 	done
 }
+
+# The host half of a box test script.  TESTS holds "KEY name" entries and
+# the box prints "PREFIX-RESULT KEY ok" or "PREFIX-RESULT KEY FAIL why"
+# for each; with BOX_SCOPES set (the command tests' kernels), each test
+# runs once per scope, as "SCOPE-KEY", named "SCOPE: name".  passed and
+# failed count.
+#
+#   box_fail_all WHY             every test fails for one reason; exits 1
+#   box_results PREFIX CONSOLE   an ok/FAIL line for each test, from the
+#                                console box_run_retried wrote (box_rc,
+#                                box_err); a test with no result fails
+#   box_exit                     the summary line; exits 0, the box's own
+#                                status (90-95) when the box failed, or 1
+box_fail_all() {
+	local s t
+	for s in "${BOX_SCOPES[@]-}"; do
+		for t in "${TESTS[@]}"; do
+			echo "FAIL ${s:+$s: }${t#* }: $1"
+			failed=$((failed + 1))
+		done
+	done
+	echo "$passed passed, $failed failed"
+	exit 1
+}
+
+box_results() {
+	local prefix=$1 console=$2 s t key name line
+	for s in "${BOX_SCOPES[@]-}"; do
+		for t in "${TESTS[@]}"; do
+			key=${s:+$s-}${t%% *} name=${s:+$s: }${t#* }
+			line=$(tr -d '\r' <"$console" | grep "^$prefix-RESULT $key " | tail -n 1)
+			if [ "${line#"$prefix-RESULT $key "}" = ok ]; then
+				echo "ok $name"
+				passed=$((passed + 1))
+			elif [ -n "$line" ]; then
+				echo "FAIL $name: ${line#"$prefix-RESULT $key FAIL "}"
+				failed=$((failed + 1))
+			elif [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ]; then
+				echo "BOX FAILURE $name: $box_err"
+				failed=$((failed + 1))
+			else
+				echo "FAIL $name: no result from the box (box status $box_rc;" \
+					"$(tr -d '\r' <"$console" | grep "^$prefix-SETUP-FAIL" | head -n 1))"
+				failed=$((failed + 1))
+			fi
+		done
+	done
+}
+
+box_exit() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ] && exit 0
+	[ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ] && exit "$box_rc"
+	exit 1
+}

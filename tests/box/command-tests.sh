@@ -40,7 +40,8 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-KERNELS=(cloud minimal vmlinux)
+# Every test runs with each kernel (box_results in tests/kvm-device.sh).
+BOX_SCOPES=(cloud minimal vmlinux)
 TESTS=(
 	"status exit statuses: true, false, exit 42, kill -9 give 0, 1, 42, 137"
 	"notfound a missing command gives 127 and the shell's line"
@@ -230,33 +231,21 @@ trap 'rm -rf "$tmp"' EXIT
 . "$repo/tests/kvm-device.sh"
 passed=0 failed=0
 
-fail_all() {   # fail_all WHY: every test fails for one reason
-	local t k
-	for k in "${KERNELS[@]}"; do
-		for t in "${TESTS[@]}"; do
-			echo "FAIL $k: ${t#* }: $1"
-			failed=$((failed + 1))
-		done
-	done
-	echo "$passed passed, $failed failed"
-	exit 1
-}
-
-[ -x "${minivmm%/*}/minivmm-init" ] || fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
+[ -x "${minivmm%/*}/minivmm-init" ] || box_fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
 cloud_dir=$("$repo/scripts/fetch-kernel.sh" cloud 2>"$tmp/fetch.err") ||
-	fail_all "scripts/fetch-kernel.sh cloud failed: $(tail -n 1 "$tmp/fetch.err")"
+	box_fail_all "scripts/fetch-kernel.sh cloud failed: $(tail -n 1 "$tmp/fetch.err")"
 cloud=$(echo "$cloud_dir"/boot/vmlinuz-*)
 cloud_release=$(basename "$cloud_dir"/lib/modules/*)
 if [ -n "${MINIVMM_MINIMAL_KERNEL:-}" ]; then
 	minimal=$MINIVMM_MINIMAL_KERNEL
 else
 	kdir=$("$repo/images/minimal-kernel.sh" 2>"$tmp/kernel.err") ||
-		fail_all "images/minimal-kernel.sh failed: $(tail -n 1 "$tmp/kernel.err")"
+		box_fail_all "images/minimal-kernel.sh failed: $(tail -n 1 "$tmp/kernel.err")"
 	minimal=$kdir/bzImage
 fi
 minimal_release=$(strings -n 8 "$(dirname "$minimal")/vmlinux" 2>/dev/null |
 	sed -n 's/^Linux version \([^ ]*\) .*/\1/p' | head -n 1)
-[ -n "$minimal_release" ] || fail_all "no 'Linux version' string in $(dirname "$minimal")/vmlinux"
+[ -n "$minimal_release" ] || box_fail_all "no 'Linux version' string in $(dirname "$minimal")/vmlinux"
 {
 	echo "MINIVMM=$(shq "$minivmm")"
 	echo "CLOUD_KERNEL=$(shq "$cloud")"
@@ -268,24 +257,5 @@ minimal_release=$(strings -n 8 "$(dirname "$minimal")/vmlinux" 2>/dev/null |
 cmd="bash $(shq "$repo/tests/box/command-tests.sh") --in-box $(shq "$tmp")"
 box_run_retried "$tmp/console" --host-root --timeout 1500 --stall 300 -- "$cmd"
 
-for k in "${KERNELS[@]}"; do
-	for t in "${TESTS[@]}"; do
-		key=${t%% *} name="$k: ${t#* }"
-		line=$(tr -d '\r' <"$tmp/console" | grep "^CT-RESULT $k-$key " | tail -n 1)
-		if [ "${line#"CT-RESULT $k-$key "}" = ok ]; then
-			echo "ok $name"
-			passed=$((passed + 1))
-		elif [ -n "$line" ]; then
-			echo "FAIL $name: ${line#"CT-RESULT $k-$key FAIL "}"
-			failed=$((failed + 1))
-		elif [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ]; then
-			echo "BOX FAILURE $name: $box_err"
-			failed=$((failed + 1))
-		else
-			echo "FAIL $name: no result from the box (box status $box_rc; $(tr -d '\r' <"$tmp/console" | grep '^CT-SETUP-FAIL' | head -n 1))"
-			failed=$((failed + 1))
-		fi
-	done
-done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] || { [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ] && exit "$box_rc"; exit 1; }
+box_results CT "$tmp/console"
+box_exit

@@ -168,19 +168,9 @@ trap 'rm -rf "$tmp"' EXIT
 . "$repo/tests/kvm-device.sh"
 passed=0 failed=0
 
-fail_all() {   # fail_all WHY: every test fails for one reason
-	local t
-	for t in "${TESTS[@]}"; do
-		echo "FAIL ${t#* }: $1"
-		failed=$((failed + 1))
-	done
-	echo "$passed passed, $failed failed"
-	exit 1
-}
-
-command -v gdb >/dev/null || fail_all "gdb is missing (scripts/install-deps.sh installs it)"
+command -v gdb >/dev/null || box_fail_all "gdb is missing (scripts/install-deps.sh installs it)"
 [ -e "$guestdir/gdb.bzimage" ] && [ -e "$guestdir/gdb.elf" ] ||
-	fail_all "$guestdir/gdb.bzimage or gdb.elf is missing (make guests)"
+	box_fail_all "$guestdir/gdb.bzimage or gdb.elf is missing (make guests)"
 {
 	echo "MINIVMM=$(shq "$minivmm")"
 	echo "GUESTDIR=$(shq "$guestdir")"
@@ -189,23 +179,6 @@ command -v gdb >/dev/null || fail_all "gdb is missing (scripts/install-deps.sh i
 cmd="bash $(shq "$repo/tests/box/gdb-tests.sh") --in-box $(shq "$tmp")"
 box_run_retried "$tmp/console" --host-root --timeout 900 --stall 300 -- "$cmd"
 
-for t in "${TESTS[@]}"; do
-	key=${t%% *} name=${t#* }
-	line=$(tr -d '\r' <"$tmp/console" | grep "^GT-RESULT $key " | tail -n 1)
-	if [ "${line#"GT-RESULT $key "}" = ok ]; then
-		echo "ok $name"
-		passed=$((passed + 1))
-	elif [ -n "$line" ]; then
-		echo "FAIL $name: ${line#"GT-RESULT $key FAIL "}"
-		failed=$((failed + 1))
-	elif [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ]; then
-		echo "BOX FAILURE $name: $box_err"
-		failed=$((failed + 1))
-	else
-		echo "FAIL $name: no result from the box (box status $box_rc; $(tr -d '\r' <"$tmp/console" | grep '^GT-SETUP-FAIL' | head -n 1))"
-		failed=$((failed + 1))
-	fi
-done
+box_results GT "$tmp/console"
 tr -d '\r' <"$tmp/console" | sed -n 's/^GT-INFO /# /p'
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] || { [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ] && exit "$box_rc"; exit 1; }
+box_exit

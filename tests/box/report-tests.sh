@@ -239,23 +239,13 @@ trap 'rm -rf "$tmp"' EXIT
 . "$repo/tests/kvm-device.sh"
 passed=0 failed=0
 
-fail_all() {   # fail_all WHY: every test fails for one reason
-	local t
-	for t in "${TESTS[@]}"; do
-		echo "FAIL ${t#* }: $1"
-		failed=$((failed + 1))
-	done
-	echo "$passed passed, $failed failed"
-	exit 1
-}
-
-[ -x "${minivmm%/*}/minivmm-init" ] || fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
-command -v jq >/dev/null || fail_all "jq is missing (scripts/install-deps.sh)"
+[ -x "${minivmm%/*}/minivmm-init" ] || box_fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
+command -v jq >/dev/null || box_fail_all "jq is missing (scripts/install-deps.sh)"
 if [ -n "${MINIVMM_MINIMAL_KERNEL:-}" ]; then
 	minimal=$MINIVMM_MINIMAL_KERNEL
 else
 	kdir=$("$repo/images/minimal-kernel.sh" 2>"$tmp/kernel.err") ||
-		fail_all "images/minimal-kernel.sh failed: $(tail -n 1 "$tmp/kernel.err")"
+		box_fail_all "images/minimal-kernel.sh failed: $(tail -n 1 "$tmp/kernel.err")"
 	minimal=$kdir/bzImage
 fi
 # LKDTM and the detectors are what these tests provoke: a kernel without
@@ -263,7 +253,7 @@ fi
 # (A MINIVMM_MINIMAL_KERNEL without its .config beside it is taken as it is.)
 config=$(dirname "$minimal")/.config
 for opt in CONFIG_LKDTM CONFIG_DEBUG_FS CONFIG_SOFTLOCKUP_DETECTOR CONFIG_DETECT_HUNG_TASK; do
-	[ ! -e "$config" ] || grep -qx "$opt=y" "$config" || fail_all "$minimal: $opt=y is not in $config"
+	[ ! -e "$config" ] || grep -qx "$opt=y" "$config" || box_fail_all "$minimal: $opt=y is not in $config"
 done
 {
 	echo "MINIVMM=$(shq "$minivmm")"
@@ -273,24 +263,7 @@ done
 cmd="bash $(shq "$repo/tests/box/report-tests.sh") --in-box $(shq "$tmp")"
 box_run_retried "$tmp/console" --host-root --timeout 1200 --stall 300 -- "$cmd"
 
-for t in "${TESTS[@]}"; do
-	key=${t%% *} name=${t#* }
-	line=$(tr -d '\r' <"$tmp/console" | grep "^RT-RESULT $key " | tail -n 1)
-	if [ "${line#"RT-RESULT $key "}" = ok ]; then
-		echo "ok $name"
-		passed=$((passed + 1))
-	elif [ -n "$line" ]; then
-		echo "FAIL $name: ${line#"RT-RESULT $key FAIL "}"
-		failed=$((failed + 1))
-	elif [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ]; then
-		echo "BOX FAILURE $name: $box_err"
-		failed=$((failed + 1))
-	else
-		echo "FAIL $name: no result from the box (box status $box_rc; $(tr -d '\r' <"$tmp/console" | grep '^RT-SETUP-FAIL' | head -n 1))"
-		failed=$((failed + 1))
-	fi
-done
+box_results RT "$tmp/console"
 # Each run's status and reports, as the box saw them.
 tr -d '\r' <"$tmp/console" | sed -n 's/^RT-INFO /# /p; s/^RT-TAIL /# console of /p'
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] || { [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ] && exit "$box_rc"; exit 1; }
+box_exit
