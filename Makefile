@@ -17,6 +17,9 @@ LDLIBS  += $(PAYLOAD_LIBS)
 # Device trees (boot/dtb*.c) are written and read with Debian's libfdt
 # (libfdt-dev ships no .pc).
 LDLIBS  += -lfdt
+# Per-thread seccomp filters (vmm/seccomp.c) are built with Debian's
+# libseccomp (libseccomp-dev, static libseccomp.a included).
+LDLIBS  += -lseccomp
 
 # The release number lives in the file VERSION alone; scripts/version.sh
 # adds git's description to a build that is not the release tag's
@@ -67,6 +70,17 @@ STATIC ?= -static
 HOT_TEXT ?= vmm/hot-text.ld
 $(BUILD)/minivmm: $(BUILD)/vmm/main.o $(BUILD)/libminivmm.a $(HOT_TEXT)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC) -Wl,-T,$(HOT_TEXT) -Wl,-Map=$@.map \
+	  -o $@ $(filter-out $(HOT_TEXT),$^) $(LDLIBS)
+
+# A test-only minivmm, never installed: vmm/seccomp.c built with
+# MINIVMM_TEST_HOOKS, whose vCPU threads make a call their filter forbids
+# when MINIVMM_TEST_SECCOMP_VCPU_GETPPID is set (tests/guests/cases-seccomp.sh).
+# Its seccomp object comes first, so the archive's is never linked.
+$(BUILD)/vmm/seccomp-test-hooks.o: vmm/seccomp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PROJECT_CFLAGS) -DMINIVMM_TEST_HOOKS -c -o $@ $<
+$(BUILD)/minivmm-test-hooks: $(BUILD)/vmm/main.o $(BUILD)/vmm/seccomp-test-hooks.o $(BUILD)/libminivmm.a $(HOT_TEXT)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC) -Wl,-T,$(HOT_TEXT) \
 	  -o $@ $(filter-out $(HOT_TEXT),$^) $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libminivmm.a
@@ -156,7 +170,7 @@ cli-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(GUEST_IMAGES)
 	tests/cli/dtb-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 	tests/cli/command-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
-guest-test: $(BUILD)/minivmm $(GUEST_IMAGES)
+guest-test: $(BUILD)/minivmm $(BUILD)/minivmm-test-hooks $(GUEST_IMAGES)
 	tests/with-kvm.sh "tiny guests" tests/guests/run-tests.sh $(BUILD)/minivmm $(BUILD)/guests
 
 box-test: $(BUILD)/minivmm $(BUILD)/minivmm-init $(GUEST_IMAGES)
@@ -226,4 +240,4 @@ run: deps
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(GUEST_OBJS:.o=.d) $(GUEST_TESTED_OBJS:.o=.d) $(BUILD)/vmm/main.d $(BUILD)/tests/acpi/acpi-dump.d
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(GUEST_OBJS:.o=.d) $(GUEST_TESTED_OBJS:.o=.d) $(BUILD)/vmm/main.d $(BUILD)/vmm/seccomp-test-hooks.d $(BUILD)/tests/acpi/acpi-dump.d

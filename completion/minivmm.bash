@@ -7,14 +7,14 @@
 # helpers too (`. completion/minivmm.bash`).
 
 _minivmm_options='--kernel --initrd --cmdline --mem --cpus --console --console-device
-	--disk --no-rng --timeout --share --modules --expect --result-json --fail-on
+	--disk --no-rng --seccomp --timeout --share --modules --expect --result-json --fail-on
 	--dump --dump-on --gdb --gdb-wait --dtb --dump-dtb --boot --kernel-addr --kernel-align
 	--initrd-addr --initrd-align --load --fw-cfg --print-images --trace-boot --verbose --help
 	--version'
 
 # The options that take a value (the next word).
 _minivmm_valued=' --kernel --initrd --cmdline --mem --cpus --console --console-device --disk
-	--timeout --share --modules --expect --result-json --fail-on --dump --dump-on --gdb --boot
+	--seccomp --timeout --share --modules --expect --result-json --fail-on --dump --dump-on --gdb --boot
 	--dtb --dump-dtb --kernel-addr --kernel-align --initrd-addr --initrd-align --load --fw-cfg '
 _minivmm_valued=${_minivmm_valued//[[:space:]]/ }
 
@@ -76,6 +76,8 @@ _minivmm()
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
 	--boot)
 		mapfile -t COMPREPLY < <(compgen -W 'auto linux64 pvh' -- "$cur") ;;
+	--seccomp)
+		mapfile -t COMPREPLY < <(compgen -W 'on off' -- "$cur") ;;
 	--dtb)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -W 'auto off' -- "$cur"; compgen -f -- "$cur") ;;

@@ -97,8 +97,10 @@ void kvm_vm_destroy(struct kvm_vm *vm);
  * with an irqchip and a PIT (measured on kvm_pvm: one SRCU grace period per
  * in-kernel device), which the caller waiting for the exit status would
  * otherwise wait for.  Call when the guest has stopped for good, before
- * kvm_vm_destroy; if anything fails, the teardown simply stays ours. */
-void kvm_vm_release_after_exit(struct kvm_vm *vm);
+ * kvm_vm_destroy; if anything fails, the teardown simply stays ours.
+ * in_child (may be NULL) runs in the child once it holds only the VM and
+ * its cue, before it waits (vmm/: the child's seccomp filter). */
+void kvm_vm_release_after_exit(struct kvm_vm *vm, void (*in_child)(void));
 
 /* Drives an interrupt line of the in-kernel PIC/IOAPIC (KVM_IRQ_LINE). */
 int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level);

@@ -243,7 +243,7 @@ static int vm_close_fds(unsigned lo, unsigned hi)
 	return lo <= hi ? close_range(lo, hi, 0) : 0;
 }
 
-void kvm_vm_release_after_exit(struct kvm_vm *vm)
+void kvm_vm_release_after_exit(struct kvm_vm *vm, void (*in_child)(void))
 {
 	if (vm->fd <= 0)
 		return;
@@ -273,6 +273,8 @@ void kvm_vm_release_after_exit(struct kvm_vm *vm)
 		 * we exit would find it busy). */
 		if (chdir("/") < 0)
 			_exit(0);
+		if (in_child)
+			in_child();
 		char byte;
 		while (read(cue[0], &byte, 1) < 0 && errno == EINTR)
 			;

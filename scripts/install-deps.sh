@@ -11,6 +11,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod           # the KVM box and test initramfs
 	xz-utils zstd lz4 gzip bzip2                       # payload compressors: test guests, extract-vmlinux
 	zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev  # minivmm decompresses a bzImage's payload
+	libseccomp-dev                                     # the per-thread seccomp filters (vmm/seccomp.c)
 	binutils jq acpica-tools                           # readelf: vmlinux notes, dumps; jq: JSON in the tests; iasl -d: ACPI tables
 	makedumpfile                                       # reads minivmm's vmcores in the box test
 	gdb                                                # the gdb stub's box test (tests/box/gdb-tests.sh)

@@ -94,6 +94,7 @@ struct vm_config {
 	struct disk_option disks[VM_DISKS_MAX];
 	size_t ndisks;
 	bool rng;                    /* virtio-rng (on unless --no-rng) */
+	bool seccomp;                /* per-thread seccomp filters (on unless --seccomp off) */
 	enum console_device console_device;
 	/* -- CMD [ARGS...]: run CMD in the guest (minivmm-init) and exit with
 	 * its status.  NULL: boot the kernel as it is. */

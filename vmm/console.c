@@ -77,8 +77,15 @@ int console_open(struct console *c, const struct vm_config *cfg, struct error *e
 	return 0;
 }
 
+static void console_prepare(struct console *c);
+
 int console_begin(struct console *c, struct error *err)
 {
+	/* Where writes go is chosen now, at setup, not at the guest's first
+	 * byte: that is a vCPU thread's, whose seccomp filter holds no
+	 * open (seccomp_policy.c). */
+	if (c->out_fd >= 0 && !c->out_prepared)
+		console_prepare(c);
 	struct stat st;
 	if (!c->out_owned || fstat(c->out_fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;

@@ -11,7 +11,9 @@ enum exit_status {
 	EXIT_EXPECT_MISSING = 6,  /* --expect: the guest ended before the console showed it */
 	EXIT_HOST_FAILED   = 8,   /* minivmm itself failed on the host (ERROR_HOST at
 	                           * setup, or while the guest ran), or on the
-	                           * --dump-on dump of a run that ended with 0 */
+	                           * --dump-on dump of a run that ended with 0,
+	                           * or a system call a thread's seccomp filter
+	                           * forbids (seccomp.c) */
 	EXIT_GUEST_REPORTED = 10, /* --fail-on: the guest kernel reported a problem of a
 	                           * listed kind on the console (console_watch.h);
 	                           * replaces 0, odd, 6, 124 and CMD's status, never

@@ -18,6 +18,7 @@
 
 #include "common/write_all.h"
 #include "vmm/gdb_stub_internal.h"
+#include "vmm/seccomp.h"
 
 int64_t gdb_stub_now_ms(void)
 {
@@ -402,6 +403,7 @@ static bool gdb_stub_read(struct gdb_stub *s)
 static void *gdb_stub_thread(void *arg)
 {
 	struct gdb_stub *s = arg;
+	seccomp_thread_enter(SECCOMP_THREAD_GDB, 0);
 	for (;;) {
 		struct pollfd fds[3] = {
 			{ .fd = s->quit_fd, .events = POLLIN },

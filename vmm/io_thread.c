@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "vmm/io_thread.h"
+#include "vmm/seccomp.h"
 
 int io_thread_init(struct io_thread *t, struct error *err)
 {
@@ -45,6 +46,7 @@ int io_thread_watch(struct io_thread *t, int fd, io_thread_fn *fn, void *opaque,
 static void *io_thread_main(void *arg)
 {
 	struct io_thread *t = arg;
+	seccomp_thread_enter(SECCOMP_THREAD_IO, 0);
 	for (;;) {
 		struct epoll_event evs[16];
 		int n = epoll_wait(t->epoll_fd, evs, 16, -1);

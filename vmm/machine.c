@@ -18,6 +18,7 @@
 #include "vmm/devices/debug_exit.h"
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
+#include "vmm/seccomp.h"
 
 const char *machine_input_file(const struct vm_config *cfg, size_t i, const char **what)
 {
@@ -710,8 +711,11 @@ int machine_run(struct machine *m)
 		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "%s", err.msg);
 	else if (m->gdb && gdb_stub_start(m->gdb, &err) < 0)
 		vm_stop_request(&m->stop, EXIT_HOST_FAILED, "%s", err.msg);
-	else if (machine_start_vcpus(m) == 0)
+	else if (machine_start_vcpus(m) == 0) {
+		/* Every thread runs: main's own work is what is left. */
+		seccomp_thread_enter(SECCOMP_THREAD_MAIN, 0);
 		machine_wait(m, sig_fd);
+	}
 	/* gdb hears the end and lets go of the vCPUs before they are joined. */
 	gdb_stub_stop(m->gdb);
 	machine_stop_vcpus(m);

@@ -9,6 +9,7 @@
 #include "vmm/config.h"
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
+#include "vmm/seccomp.h"
 
 /* A closed stdin/stdout/stderr would let the next open() take its number
  * (then /dev/kvm would become "stdin"); park /dev/null there instead. */
@@ -58,6 +59,13 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	/* The filters are built now and installed by each thread once the
+	 * guest runs (seccomp.h). */
+	if (seccomp_setup(cfg.seccomp, &err) < 0) {
+		fprintf(stderr, "minivmm: %s\n", err.msg);
+		options_free(&cfg);
+		return main_setup_status(&err);
+	}
 	static struct machine m;
 	int status;
 	const char *reason;
@@ -103,7 +111,7 @@ int main(int argc, char **argv)
 		if (status == EXIT_GUEST_OFF)
 			status = EXIT_HOST_FAILED;
 	}
-	kvm_vm_release_after_exit(&m.vm);
+	kvm_vm_release_after_exit(&m.vm, seccomp_teardown_enter);
 	machine_teardown(&m);
 	options_free(&cfg);
 	return status;

@@ -95,6 +95,10 @@ static const char options_help[] =
 	"  --trace-boot         print the boot timeline on stderr at the end: ms from\n"
 	"                       start to VM created, images loaded, first guest\n"
 	"                       instruction, first console byte, --expect match, end\n"
+	"  --seccomp on|off     each minivmm thread runs under its own seccomp filter\n"
+	"                       once the guest runs (default on); a call a filter\n"
+	"                       refuses ends the run with 8 and names it.  off: for\n"
+	"                       debugging\n"
 	"  --verbose            print where images landed and the memory map\n"
 	"  --help               this text\n"
 	"  --version            minivmm's version\n"
@@ -109,7 +113,8 @@ static const char options_help[] =
 	"  6    --expect: the guest powered off or reset before the console showed STRING\n"
 	"  8    minivmm failed on the host, at setup or while the guest ran (out of\n"
 	"       memory, a KVM call refused), or a --dump-on dump failed after a run\n"
-	"       that would have ended with 0\n"
+	"       that would have ended with 0, or a minivmm thread made a system call\n"
+	"       its seccomp filter forbids (one line names the call and the thread)\n"
 	"  10   --fail-on: the guest kernel reported a problem of a kind in LIST on\n"
 	"       the console (instead of 0, odd, 6, 124 or CMD's status; a crash stays 4)\n"
 	"  124  --timeout expired\n"
@@ -418,7 +423,7 @@ enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CONSOLE, OPT_TIME
        OPT_INITRD_ADDR, OPT_INITRD_ALIGN, OPT_LOAD, OPT_PRINT_IMAGES, OPT_CPUS, OPT_EXPECT,
        OPT_RESULT_JSON, OPT_FW_CFG, OPT_DUMP, OPT_DUMP_ON, OPT_TRACE_BOOT, OPT_DISK, OPT_NO_RNG,
        OPT_CONSOLE_DEVICE, OPT_SHARE, OPT_MODULES, OPT_FAIL_ON,
-       OPT_GDB, OPT_GDB_WAIT, OPT_DTB, OPT_DUMP_DTB };
+       OPT_GDB, OPT_GDB_WAIT, OPT_DTB, OPT_DUMP_DTB, OPT_SECCOMP };
 
 static const struct option options_long[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -448,6 +453,7 @@ static const struct option options_long[] = {
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "console-device", required_argument, NULL, OPT_CONSOLE_DEVICE },
 	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "modules", required_argument, NULL, OPT_MODULES },
@@ -515,6 +521,11 @@ static int options_parse_one(int opt, struct vm_config *cfg, struct error *err)
 		return 0;
 	case OPT_DISK: return options_add_disk(cfg, optarg, err);
 	case OPT_NO_RNG: cfg->rng = false; return 0;
+	case OPT_SECCOMP:
+		if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+			return error_set(err, "--seccomp '%s': expected on or off", optarg);
+		cfg->seccomp = strcmp(optarg, "on") == 0;
+		return 0;
 	case OPT_CONSOLE_DEVICE: return options_set_console_device(cfg, optarg, err);
 	case OPT_SHARE: return options_add_share(cfg, optarg, err);
 	case OPT_MODULES:
@@ -535,6 +546,7 @@ enum options_result options_parse(int argc, char **argv, struct vm_config *cfg,
 	cfg->console = CONSOLE_STDIO;
 	cfg->kvm_path = "/dev/kvm";
 	cfg->rng = true;
+	cfg->seccomp = true;
 
 	opterr = 0;   /* our own messages, one line each */
 	optind = 1;

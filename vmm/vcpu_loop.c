@@ -11,6 +11,7 @@
 
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
+#include "vmm/seccomp.h"
 
 static const char *exit_reason_name(uint32_t reason)
 {
@@ -201,6 +202,9 @@ void *vcpu_loop(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	/* Its setup is done: from here on, only what its list allows
+	 * (seccomp_policy.c). */
+	seccomp_thread_enter(SECCOMP_THREAD_VCPU, v->vcpu.index);
 
 	/* The boot processor's first entry is the guest's first instruction
 	 * (as near as userspace can tell). */

@@ -88,6 +88,8 @@ fi
 . "$here/cases-dump.sh"
 # shellcheck source=tests/guests/cases-trace.sh
 . "$here/cases-trace.sh"
+# shellcheck source=tests/guests/cases-seccomp.sh
+. "$here/cases-seccomp.sh"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -84,7 +84,8 @@
 	X(gdb_packet)      \
 	X(gdb_regs)        \
 	X(gdb_pagewalk)    \
-	X(gdb_breakpoints)
+	X(gdb_breakpoints) \
+	X(seccomp)
 
 #define UNIT_DECLARE(name) Suite *name##_suite(void);
 UNIT_SUITES(UNIT_DECLARE)

@@ -30,6 +30,10 @@ void rtc_init(struct rtc *r)
 	r->cmos[REG_B] = REG_B_24H;
 	r->cmos[REG_D] = REG_D_VALID;
 	r->now = rtc_host_now;
+	/* glibc reads the time zone (/etc/localtime) at the first gmtime_r,
+	 * which would be a vCPU thread's, under its seccomp filter: read it
+	 * now (tzset(3)). */
+	tzset();
 }
 
 static uint8_t rtc_encode(const struct rtc *r, int v)
