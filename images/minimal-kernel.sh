@@ -25,10 +25,11 @@
 # system CPU), and 33 min when the 2 cores were busy with other builds.
 # The of/ kernel after it, from the same tree: CONFIG_OF reaches most of the
 # kernel through <linux/of.h>, so 894 of the 1311 compilation units are
-# compiled again, 498 s against 1130 s for the shared kernel's `make
-# bzImage` measured in the same run (2 cores busy with other builds and two
-# KVM boxes, so both slower than the figures above); a separate build from
-# scratch would cost the whole of it again.
+# compiled again: 498 s against 1130 s for the shared kernel's `make
+# bzImage` in one run (2 cores busy with other builds and two KVM boxes),
+# 353 s against 501 s (unpack and configuration included) in a quieter
+# one, 854 s in all; a separate build from scratch would cost the whole of
+# the shared kernel's time again.
 # Cached: about 0.1 s, the folder is printed at once.
 #
 # Cache: ${MINIVMM_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/minivmm/kernels}/minimal-<hash>/,
