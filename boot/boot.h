@@ -251,7 +251,7 @@ struct dtb_machine {
  * for 255 vCPUs): the root (#address-cells and #size-cells 2), /chosen,
  * /memory@0 with every e820 RAM range, /cpus with cpu@N (reg = APIC ID =
  * N), the local APIC and IOAPIC nodes Linux's x86 code reads
- * (intel,ce4100-lapic, intel,ce4100-ioapic), /isa/serial@i3f8 (ns16550a:
+ * (intel,ce4100-lapic, intel,ce4100-ioapic), /isa@3f8/serial@i3f8 (ns16550a:
  * reg-shift, clock-frequency, interrupts on the IOAPIC), and with m->pci
  * /pci@e0000000 (pci-host-ecam-generic: ECAM reg, bus-range, the memory
  * window in ranges).  The result is packed. */

@@ -11,7 +11,7 @@
  *   /cpus/cpu@N       reg = local APIC ID (= vCPU index)
  *   /interrupt-controller@fee00000   intel,ce4100-lapic
  *   /interrupt-controller@fec00000   intel,ce4100-ioapic, #interrupt-cells 2
- *   /isa/serial@i3f8  ns16550a at I/O port 0x3f8, ISA IRQ 4 on IOAPIC pin 4
+ *   /isa@3f8/serial@i3f8  ns16550a at I/O port 0x3f8, ISA IRQ 4 on IOAPIC pin 4
  *   /pci@e0000000     the ECAM host bridge (with PCI only)
  *
  * Linux 6.1 on x86 (arch/x86/kernel/devicetree.c) takes the CPUs, the LAPIC
@@ -26,6 +26,7 @@
 
 #define DTB_UART_CLOCK 1843200  /* the PC UART's 1.8432 MHz crystal: 115200 x 16 */
 #define DTB_PHANDLE_IOAPIC 1
+#define DTB_ISA_SPACE_IO 1        /* IEEE 1275 ISA binding: address cell 0, 1 = I/O */
 #define DTB_APIC_REG_SIZE 0x1000
 /* intel,ce4100-ioapic.txt gives sense 0 as "Edge Rising", but Linux's
  * of_ioapic_type[] (arch/x86/kernel/devicetree.c, which is what reads it)
@@ -136,23 +137,36 @@ static void dtb_apics(struct dtb_writer *w)
 
 /* The 8250 at COM1, on an ISA bus node (IEEE 1275 ISA binding: device_type
  * "isa", addresses of two cells, space 1 = I/O, then the port; unit
- * addresses "i3f8").  Ports are not memory on x86, so the bus has no
- * ranges into the root's memory space.  It has no compatible "isa" either:
- * Linux's x86 code (arch/x86/kernel/devicetree.c add_bus_probe) would then
- * create platform devices for its children, while the UART is the legacy
- * 8250 driver's already.  ns16550a properties: the 8250 binding
+ * addresses "i3f8").  compatible "isa" makes Linux's x86 code
+ * (arch/x86/kernel/devicetree.c add_bus_probe) create a platform device for
+ * the UART, whose interrupt it maps through the IOAPIC's domain: with a tree
+ * that domain is dynamic and maps no ISA IRQ by number, so the legacy 8250
+ * driver's port at IRQ 4 cannot request its interrupt (writes to ttyS0 fail
+ * with EIO), and a kernel with CONFIG_SERIAL_OF_PLATFORM takes the port over
+ * with the mapped one.  The UART's ports map 1:1 onto the root's addresses
+ * (ranges: child I/O 0x3f8, parent 0x3f8, size 8): Linux translates an ISA
+ * I/O address only through ranges (drivers/of/address.c,
+ * of_translate_ioport), and on x86 the result is the port number.  The
+ * node's unit address is that parent address, 0x3f8: a node with ranges
+ * needs one (dtc's unit_address_vs_reg), and 0 would be /memory@0's
+ * (unique_unit_address).  ns16550a
+ * properties: the 8250 binding
  * (Documentation/devicetree/bindings/serial/8250.yaml). */
 static void dtb_serial(struct dtb_writer *w)
 {
-	dtb_call(w, fdt_begin_node(w->fdt, "isa"));
+	char name[32];
+	snprintf(name, sizeof(name), "isa@%x", LAYOUT_PORT_COM1);
+	dtb_call(w, fdt_begin_node(w->fdt, name));
+	dtb_call(w, fdt_property_string(w->fdt, "compatible", "isa"));
 	dtb_call(w, fdt_property_string(w->fdt, "device_type", "isa"));
 	dtb_call(w, fdt_property_u32(w->fdt, "#address-cells", 2));
 	dtb_call(w, fdt_property_u32(w->fdt, "#size-cells", 1));
-	char name[32];
+	dtb_cells(w, "ranges", (const uint32_t[]){ DTB_ISA_SPACE_IO, LAYOUT_PORT_COM1,
+						  0, LAYOUT_PORT_COM1, LAYOUT_PORT_COM1_LEN }, 5);
 	snprintf(name, sizeof(name), "serial@i%x", LAYOUT_PORT_COM1);
 	dtb_call(w, fdt_begin_node(w->fdt, name));
 	dtb_call(w, fdt_property_string(w->fdt, "compatible", "ns16550a"));
-	dtb_cells(w, "reg", (const uint32_t[]){ 1, LAYOUT_PORT_COM1, LAYOUT_PORT_COM1_LEN }, 3);
+	dtb_cells(w, "reg", (const uint32_t[]){ DTB_ISA_SPACE_IO, LAYOUT_PORT_COM1, LAYOUT_PORT_COM1_LEN }, 3);
 	dtb_call(w, fdt_property_u32(w->fdt, "reg-shift", 0));
 	dtb_call(w, fdt_property_u32(w->fdt, "clock-frequency", DTB_UART_CLOCK));
 	dtb_call(w, fdt_property_u32(w->fdt, "interrupt-parent", DTB_PHANDLE_IOAPIC));
@@ -209,7 +223,8 @@ int dtb_build(const struct dtb_machine *m, void *buf, size_t bufsize, struct err
 	/* /chosen: the console here; dtb_chosen_fill writes the rest, for a
 	 * user's tree too.  stdout-path is a path (spec 3.6). */
 	char stdout_path[32];
-	snprintf(stdout_path, sizeof(stdout_path), "/isa/serial@i%x", LAYOUT_PORT_COM1);
+	snprintf(stdout_path, sizeof(stdout_path), "/isa@%x/serial@i%x", LAYOUT_PORT_COM1,
+		 LAYOUT_PORT_COM1);
 	dtb_call(&w, fdt_begin_node(buf, "chosen"));
 	dtb_call(&w, fdt_property_string(buf, "stdout-path", stdout_path));
 	dtb_call(&w, fdt_end_node(buf));

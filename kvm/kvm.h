@@ -84,7 +84,8 @@ int ram_file_open(uint64_t size, bool *huge, struct error *err);
 int kvm_vm_map_ram(struct kvm_vm *vm, const struct kvm_vm_config *cfg, struct error *err);
 
 /* Creates the VM with TSS and identity-map addresses, the in-kernel irqchip
- * with the PC's GSI routing (kvm_vm_gsi_routing) and PIT, and one memory
+ * with the PC's GSI routing (kvm_vm_gsi_routing) and PIT, the 8259A pair
+ * initialised and masked (kvm_vm_pic_firmware_state), and one memory
  * slot per RAM region of the mapping kvm_vm_map_ram made before.  On
  * failure the VM and its RAM are gone. */
 int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
@@ -101,6 +102,14 @@ void kvm_vm_destroy(struct kvm_vm *vm);
  * in_child (may be NULL) runs in the child once it holds only the VM and
  * its cue, before it waits (vmm/: the child's seccomp filter). */
 void kvm_vm_release_after_exit(struct kvm_vm *vm, void (*in_child)(void));
+
+/* Sets in *pic, one 8259A of KVM_GET_IRQCHIP's, what a PC firmware leaves
+ * in it (pure, for tests): initialised through ICW4 with vector base 0x08
+ * (master) or 0x70 (slave), as SeaBIOS programs them, and every input
+ * masked (IMR 0xff), so that nothing reaches the boot vCPU's LINT0 until
+ * the guest programs the chip itself.  ELCR and the edge-detection state
+ * are left as they are.  kvm_vm_create applies it to both chips. */
+void kvm_vm_pic_firmware_state(struct kvm_pic_state *pic, bool master);
 
 /* Drives an interrupt line of the in-kernel PIC/IOAPIC (KVM_IRQ_LINE). */
 int kvm_vm_set_irq_line(struct kvm_vm *vm, uint32_t irq, int level);

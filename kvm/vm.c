@@ -1,6 +1,7 @@
 /* The VM: KVM_CREATE_VM, the x86 fixed regions KVM needs, the in-kernel
- * irqchip and PIT, and guest RAM (api.rst sections 4.2, 4.24, 4.35, 4.40,
- * 4.48, 4.55). */
+ * irqchip and PIT, the 8259A pair as firmware leaves it, and guest RAM
+ * (api.rst sections 4.2, 4.24, 4.35, 4.40, 4.48, 4.55; KVM_GET_IRQCHIP,
+ * KVM_SET_IRQCHIP). */
 #define _GNU_SOURCE   /* close_range, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +191,63 @@ int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t addr, uint32_t len, int fd, boo
 	return vm_ioctl(vm, KVM_IOEVENTFD, (unsigned long)&io, "KVM_IOEVENTFD", err);
 }
 
+/* The 8259A pair as a PC firmware hands it to the OS: initialised, with
+ * SeaBIOS's vector bases, and every input masked.  KVM_CREATE_IRQCHIP gives
+ * both chips their power-on state instead (all zeros: no ICW seen, IMR 0 so
+ * every input enabled, vector base 0).  That state reaches a guest only on
+ * the boot vCPU, through LINT0 in ExtINT mode (vcpu_setup.c leaves it so, as
+ * a virtual-wire firmware does): the vector of an ExtINT comes from the
+ * 8259A's INTA cycle, not from the LVT (Intel SDM vol. 3A 11.5.1, "Delivery
+ * Mode" of the local vector table), so with base 0 the 8250's IRQ 4, which
+ * KVM_IRQ_LINE raises on the PIC as well as on the IOAPIC, arrives as vector
+ * 4, #OF.  Linux on minivmm's hardware-reduced ACPI uses no 8259 and never
+ * programs one, yet with a device tree it leaves LINT0 unmasked (pic_mode):
+ * it panicked at its first serial interrupt.  Masked here, nothing reaches
+ * LINT0 until an OS programs the 8259A itself; one that does (ICW1-ICW4,
+ * then OCW1) overwrites all of this, as on a PC.
+ *
+ * The fields are those an ICW1-ICW4 sequence leaves in KVM's model (8259A
+ * datasheet, "Initialization Command Words"): ICW2 the vector base (T7-T3,
+ * so a multiple of 8), ICW4 present (init4) in 8086 mode with normal EOI;
+ * then OCW1 (the IMR, "Operation Command Words") 0xff, every input masked on
+ * both chips, the master's cascade input IR2 too, since nothing on the
+ * slave is enabled either.  The rest (ELCR and its mask, last_irr) stays as
+ * KVM_GET_IRQCHIP reports it: KVM_SET_IRQCHIP replaces the whole chip
+ * (api.rst, KVM_GET_IRQCHIP and KVM_SET_IRQCHIP). */
+#define PIC_MASTER_VECTOR_BASE 0x08   /* SeaBIOS's BIOS_HWIRQ0_VECTOR */
+#define PIC_SLAVE_VECTOR_BASE  0x70   /* SeaBIOS's BIOS_HWIRQ8_VECTOR */
+#define PIC_ALL_MASKED         0xff
+
+void kvm_vm_pic_firmware_state(struct kvm_pic_state *pic, bool master)
+{
+	pic->irr = 0;
+	pic->isr = 0;
+	pic->imr = PIC_ALL_MASKED;
+	pic->priority_add = 0;
+	pic->irq_base = master ? PIC_MASTER_VECTOR_BASE : PIC_SLAVE_VECTOR_BASE;
+	pic->read_reg_select = 0;
+	pic->poll = 0;
+	pic->special_mask = 0;
+	pic->init_state = 0;   /* initialisation done */
+	pic->auto_eoi = 0;
+	pic->rotate_on_auto_eoi = 0;
+	pic->special_fully_nested_mode = 0;
+	pic->init4 = 1;
+}
+
+static int vm_init_pic(struct kvm_vm *vm, struct error *err)
+{
+	for (uint32_t id = KVM_IRQCHIP_PIC_MASTER; id <= KVM_IRQCHIP_PIC_SLAVE; id++) {
+		struct kvm_irqchip chip = { .chip_id = id };
+		if (vm_ioctl(vm, KVM_GET_IRQCHIP, (unsigned long)&chip, "KVM_GET_IRQCHIP", err) < 0)
+			return -1;
+		kvm_vm_pic_firmware_state(&chip.chip.pic, id == KVM_IRQCHIP_PIC_MASTER);
+		if (vm_ioctl(vm, KVM_SET_IRQCHIP, (unsigned long)&chip, "KVM_SET_IRQCHIP", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 		  const struct kvm_vm_config *cfg, struct error *err)
 {
@@ -213,6 +271,7 @@ int kvm_vm_create(struct kvm_vm *vm, struct kvm_system *sys,
 		     "KVM_SET_IDENTITY_MAP_ADDR", err) < 0 ||
 	    vm_add_ram_slots(vm, err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err) < 0 ||
+	    vm_init_pic(vm, err) < 0 ||
 	    kvm_vm_set_msi_routes(vm, NULL, 0, err) < 0 ||
 	    vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err) < 0) {
 		kvm_vm_destroy(vm);

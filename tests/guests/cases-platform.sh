@@ -6,6 +6,10 @@
 #
 #   acpi-off        power-off through the ACPI tables' sleep control register: 0
 #   pvpanic         a panic reported through pvpanic: 4, "guest kernel panicked"
+#   pic-masked      the 8259 pair masked at entry: IRQ 4 raised with
+#                   interrupts on reaches nothing (KVM's power-on state would
+#                   deliver vector 4 through LINT0: a triple fault, 4); the
+#                   IMRs read 0xff; Linux's probe and init sequence works: 77
 #   expect-*        --expect: 0 once the console shows the string, 124 when
 #                   --timeout comes first, 6 when the guest resets first
 #   result-json-*   --result-json's report, read with jq
@@ -23,6 +27,16 @@ if begin_test acpi-off; then
 	check_exit 0
 	grep -q '^acpi-off: writing ' "$tmp/console" || why+="the guest never reached its write to the sleep control register; "
 	grep -qx 'minivmm: guest powered off (ACPI S5)' "$tmp/err" || why+="no 'minivmm: guest powered off (ACPI S5)' with --verbose; "
+	finish_test
+fi
+
+if begin_test pic-masked; then
+	run --kernel "$GUESTDIR/pic.bzimage" </dev/null
+	check_exit 77
+	for line in "pic: nothing arrived through the 8259" "pic: both IMRs read 0xff" \
+		    "pic: programmed as Linux's init_8259A does"; do
+		grep -qxF "$line" "$tmp/console" || why+="no '$line' from the guest; "
+	done
 	finish_test
 fi
 

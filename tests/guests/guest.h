@@ -67,5 +67,6 @@
 #define GUEST_EXIT_VIRTIO_PASS 0x29        /* virtio.c: every check passed: 83 */
 #define GUEST_EXIT_DTB_PASS    0x28        /* dtb.c: the tree matched: 81 */
 #define GUEST_EXIT_DTB_NONE    0x27        /* dtb.c: no tree in setup_data: 79 */
+#define GUEST_EXIT_PIC_PASS    0x26        /* pic.c: every check passed: 77 */
 
 #endif

@@ -18,6 +18,9 @@
 #   smp.bzimage           starts the other vCPUs through INIT/SIPI
 #   acpi-off.bzimage      powers off through the FADT's sleep control register
 #   pvpanic.bzimage       reports a panic through the pvpanic port
+#   pic.bzimage           the 8259 pair masked at entry (IRQ 4 raised with
+#                         interrupts on delivers nothing), then programmed
+#                         as Linux does
 #   fwcfg.bzimage         reads fw_cfg through the ports and DMA, aims hostile
 #                         DMA at memory outside RAM, registers a vmcoreinfo
 #   virtio.bzimage        a hostile virtio driver: breaks the virtqueue and
@@ -85,7 +88,7 @@ GUEST_COMPRESS_zstd  := zstd -22 --ultra -q
 GUEST_COMPRESS_none  := cat
 GUEST_PAYLOAD_LINK_ADDR := 0x1000000
 
-GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin flood panic reset smp acpi-off pvpanic \
+GUEST_BZIMAGE_NAMES := check setup0 triple-fault spin flood panic reset smp acpi-off pvpanic pic \
 	fwcfg pattern virtio gdb \
 	$(GUEST_PAYLOAD_FORMATS:%=payload-%) foreign
 GUEST_ELF_NAMES     := check-elf check-pvh dtb
@@ -133,6 +136,7 @@ $(GUEST_OUT)/reset.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/reset.o
 $(GUEST_OUT)/smp.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/smp-ap.o
 $(GUEST_OUT)/acpi-off.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/acpi-off.o
 $(GUEST_OUT)/pvpanic.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pvpanic.o
+$(GUEST_OUT)/pic.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pic.o
 $(GUEST_OUT)/fwcfg.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/fwcfg.o
 $(GUEST_OUT)/pattern.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/pattern.o
 $(GUEST_OUT)/virtio.elf: $(GUEST_OBJ)/header-1.o $(GUEST_OBJ)/virtio.o
@@ -218,7 +222,7 @@ $(GUEST_OUT)/check-pvh.elf: $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_
   $(GUEST_OBJ)/pvh-start.o $(GUEST_OBJ)/pvh.o $(GUEST_PIC_OBJS:.o=.pic) \
   $(GUEST_OBJ)/triple-fault.o $(GUEST_OBJ)/spin.o $(GUEST_OBJ)/flood.o $(GUEST_OBJ)/panic.o \
   $(GUEST_OBJ)/reset.o \
-  $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/smp-ap.o $(GUEST_OBJ)/acpi-off.o $(GUEST_OBJ)/pvpanic.o \
+  $(GUEST_OBJ)/smp.o $(GUEST_OBJ)/smp-ap.o $(GUEST_OBJ)/acpi-off.o $(GUEST_OBJ)/pvpanic.o $(GUEST_OBJ)/pic.o \
   $(GUEST_OBJ)/fwcfg.o $(GUEST_OBJ)/pattern.o \
   $(GUEST_OUT)/check-payload.elf $(GUEST_OBJ)/form-payload.o $(GUEST_OBJ)/header-payload.o \
   $(GUEST_OBJ)/outer.o $(GUEST_PAYLOAD_FORMATS:%=$(GUEST_OBJ)/check-payload.%) \

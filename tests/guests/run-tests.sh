@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 for g in check.bzimage setup0.bzimage triple-fault.bzimage spin.bzimage flood.bzimage \
 	 panic.bzimage reset.bzimage \
-	 smp.bzimage acpi-off.bzimage pvpanic.bzimage fwcfg.bzimage pattern.bzimage virtio.bzimage \
+	 smp.bzimage acpi-off.bzimage pvpanic.bzimage pic.bzimage fwcfg.bzimage pattern.bzimage virtio.bzimage \
 	 check-elf.elf check-pvh.elf payload-gzip.bzimage payload-bzip2.bzimage \
 	 payload-lzma.bzimage payload-xz.bzimage payload-lz4.bzimage payload-zstd.bzimage \
 	 payload-none.bzimage dtb.elf; do

@@ -108,9 +108,9 @@ START_TEST(test_root_and_chosen)
 	assert_str(f.buf, "/chosen", "bootargs", CMDLINE);
 	ck_assert_uint_eq(get_u64(f.buf, "/chosen", "linux,initrd-start"), INITRD_AT);
 	ck_assert_uint_eq(get_u64(f.buf, "/chosen", "linux,initrd-end"), INITRD_AT + INITRD_SIZE);
-	assert_str(f.buf, "/chosen", "stdout-path", "/isa/serial@i3f8");
+	assert_str(f.buf, "/chosen", "stdout-path", "/isa@3f8/serial@i3f8");
 	/* The path stdout-path names exists. */
-	node(f.buf, "/isa/serial@i3f8");
+	node(f.buf, "/isa@3f8/serial@i3f8");
 	/* Packed: no room left over inside the blob. */
 	ck_assert_uint_eq(fdt_totalsize(f.buf),
 			  fdt_off_dt_strings(f.buf) + fdt_size_dt_strings(f.buf));
@@ -241,10 +241,14 @@ START_TEST(test_apics_and_serial)
 	ck_assert_int_eq(fdt_node_offset_by_compatible(f.buf, -1, "intel,ce4100-ioapic"),
 			 node(f.buf, ioapic));
 
-	assert_str(f.buf, "/isa", "device_type", "isa");
-	assert_u32(f.buf, "/isa", "#address-cells", 2);
-	assert_u32(f.buf, "/isa", "#size-cells", 1);
-	const char *uart = "/isa/serial@i3f8";
+	assert_str(f.buf, "/isa@3f8", "device_type", "isa");
+	assert_str(f.buf, "/isa@3f8", "compatible", "isa");
+	assert_u32(f.buf, "/isa@3f8", "#address-cells", 2);
+	assert_u32(f.buf, "/isa@3f8", "#size-cells", 1);
+	/* The UART's I/O ports onto the same root addresses: how Linux turns
+	 * its reg into port 0x3f8. */
+	assert_cells(f.buf, "/isa@3f8", "ranges", (const uint32_t[]){ 1, 0x3f8, 0, 0x3f8, 8 }, 5);
+	const char *uart = "/isa@3f8/serial@i3f8";
 	assert_str(f.buf, uart, "compatible", "ns16550a");
 	assert_cells(f.buf, uart, "reg", (const uint32_t[]){ 1, 0x3f8, 8 }, 3);
 	assert_u32(f.buf, uart, "reg-shift", 0);

@@ -118,6 +118,35 @@ START_TEST(gsi_routing_is_a_pc)
 }
 END_TEST
 
+/* What firmware leaves in an 8259A: through ICW4, SeaBIOS's vector bases,
+ * every input masked; the ELCR and edge-detection state untouched. */
+START_TEST(pic_firmware_state_masks_all)
+{
+	for (int master = 0; master <= 1; master++) {
+		struct kvm_pic_state p;
+		memset(&p, 0xa5, sizeof(p));
+		kvm_vm_pic_firmware_state(&p, master);
+		ck_assert_uint_eq(p.imr, 0xff);
+		ck_assert_uint_eq(p.irq_base, master ? 0x08 : 0x70);
+		ck_assert_uint_eq(p.irq_base & 7, 0);   /* ICW2 gives T7-T3 only */
+		ck_assert_uint_eq(p.init4, 1);
+		ck_assert_uint_eq(p.init_state, 0);
+		ck_assert_uint_eq(p.irr, 0);
+		ck_assert_uint_eq(p.isr, 0);
+		ck_assert_uint_eq(p.priority_add, 0);
+		ck_assert_uint_eq(p.read_reg_select, 0);
+		ck_assert_uint_eq(p.poll, 0);
+		ck_assert_uint_eq(p.special_mask, 0);
+		ck_assert_uint_eq(p.auto_eoi, 0);
+		ck_assert_uint_eq(p.rotate_on_auto_eoi, 0);
+		ck_assert_uint_eq(p.special_fully_nested_mode, 0);
+		ck_assert_uint_eq(p.last_irr, 0xa5);
+		ck_assert_uint_eq(p.elcr, 0xa5);
+		ck_assert_uint_eq(p.elcr_mask, 0xa5);
+	}
+}
+END_TEST
+
 /* /dev/kvm opened and a VM with 16 MiB of RAM in minivmm's layout.  These
  * checks carry the tag UNIT_TAG_KVM: unit_main.c leaves them out, and says
  * so, where /dev/kvm is not usable; reached without KVM they fail. */
@@ -358,6 +387,49 @@ START_TEST(two_vcpus_on_a_live_kvm)
 }
 END_TEST
 
+/* The 8259A pair kvm_vm_create leaves: masked and initialised where KVM's
+ * power-on state is unmasked with vector base 0, so that a raised IRQ 4
+ * (the 8250's) is held in the IRR and never reaches LINT0 as vector 4; the
+ * ELCR mask KVM gives its chips is kept. */
+START_TEST(pic_masked_on_a_live_vm)
+{
+	struct kvm_system sys;
+	struct kvm_vm vm;
+	live_vm_open(&sys, &vm);
+
+	/* KVM's own state, from a VM of the bare ioctls. */
+	int raw = ioctl(sys.fd, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(raw, 0);
+	ck_assert_int_eq(ioctl(raw, KVM_CREATE_IRQCHIP, 0), 0);
+
+	for (uint32_t id = KVM_IRQCHIP_PIC_MASTER; id <= KVM_IRQCHIP_PIC_SLAVE; id++) {
+		struct kvm_irqchip chip = { .chip_id = id }, reset = { .chip_id = id };
+		ck_assert_int_eq(ioctl(vm.fd, KVM_GET_IRQCHIP, &chip), 0);
+		ck_assert_int_eq(ioctl(raw, KVM_GET_IRQCHIP, &reset), 0);
+		const struct kvm_pic_state *p = &chip.chip.pic;
+		ck_assert_msg(p->imr == 0xff, "PIC %u: IMR 0x%02x, want 0xff (KVM's reset: 0x%02x)",
+			      id, p->imr, reset.chip.pic.imr);
+		ck_assert_uint_eq(p->irq_base, id == KVM_IRQCHIP_PIC_MASTER ? 0x08 : 0x70);
+		ck_assert_uint_eq(p->init4, 1);
+		ck_assert_uint_eq(p->init_state, 0);
+		ck_assert_uint_eq(p->elcr_mask, reset.chip.pic.elcr_mask);
+	}
+	close(raw);
+
+	/* IRQ 4 raised: pending in the master's IRR, masked. */
+	ck_assert_int_eq(kvm_vm_set_irq_line(&vm, 4, 1), 0);
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	ck_assert_int_eq(ioctl(vm.fd, KVM_GET_IRQCHIP, &chip), 0);
+	ck_assert_msg(chip.chip.pic.irr & (1u << 4), "IRQ 4 raised: PIC IRR 0x%02x",
+		      chip.chip.pic.irr);
+	ck_assert_uint_eq(chip.chip.pic.isr, 0);
+	ck_assert_int_eq(kvm_vm_set_irq_line(&vm, 4, 0), 0);
+
+	kvm_vm_destroy(&vm);
+	kvm_system_close(&sys);
+}
+END_TEST
+
 Suite *kvm_system_suite(void)
 {
 	Suite *s = suite_create("kvm_system");
@@ -366,6 +438,7 @@ Suite *kvm_system_suite(void)
 	tcase_add_test(t, not_a_kvm_device);
 	tcase_add_test(t, too_many_vcpus_named);
 	tcase_add_test(t, gsi_routing_is_a_pc);
+	tcase_add_test(t, pic_firmware_state_masks_all);
 	suite_add_tcase(s, t);
 	TCase *live = tcase_create("kvm_system_live");
 	tcase_set_tags(live, UNIT_TAG_KVM);
@@ -374,6 +447,7 @@ Suite *kvm_system_suite(void)
 	tcase_add_test(live, supported_cpuid_fetched_once);
 	tcase_add_test(live, ram_aligned_and_xcr0_set);
 	tcase_add_test(live, setup_applied_on_a_live_vcpu);
+	tcase_add_test(live, pic_masked_on_a_live_vm);
 	suite_add_tcase(s, live);
 	return s;
 }

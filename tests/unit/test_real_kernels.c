@@ -187,8 +187,8 @@ START_TEST(test_real_minimal_kernel)
 	ck_assert_msg(builtin, "%s: the minimal kernel has virtio-fs built in", path);
 	/* images/minimal-kernel.config has no CONFIG_OF: --dtb auto passes it
 	 * no tree, so every test that boots it sees the machine it always
-	 * did (tests/box/dtb-tests.sh says why a CONFIG_OF build is not the
-	 * shared one). */
+	 * did (images/minimal-kernel-of.config says why a CONFIG_OF build is
+	 * not the shared one). */
 	struct guest_kernel_image parsed;
 	struct load_request req = { 0 };
 	ck_assert_msg(kernel_parse(&kernel, &req, NULL, &parsed, &err) == 0, "%s", err.msg);
