@@ -213,29 +213,19 @@ trap 'rm -rf "$tmp"' EXIT
 . "$repo/tests/kvm-device.sh"
 passed=0 failed=0
 
-fail_all() {   # fail_all WHY: every test fails for one reason
-	local t
-	for t in "${TESTS[@]}"; do
-		echo "FAIL ${t#* }: $1"
-		failed=$((failed + 1))
-	done
-	echo "$passed passed, $failed failed"
-	exit 1
-}
-
-[ -x "${minivmm%/*}/minivmm-init" ] || fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
+[ -x "${minivmm%/*}/minivmm-init" ] || box_fail_all "${minivmm%/*}/minivmm-init is missing (make builds it)"
 if [ -n "${MINIVMM_MINIMAL_OF_KERNEL:-}" ]; then
 	minimal=$MINIVMM_MINIMAL_OF_KERNEL
 else
 	kdir=$("$repo/images/minimal-kernel.sh" 2>"$tmp/kernel.err") ||
-		fail_all "images/minimal-kernel.sh failed: $(tail -n 1 "$tmp/kernel.err")"
+		box_fail_all "images/minimal-kernel.sh failed: $(tail -n 1 "$tmp/kernel.err")"
 	minimal=$kdir/of/bzImage
 fi
 # The tree reaches only a kernel that reads it: without these every test
 # would fail for a reason that is not minivmm's.
 config=$(dirname "$minimal")/.config
 for opt in CONFIG_OF CONFIG_OF_EARLY_FLATTREE CONFIG_PROC_FS CONFIG_VIRTIO_CONSOLE; do
-	[ ! -e "$config" ] || grep -qx "$opt=y" "$config" || fail_all "$minimal: $opt=y is not in $config"
+	[ ! -e "$config" ] || grep -qx "$opt=y" "$config" || box_fail_all "$minimal: $opt=y is not in $config"
 done
 {
 	echo "MINIVMM=$(shq "$minivmm")"
@@ -245,23 +235,6 @@ done
 cmd="bash $(shq "$repo/tests/box/dtb-tests.sh") --in-box $(shq "$tmp")"
 box_run_retried "$tmp/console" --host-root --timeout 900 --stall 300 -- "$cmd"
 
-for t in "${TESTS[@]}"; do
-	key=${t%% *} name=${t#* }
-	line=$(tr -d '\r' <"$tmp/console" | grep "^DT-RESULT $key " | tail -n 1)
-	if [ "${line#"DT-RESULT $key "}" = ok ]; then
-		echo "ok $name"
-		passed=$((passed + 1))
-	elif [ -n "$line" ]; then
-		echo "FAIL $name: ${line#"DT-RESULT $key FAIL "}"
-		failed=$((failed + 1))
-	elif [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ]; then
-		echo "BOX FAILURE $name: $box_err"
-		failed=$((failed + 1))
-	else
-		echo "FAIL $name: no result from the box (box status $box_rc; $(tr -d '\r' <"$tmp/console" | grep '^DT-SETUP-FAIL' | head -n 1))"
-		failed=$((failed + 1))
-	fi
-done
+box_results DT "$tmp/console"
 tr -d '\r' <"$tmp/console" | sed -n 's/^DT-INFO /# /p; s/^DT-OUT /# stdout of /p; s/^DT-ERR /# stderr of /p'
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] || { [ "$box_rc" -ge 90 ] && [ "$box_rc" -le 95 ] && exit "$box_rc"; exit 1; }
+box_exit
