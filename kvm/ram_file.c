@@ -94,7 +94,10 @@ static void ram_file_child(int sock, uint64_t size)
 static int ram_file_huge(uint64_t size)
 {
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+	/* SOCK_SEQPACKET, not SOCK_DGRAM: a datagram socket never sees its
+	 * peer go, so a child that cannot mount (no CAP_SYS_ADMIN) and exits
+	 * would leave recvmsg waiting for ever (unix(7)). */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {

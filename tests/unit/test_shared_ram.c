@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "kvm/kvm.h"
 #include "tests/unit/unit.h"
@@ -113,6 +117,35 @@ START_TEST(shared_ram_gets_huge_pages_where_a_memfd_would_not)
 }
 END_TEST
 
+/* Without CAP_SYS_ADMIN the tmpfs cannot be mounted (a container's root,
+ * or a user): the child that tries exits, and shared RAM is a memfd at
+ * once instead of a wait for a descriptor that never comes. */
+START_TEST(shared_ram_without_cap_sys_admin_is_a_memfd)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+		if (syscall(SYS_capget, &h, d) < 0)
+			_exit(10);
+		d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+		if (syscall(SYS_capset, &h, d) < 0)
+			_exit(11);
+		alarm(10);   /* the wait this test is about ends the child */
+		bool huge = true;
+		struct error err = { 0 };
+		int fd = ram_file_open(4 * MiB, &huge, &err);
+		_exit(fd >= 0 && !huge ? 0 : 12);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child: %s %d", WIFEXITED(status) ? "exit" : "signal",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+END_TEST
+
 START_TEST(anonymous_ram_stays_the_default)
 {
 	struct kvm_vm vm;
@@ -157,6 +190,7 @@ Suite *shared_ram_suite(void)
 	TCase *t = tcase_create("shared_ram");
 	tcase_add_test(t, shared_ram_is_a_file_a_back_end_can_map);
 	tcase_add_test(t, shared_ram_gets_huge_pages_where_a_memfd_would_not);
+	tcase_add_test(t, shared_ram_without_cap_sys_admin_is_a_memfd);
 	tcase_add_test(t, anonymous_ram_stays_the_default);
 	tcase_add_test(t, destroying_an_unmapped_vm_closes_no_fd);
 	suite_add_tcase(s, t);
