@@ -32,10 +32,11 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror 
 # Everything the targets can reach: the loader (and the JSON writer its
 # image list prints with), the one checked translation into guest RAM, the
 # virtqueue walk over it, the PCI bus with MSI-X and the virtio PCI
-# transport (whose init names the I/O thread it may be watched by).
+# transport (whose init names the I/O thread it may be watched by, and
+# that thread's seccomp filter).
 FUZZ_LIB_SRCS := $(wildcard common/*.c loader/*.c vmm/pci/*.c vmm/devices/*.c) kvm/guest_memory.c \
 	vmm/devices/virtio/virtq.c vmm/devices/virtio/virtio_pci.c vmm/io_thread.c vmm/io_bus.c \
-	vmm/stop.c vmm/command_initramfs.c
+	vmm/stop.c vmm/command_initramfs.c vmm/seccomp.c vmm/seccomp_policy.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZ_BINS     := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
@@ -50,7 +51,7 @@ $(FUZZ_OUT)/obj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PAYLOAD_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PAYLOAD_LIBS) -lseccomp
 
 # The seed writer runs on the host: plain compiler, no sanitizers.
 $(FUZZ_OUT)/fuzz_seeds: tests/fuzz/fuzz_seeds.c loader/loader.h tests/fuzz/fuzz_virtq.h \
