@@ -1,9 +1,9 @@
 /* libFuzzer target: elf_parse, elf_describe and elf_load over arbitrary
- * files, loading into 64 MiB of guest RAM (MAP_NORESERVE, so untouched
- * pages cost nothing) with no image list.  Besides the sanitizers, it
- * checks the contract: messages name the file; a parsed image has 1..32
- * non-overlapping segments inside the file and its entries inside them; a
- * load lands in RAM, agrees with elf_describe, and holds the file's bytes.
+ * files, loading into 64 MiB of fake guest RAM (fuzz_ram.h) with no image
+ * list.  Besides the sanitizers, it checks the contract: messages name the
+ * file; a parsed image has 1..32 non-overlapping segments inside the file
+ * and its entries inside them; a load lands in RAM, agrees with
+ * elf_describe, and holds the file's bytes.
  *
  * The load request comes from e_ident's padding bytes (gABI EI_PAD: "set to
  * zero; reserved", ignored by the parser), so the fuzzer varies it without
@@ -13,33 +13,12 @@
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#include "boot/layout.h"
 #include "loader/loader.h"
-
-#define FUZZ_RAM_SIZE (64ULL << 20)
+#include "tests/fuzz/fuzz_ram.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static struct guest_memory *fuzz_ram(void)
-{
-	static struct guest_memory mem;
-	static bool ready;
-	if (!ready) {
-		struct error err;
-		void *host = mmap(NULL, FUZZ_RAM_SIZE, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (host == MAP_FAILED ||
-		    guest_memory_init(&mem, host, FUZZ_RAM_SIZE, LAYOUT_MMIO_HOLE_START,
-				      LAYOUT_MMIO_HOLE_END, &err) < 0)
-			abort();
-		ready = true;
-	}
-	return &mem;
-}
 
 static void fuzz_check_message(const struct error *err)
 {
