@@ -6,6 +6,7 @@
 set -euo pipefail
 PACKAGES=(
 	build-essential clang pkg-config linux-libc-dev   # compilers, kvm.h, bootparam.h
+	llvm                                               # make fuzz-coverage: llvm-profdata, llvm-cov
 	check libfdt-dev                                   # unit tests, device trees
 	device-tree-compiler                               # dtc: the --dump-dtb tests decompile the tree
 	qemu-system-x86 busybox-static cpio kmod           # the KVM box and test initramfs
