@@ -20,7 +20,7 @@
 # test guests (bzImages, ELF kernels, their compressed payloads) and with
 # what tests/fuzz/fuzz_seeds.c writes (small ELF files, notes, valid
 # virtqueue rings, a driver bringing a virtio PCI device up, a boot's port
-# I/O).  A crash, leak, timeout or out-of-memory leaves
+# I/O, and a real boot's, recorded: $(FUZZ_PORTIO_TRACE)).  A crash, leak, timeout or out-of-memory leaves
 # the input in $(BUILD)/fuzz/artifacts-NAME/ and fails the run: make it a
 # unit test (bytes inline) before fixing it.
 
@@ -82,11 +82,15 @@ $(FUZZ_OUT)/small-payload.%:
 	rm -f $@.in
 	mv $@.tmp $@
 
-$(FUZZ_OUT)/seeds.stamp: $(FUZZ_OUT)/fuzz_seeds $(GUEST_IMAGES) $(FUZZ_PAYLOAD_SEEDS)
+# The port I/O of a real boot, recorded in the KVM box by
+# scripts/record-portio.sh (its kvm:kvm_pio tracepoint).
+FUZZ_PORTIO_TRACE := tests/fuzz/traces/cloud-boot.pio
+
+$(FUZZ_OUT)/seeds.stamp: $(FUZZ_OUT)/fuzz_seeds $(GUEST_IMAGES) $(FUZZ_PAYLOAD_SEEDS) $(FUZZ_PORTIO_TRACE)
 	@mkdir -p $(FUZZ_NAMES:%=$(FUZZ_OUT)/corpus-%)
 	$(FUZZ_OUT)/fuzz_seeds $(FUZZ_OUT)/corpus-elf $(FUZZ_OUT)/corpus-pvh_note \
 	  $(FUZZ_OUT)/corpus-virtq $(FUZZ_OUT)/corpus-pci $(FUZZ_OUT)/corpus-portio \
-	  $(FUZZ_OUT)/corpus-fw_cfg $(FUZZ_OUT)/corpus-modules
+	  $(FUZZ_OUT)/corpus-fw_cfg $(FUZZ_OUT)/corpus-modules $(FUZZ_PORTIO_TRACE)
 	cp $(filter %.bzimage,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-bzimage/
 	cp $(filter %.elf,$(GUEST_IMAGES)) $(FUZZ_OUT)/corpus-elf/
 	for f in $(FUZZ_PAYLOAD_SEEDS); do cp $$f $(FUZZ_OUT)/corpus-payload/seed-$${f##*/}; done

@@ -3,6 +3,7 @@
  * tests/fuzz/fuzz.mk, no sanitizers):
  *
  *   fuzz_seeds ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR MODULES_DIR
+ *              PORTIO_TRACE
  *
  * ELF_DIR gets two vmlinux look-alikes of a few hundred bytes: an ET_EXEC
  * with two PT_LOADs (one with a bss) and Linux's Xen notes including the
@@ -17,8 +18,9 @@
  * features, and a few plain config accesses (layout: fuzz_pci.c).
  * PORTIO_DIR gets the port I/O a Linux boot does to each device (the
  * 8250 probe and console, the i8042 probe, rtc_cmos, PCI conf1, fw_cfg's
- * signature and DMA reads, the ACPI sleep registers) and the ways it ends;
- * FW_CFG_DIR the fw_cfg part alone (layout: fuzz_portio.h).  MODULES_DIR
+ * signature and DMA reads, the ACPI sleep registers) and the ways it ends,
+ * and PORTIO_TRACE, a real boot's port I/O, replayed; FW_CFG_DIR the
+ * fw_cfg part of each alone (layout: fuzz_portio.h).  MODULES_DIR
  * gets modules folders as -- CMD finds them (modules.order or
  * modules.dep, modules built in, a gzip-compressed module) and a command
  * (layout: fuzz_modules.h). */
@@ -342,7 +344,9 @@ static void pci_seeds(const char *dir)
 /* ---- Port I/O seeds: 512 bytes of RAM, then 7-byte operations
  * {port le16, flags, value le32} (fuzz_portio.h) ---- */
 
-static unsigned char pio[FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * 128];
+/* As many operations as libFuzzer's default input size holds. */
+#define PIO_MAX_OPS ((4096 - FUZZ_PORTIO_RAM_FILL) / FUZZ_PORTIO_OP)
+static unsigned char pio[FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * PIO_MAX_OPS];
 static size_t pio_ops;
 
 static void pio_op(uint16_t port, uint8_t flags, uint32_t value)
@@ -493,6 +497,58 @@ static void portio_seeds(const char *dir, const char *fw_cfg_dir)
 	pio_write(dir, "seed-fw_cfg.portio");
 }
 
+/* A recorded boot (scripts/record-portio.sh: "r|w PORT SIZE COUNT VALUE"
+ * lines, hex), replayed: into PORTIO_DIR in pieces of PIO_MAX_OPS
+ * accesses, and its fw_cfg accesses alone into FW_CFG_DIR.  Its RAM fill is zeros: the trace holds
+ * no guest memory, so its DMA addresses point outside the fuzz RAM.  KVM
+ * reports no exit for the writes it coalesces; they are not in the trace. */
+static void pio_trace_seeds(const char *trace, const char *dir, const char *fw_cfg_dir)
+{
+	FILE *f = fopen(trace, "r");
+	if (!f) {
+		perror(trace);
+		exit(1);
+	}
+	static unsigned char fw[sizeof(pio)];
+	size_t fw_len = FUZZ_PORTIO_RAM_FILL, line = 0;
+	unsigned piece = 0;
+	char text[256], name[64];
+	while (fgets(text, sizeof(text), f)) {
+		line++;
+		char dir_c;
+		unsigned port, size, count, value;
+		if (text[0] == '#')
+			continue;
+		if (sscanf(text, "%c %x %u %u %x", &dir_c, &port, &size, &count, &value) != 5 ||
+		    (dir_c != 'r' && dir_c != 'w') || port > 0xffff ||
+		    (size != 1 && size != 2 && size != 4) || count < 1) {
+			fprintf(stderr, "%s:%zu: not an access line\n", trace, line);
+			exit(1);
+		}
+		uint8_t flags = (uint8_t)((size == 1 ? FUZZ_PORTIO_SIZE1 : size == 2 ? FUZZ_PORTIO_SIZE2
+					   : FUZZ_PORTIO_SIZE4) |
+					  (dir_c == 'w' ? FUZZ_PORTIO_WRITE : 0) |
+					  FUZZ_PORTIO_COUNT(count > 8 ? 8 : count));
+		pio_op((uint16_t)port, flags, value);
+		if (port >= LAYOUT_PORT_FW_CFG && port < LAYOUT_PORT_FW_CFG + 12 &&
+		    fw_len + FUZZ_PORTIO_OP <= FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * PIO_MAX_OPS) {
+			memcpy(fw + fw_len, pio + FUZZ_PORTIO_RAM_FILL + FUZZ_PORTIO_OP * (pio_ops - 1),
+			       FUZZ_PORTIO_OP);
+			fw_len += FUZZ_PORTIO_OP;
+		}
+		if (pio_ops == PIO_MAX_OPS) {
+			snprintf(name, sizeof(name), "seed-trace-%02u.portio", piece++);
+			pio_write(dir, name);
+		}
+	}
+	fclose(f);
+	if (pio_ops) {
+		snprintf(name, sizeof(name), "seed-trace-%02u.portio", piece);
+		pio_write(dir, name);
+	}
+	write_file(fw_cfg_dir, "seed-trace.fw_cfg", fw, fw_len);
+}
+
 /* ---- Modules seeds: a modules folder and a command (fuzz_modules.h) ---- */
 
 static unsigned char mods[8192];
@@ -633,9 +689,9 @@ static void modules_seeds(const char *dir)
 
 int main(int argc, char **argv)
 {
-	if (argc != 8) {
+	if (argc != 9) {
 		fprintf(stderr, "usage: %s ELF_DIR NOTE_DIR VIRTQ_DIR PCI_DIR PORTIO_DIR FW_CFG_DIR "
-			"MODULES_DIR\n", argv[0]);
+			"MODULES_DIR PORTIO_TRACE\n", argv[0]);
 		return 2;
 	}
 	static const struct seed_seg vmlinux[] = {
@@ -654,6 +710,7 @@ int main(int argc, char **argv)
 	virtq_seeds(argv[3]);
 	pci_seeds(argv[4]);
 	portio_seeds(argv[5], argv[6]);
+	pio_trace_seeds(argv[8], argv[5], argv[6]);
 	modules_seeds(argv[7]);
 	return 0;
 }
