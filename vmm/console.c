@@ -21,6 +21,13 @@ static void console_restore_at_exit(void)
 		console_close(console_to_restore);
 }
 
+void console_restore_terminal(void)
+{
+	const struct console *c = console_to_restore;
+	if (c && c->raw)
+		tcsetattr(c->in_fd, TCSAFLUSH, &c->saved);
+}
+
 static void console_enter_raw(struct console *c)
 {
 	if (!isatty(c->in_fd) || tcgetattr(c->in_fd, &c->saved) < 0)

@@ -60,6 +60,10 @@ int console_begin(struct console *c, struct error *err);
 /* console_drain, then restores the terminal and closes a console file.
  * Safe to call twice. */
 void console_close(struct console *c);
+/* Puts back the terminal of the console that made it raw, from a signal
+ * handler (the seccomp trap's, seccomp_on_trap): only tcsetattr, which
+ * POSIX lists as async-signal-safe. */
+void console_restore_terminal(void);
 
 /* Serial output sink: opaque is the struct console.  Called under the
  * UART's lock. */

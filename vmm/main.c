@@ -7,6 +7,7 @@
 
 #include "common/interrupt.h"
 #include "vmm/config.h"
+#include "vmm/console.h"
 #include "vmm/exit_status.h"
 #include "vmm/machine.h"
 #include "vmm/seccomp.h"
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
 		options_free(&cfg);
 		return main_setup_status(&err);
 	}
+	seccomp_on_trap(console_restore_terminal);
 	static struct machine m;
 	int status;
 	const char *reason;

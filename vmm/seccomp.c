@@ -62,8 +62,17 @@ static void seccomp_put_number(struct seccomp_line *l, unsigned long v, unsigned
 		l->buf[l->len++] = digits[--n];
 }
 
+static void (*seccomp_trap_cleanup)(void);
+
+void seccomp_on_trap(void (*cleanup)(void))
+{
+	seccomp_trap_cleanup = cleanup;
+}
+
 static void seccomp_report_and_exit(const char *what, const char *detail)
 {
+	if (seccomp_trap_cleanup)
+		seccomp_trap_cleanup();
 	struct seccomp_line l = { .len = 0 };
 	seccomp_put(&l, "minivmm: seccomp: the ");
 	seccomp_put(&l, seccomp_self[0] ? seccomp_self : "unnamed");
@@ -216,5 +225,6 @@ void seccomp_thread_enter(enum seccomp_thread t, int index)
 
 void seccomp_teardown_enter(void)
 {
+	seccomp_trap_cleanup = NULL;   /* the child has no terminal to put back */
 	seccomp_thread_enter(SECCOMP_THREAD_TEARDOWN, 0);
 }

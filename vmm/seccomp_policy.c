@@ -38,6 +38,10 @@ static const struct seccomp_rule seccomp_common[] = {
 	{ "restart_syscall", 0, "a sleep interrupted by the kick signal goes on" },
 	{ "exit", 0, "a thread's end" },
 	{ "exit_group", 0, "the process's end; the SIGSYS report's exit with 8" },
+	IOCTL(TCGETS, "isatty and tcgetattr on the console; glibc's tcsetattr reads the "
+		      "terminal back"),
+	IOCTL(TCSETSF, "the terminal put back (tcsetattr TCSAFLUSH): by main at the end, by "
+		       "any thread's SIGSYS report"),
 };
 
 /* The vCPU threads: KVM_RUN, and what an exit's device work needs (the
@@ -138,8 +142,6 @@ static const struct seccomp_rule seccomp_main[] = {
 	{ "set_robust_list", 0, "glibc's fork in the child" },
 	{ "rt_sigaction", 0, "signal(SIGPIPE) and handlers at the end" },
 	{ "sigaltstack", 0, "glibc and sanitizer runtimes at exit" },
-	IOCTL(TCGETS, "isatty and tcgetattr on the console"),
-	IOCTL(TCSETSF, "the terminal put back at the end (tcsetattr TCSAFLUSH)"),
 	IOCTL(KVM_GET_REGS, "the --dump-on dump at the end reads the joined vCPUs"),
 	IOCTL(KVM_GET_SREGS, "the same"),
 	IOCTL(KVM_SET_GUEST_DEBUG, "gdb's breakpoints cleared when the run ends"),

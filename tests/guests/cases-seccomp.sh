@@ -24,6 +24,25 @@ if begin_test seccomp-vcpu-forbidden-call; then
 	finish_test
 fi
 
+# On a terminal the console makes raw, the SIGSYS report puts it back
+# before the exit (seccomp_on_trap): the shell after minivmm, on the same
+# terminal (script(1)'s pty), finds it in canonical mode with echo.
+if begin_test seccomp-trap-restores-terminal; then
+	if [ ! -x "$HOOKS" ]; then
+		why+="$HOOKS is missing (make guest-test builds it); "
+	else
+		MINIVMM_TEST_SECCOMP_VCPU_GETPPID=1 timeout -k 5 "$OUTER_TIMEOUT" script -qec \
+			"$(printf '%q ' "$HOOKS" --kernel "$CHECK" --cmdline exit=0x21); echo STATUS=\$?; stty -a" \
+			/dev/null </dev/null >"$tmp/tty" 2>&1
+		tr -d '\r' <"$tmp/tty" >"$tmp/err"
+		grep -q '^STATUS=8$' "$tmp/err" || why+="minivmm did not end with 8 on the terminal; "
+		grep -q 'filter forbids: getppid' "$tmp/err" || why+="no seccomp line on the terminal; "
+		grep -qE '(^| )icanon( |;|$)' "$tmp/err" && grep -qE '(^| )echo( |;|$)' "$tmp/err" ||
+			why+="the terminal stayed raw: $(grep -oE -- '-?(icanon|echo)( |;|$)' "$tmp/err" | tr '\n' ' '); "
+	fi
+	finish_test
+fi
+
 if begin_test seccomp-off; then
 	if [ ! -x "$HOOKS" ]; then
 		why+="$HOOKS is missing (make guest-test builds it); "
