@@ -28,7 +28,7 @@ void seccomp_thread_enter(enum seccomp_thread t, int index);
 void seccomp_teardown_enter(void);
 /* What the SIGSYS report runs before the process exits, on the thread
  * that trapped: async-signal-safe, and only calls every thread's list
- * allows (seccomp_policy.c: the terminal's TCSETSF).  The teardown child
+ * allows (seccomp_policy.c: the terminal's TCGETS and TCSETSF).  The teardown child
  * drops it. */
 void seccomp_on_trap(void (*cleanup)(void));
 

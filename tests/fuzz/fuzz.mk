@@ -20,9 +20,10 @@
 # test guests (bzImages, ELF kernels, their compressed payloads) and with
 # what tests/fuzz/fuzz_seeds.c writes (small ELF files, notes, valid
 # virtqueue rings, a driver bringing a virtio PCI device up, a boot's port
-# I/O, and a real boot's, recorded: $(FUZZ_PORTIO_TRACE)).  A crash, leak, timeout or out-of-memory leaves
-# the input in $(BUILD)/fuzz/artifacts-NAME/ and fails the run: make it a
-# unit test (bytes inline) before fixing it.
+# I/O, and a real boot's, recorded: $(FUZZ_PORTIO_TRACE)).  A crash, leak,
+# timeout or out-of-memory leaves the input in
+# $(BUILD)/fuzz/artifacts-NAME/ and fails the run: make it a unit test
+# (bytes inline) before fixing it.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
