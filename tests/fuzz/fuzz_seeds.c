@@ -499,9 +499,10 @@ static void portio_seeds(const char *dir, const char *fw_cfg_dir)
 
 /* A recorded boot (scripts/record-portio.sh: "r|w PORT SIZE COUNT VALUE"
  * lines, hex), replayed: into PORTIO_DIR in pieces of PIO_MAX_OPS
- * accesses, and its fw_cfg accesses alone into FW_CFG_DIR.  Its RAM fill is zeros: the trace holds
- * no guest memory, so its DMA addresses point outside the fuzz RAM.  KVM
- * reports no exit for the writes it coalesces; they are not in the trace. */
+ * accesses, and its fw_cfg accesses alone into FW_CFG_DIR.  Its RAM fill
+ * is zeros: the trace holds no guest memory, so its DMA addresses point
+ * outside the fuzz RAM.  KVM reports no exit for the writes it coalesces;
+ * they are not in the trace. */
 static void pio_trace_seeds(const char *trace, const char *dir, const char *fw_cfg_dir)
 {
 	FILE *f = fopen(trace, "r");

@@ -1,10 +1,10 @@
-/* 64 MiB of fake guest RAM for the loader targets (MAP_NORESERVE, so
- * untouched pages cost nothing), with the layout's MMIO hole; made once. */
-#ifndef MINIVMM_FUZZ_RAM_H
-#define MINIVMM_FUZZ_RAM_H
+/* What the loader targets that load (fuzz_elf.c, fuzz_bzimage.c) share. */
+#ifndef MINIVMM_FUZZ_LOADER_H
+#define MINIVMM_FUZZ_LOADER_H
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "boot/layout.h"
@@ -12,6 +12,8 @@
 
 #define FUZZ_RAM_SIZE (64ULL << 20)
 
+/* 64 MiB of fake guest RAM (MAP_NORESERVE, so untouched pages cost
+ * nothing), with the layout's MMIO hole; made once. */
 static inline struct guest_memory *fuzz_ram(void)
 {
 	static struct guest_memory mem;
@@ -27,6 +29,14 @@ static inline struct guest_memory *fuzz_ram(void)
 		ready = true;
 	}
 	return &mem;
+}
+
+/* A loader error names the file ("fuzz", as the targets call it) in one
+ * line. */
+static inline void fuzz_check_message(const struct error *err)
+{
+	if (strncmp(err->msg, "fuzz: ", 6) != 0 || strchr(err->msg, '\n'))
+		__builtin_trap();
 }
 
 #endif
